@@ -1,0 +1,66 @@
+namespace AnyClaude.Proxy.Configuration;
+
+/// <summary>Where the proxy sends a request.</summary>
+public enum BackendMode
+{
+    /// <summary>LM Studio's OpenAI-compatible server (default http://localhost:1234/v1). Tool calling works.</summary>
+    LmStudio,
+    /// <summary>mlx_lm.server (default http://localhost:8081/v1). Analysis-only by default: tools are not sent.</summary>
+    MlxLm,
+    /// <summary>The real Anthropic API, with the user's own credentials.</summary>
+    Claude,
+    /// <summary>Any OpenAI Chat Completions server (URL, optional API key and headers).</summary>
+    OpenAICompatible,
+    /// <summary>A local server that speaks the Anthropic Messages API itself (LM Studio ≥ 0.4.1, Ollama, llama-server, vLLM).</summary>
+    AnthropicCompatible,
+}
+
+/// <summary>Whether tool definitions reach the backend.</summary>
+public enum ToolCallMode
+{
+    /// <summary>Tools are sent; the backend's native tool calls come back as tool_use blocks.</summary>
+    Native,
+    /// <summary>Tools are not sent; earlier tool calls and results are rendered as plain text.</summary>
+    Off,
+}
+
+/// <summary>The names users already know (ANYCLAUDE_MODE=lmstudio|mlx-lm|claude) and the PascalCase ones.</summary>
+public static class ModeNames
+{
+    private static readonly Dictionary<string, BackendMode> s_byName = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["lmstudio"] = BackendMode.LmStudio,
+        ["lm-studio"] = BackendMode.LmStudio,
+        ["mlx-lm"] = BackendMode.MlxLm,
+        ["mlxlm"] = BackendMode.MlxLm,
+        ["mlx"] = BackendMode.MlxLm,
+        ["claude"] = BackendMode.Claude,
+        ["anthropic"] = BackendMode.Claude,
+        ["openai"] = BackendMode.OpenAICompatible,
+        ["openai-compatible"] = BackendMode.OpenAICompatible,
+        ["openaicompatible"] = BackendMode.OpenAICompatible,
+        ["anthropic-compatible"] = BackendMode.AnthropicCompatible,
+        ["anthropiccompatible"] = BackendMode.AnthropicCompatible,
+    };
+
+    /// <summary>Parses a mode name or alias; false when it names no mode.</summary>
+    public static bool TryParse(string? text, out BackendMode mode)
+    {
+        mode = default;
+        return text is not null && s_byName.TryGetValue(text.Trim(), out mode);
+    }
+
+    /// <summary>The lower-case name ANYCLAUDE_MODE uses for a mode.</summary>
+    public static string ToEnvironmentName(BackendMode mode) => mode switch
+    {
+        BackendMode.LmStudio => "lmstudio",
+        BackendMode.MlxLm => "mlx-lm",
+        BackendMode.Claude => "claude",
+        BackendMode.OpenAICompatible => "openai",
+        BackendMode.AnthropicCompatible => "anthropic-compatible",
+        _ => throw new ArgumentOutOfRangeException(nameof(mode)),
+    };
+
+    /// <summary>Every accepted name, for completion and error messages.</summary>
+    public static IReadOnlyCollection<string> All => s_byName.Keys;
+}

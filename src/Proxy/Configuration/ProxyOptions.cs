@@ -1,0 +1,45 @@
+namespace AnyClaude.Proxy.Configuration;
+
+/// <summary>How a proxy starts. Every backend has settings; <see cref="Mode"/> picks the active one.</summary>
+public sealed record ProxyOptions
+{
+    /// <summary>Loopback port; 0 picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>The token clients must present; null generates a random one.</summary>
+    public string? Token { get; init; }
+
+    public BackendMode Mode { get; init; } = BackendMode.LmStudio;
+
+    /// <summary>Settings per mode; modes missing here use <see cref="BackendSettings.Default"/>.</summary>
+    public IReadOnlyDictionary<BackendMode, BackendSettings> Backends { get; init; } = new Dictionary<BackendMode, BackendSettings>();
+
+    /// <summary>How often a ping event is sent while a backend is silent.</summary>
+    public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>A backend that sends no byte (not even a keepalive) for this long is given up on.</summary>
+    public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>How many request records are kept in memory.</summary>
+    public int HistorySize { get; init; } = 1000;
+
+    /// <summary>Request bodies larger than this get 413 request_too_large.</summary>
+    public long MaxRequestBytes { get; init; } = 32L * 1024 * 1024;
+
+    /// <summary>Optional JSONL trace file; one line per request.</summary>
+    public string? TracePath { get; init; }
+
+    public TraceLevel TraceLevel { get; init; } = TraceLevel.Basic;
+
+    public BackendSettings GetBackend(BackendMode mode) =>
+        Backends.TryGetValue(mode, out var s) ? s : BackendSettings.Default(mode);
+}
+
+/// <summary>What a trace line holds.</summary>
+public enum TraceLevel
+{
+    /// <summary>Request records only.</summary>
+    Basic,
+    /// <summary>Records plus request and response bodies (secrets redacted).</summary>
+    Debug,
+}

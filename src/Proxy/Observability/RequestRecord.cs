@@ -1,0 +1,30 @@
+using AnyClaude.Proxy.Configuration;
+
+namespace AnyClaude.Proxy.Observability;
+
+/// <summary>What one request through the proxy did. Immutable; kept in a bounded history.</summary>
+public sealed record RequestRecord
+{
+    public required string Id { get; init; }
+    public required DateTimeOffset Time { get; init; }
+    public required string Path { get; init; }
+    public BackendMode Mode { get; init; }
+    public string? BackendUrl { get; init; }
+    /// <summary>The model the client asked for.</summary>
+    public string? RequestedModel { get; init; }
+    /// <summary>The model the backend was asked for.</summary>
+    public string? Model { get; init; }
+    public bool Stream { get; init; }
+    /// <summary>HTTP status sent to the client (an error event inside a 200 stream keeps 200 but sets Error).</summary>
+    public int Status { get; init; }
+    public TimeSpan? TimeToFirstToken { get; init; }
+    public TimeSpan Duration { get; init; }
+    /// <summary>Uncached prompt tokens (Anthropic meaning: excludes cached ones).</summary>
+    public int InputTokens { get; init; }
+    public int OutputTokens { get; init; }
+    public int CachedTokens { get; init; }
+    public string? StopReason { get; init; }
+    public string? Error { get; init; }
+    /// <summary>Claude Code's X-Claude-Code-Session-Id, when sent.</summary>
+    public string? SessionId { get; init; }
+}
