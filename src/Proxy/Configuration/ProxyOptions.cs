@@ -31,6 +31,10 @@ public sealed record ProxyOptions
 
     public TraceLevel TraceLevel { get; init; } = TraceLevel.Basic;
 
+    /// <summary>Write a state file (readable only by this user) so other processes of the same user can find
+    /// and control this proxy; removed on stop.</summary>
+    public bool PublishStateFile { get; init; }
+
     public BackendSettings GetBackend(BackendMode mode) =>
         Backends.TryGetValue(mode, out var s) ? s : BackendSettings.Default(mode);
 }
