@@ -1,1 +1,100 @@
-Console.WriteLine("x");
+using System.Globalization;
+using System.Text.Json;
+using AnyClaude.FakeBackend;
+
+// dotnet AnyClaude.FakeBackend.dll --flavor lmstudio|mlx-lm [--port 0] [--model M] [--context N] [--no-cache]
+//   [--tools-unsupported] [--mlx-tool-calling] [--us-per-token N] [--us-per-output-token N] [--no-stdin]
+// Prints one JSON line {"port","baseUrl","flavor"} once listening, then serves until killed or stdin closes
+// (--no-stdin: until killed, for launchers whose stdin is /dev/null).
+var options = ParseArguments(args, out var watchStdin);
+if (options is null)
+{
+    Console.Error.WriteLine("usage: --flavor lmstudio|mlx-lm [--port N] [--model M] [--context N] [--no-cache] [--tools-unsupported] "
+        + "[--mlx-tool-calling] [--us-per-token N] [--us-per-output-token N] [--cache-entries N] [--no-stdin]");
+    return 2;
+}
+
+await using var server = FakeOpenAiServer.Start(options);
+Console.Out.WriteLine(JsonSerializer.Serialize(new Dictionary<string, object>
+{
+    ["port"] = server.Port,
+    ["baseUrl"] = server.BaseUrl,
+    ["flavor"] = options.FlavorName,
+}));
+Console.Out.Flush();
+
+var done = new TaskCompletionSource();
+Console.CancelKeyPress += (_, e) => { e.Cancel = true; done.TrySetResult(); };
+AppDomain.CurrentDomain.ProcessExit += (_, _) => done.TrySetResult();
+if (watchStdin)
+{
+    _ = Task.Run(() =>
+    {
+        var input = Console.OpenStandardInput();
+        var buffer = new byte[256];
+        while (input.Read(buffer, 0, buffer.Length) > 0)
+        {
+        }
+        done.TrySetResult();
+    });
+}
+await done.Task;
+return 0;
+
+static FakeServerOptions? ParseArguments(string[] args, out bool watchStdin)
+{
+    watchStdin = true;
+    FakeFlavor? flavor = null;
+    var port = 0;
+    string? model = null;
+    int? context = null, cacheEntries = null;
+    bool noCache = false, toolsUnsupported = false, mlxTools = false;
+    double usPerToken = 20, usPerOutput = 0;
+    for (var i = 0; i < args.Length; i++)
+    {
+        string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
+        switch (args[i])
+        {
+            case "--flavor":
+                flavor = Next().ToLowerInvariant() switch
+                {
+                    "lmstudio" or "lm-studio" => FakeFlavor.LmStudio,
+                    "mlx-lm" or "mlx" or "mlxlm" => FakeFlavor.MlxLm,
+                    _ => null,
+                };
+                if (flavor is null)
+                {
+                    return null;
+                }
+                break;
+            case "--port": port = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--model": model = Next(); break;
+            case "--context": context = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--cache-entries": cacheEntries = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--no-cache": noCache = true; break;
+            case "--tools-unsupported": toolsUnsupported = true; break;
+            case "--mlx-tool-calling": mlxTools = true; break;
+            case "--us-per-token": usPerToken = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--us-per-output-token": usPerOutput = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--no-stdin": watchStdin = false; break;
+            default: return null;
+        }
+    }
+    if (flavor is null)
+    {
+        return null;
+    }
+    return new FakeServerOptions
+    {
+        Flavor = flavor.Value,
+        Port = port,
+        Model = model ?? (flavor == FakeFlavor.MlxLm ? "mlx-community/Qwen3-8B-4bit" : "qwen/qwen3-8b"),
+        ContextLength = context,
+        CacheEntries = cacheEntries,
+        DisableCache = noCache,
+        ToolsUnsupported = toolsUnsupported,
+        MlxToolCalling = mlxTools,
+        MicrosecondsPerPromptToken = usPerToken,
+        MicrosecondsPerGeneratedToken = usPerOutput,
+    };
+}

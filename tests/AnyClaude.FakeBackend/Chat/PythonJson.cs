@@ -1,0 +1,66 @@
+namespace AnyClaude.FakeBackend.Chat;
+
+/// <summary>
+/// mlx_lm.server writes JSON with Python's json.dumps defaults: ", " and ": " separators. Re-spaces compact JSON
+/// (outside strings) so the fake's bytes look like the real server's.
+/// </summary>
+internal static class PythonJson
+{
+    public static byte[] Respace(ReadOnlySpan<byte> compact)
+    {
+        var extra = 0;
+        var inString = false;
+        for (var i = 0; i < compact.Length; i++)
+        {
+            var b = compact[i];
+            if (inString)
+            {
+                if (b == (byte)'\\')
+                {
+                    i++;
+                }
+                else if (b == (byte)'"')
+                {
+                    inString = false;
+                }
+            }
+            else if (b == (byte)'"')
+            {
+                inString = true;
+            }
+            else if (b is (byte)',' or (byte)':')
+            {
+                extra++;
+            }
+        }
+
+        var result = new byte[compact.Length + extra];
+        var o = 0;
+        inString = false;
+        for (var i = 0; i < compact.Length; i++)
+        {
+            var b = compact[i];
+            result[o++] = b;
+            if (inString)
+            {
+                if (b == (byte)'\\')
+                {
+                    result[o++] = compact[++i];
+                }
+                else if (b == (byte)'"')
+                {
+                    inString = false;
+                }
+            }
+            else if (b == (byte)'"')
+            {
+                inString = true;
+            }
+            else if (b is (byte)',' or (byte)':')
+            {
+                result[o++] = (byte)' ';
+            }
+        }
+        return result;
+    }
+}

@@ -1,0 +1,87 @@
+namespace AnyClaude.FakeBackend;
+
+/// <summary>Which real server the fake imitates.</summary>
+public enum FakeFlavor
+{
+    /// <summary>LM Studio's OpenAI-compatible server (default port 1234): HTTP/1.1, keep-alive, chunked streams.</summary>
+    LmStudio,
+
+    /// <summary>mlx_lm.server (Python http.server): HTTP/1.0, close-delimited streams, keepalive comments.</summary>
+    MlxLm,
+}
+
+/// <summary>How the fake behaves. Defaults follow the real servers; every quirk can be switched per test.</summary>
+public sealed class FakeServerOptions
+{
+    public FakeFlavor Flavor { get; init; } = FakeFlavor.LmStudio;
+
+    /// <summary>The loaded model (mlx: the --model argument; LM Studio: the one loaded model).</summary>
+    public string Model { get; init; } = "qwen/qwen3-8b";
+
+    /// <summary>TCP port on 127.0.0.1; 0 picks a free one.</summary>
+    public int Port { get; init; }
+
+    /// <summary>
+    /// Context window in tokens. LM Studio: the loaded context length (default 32768), reported by /api/v0/models.
+    /// mlx: emulates --max-prompt-tokens with the "error" overflow policy; null (default) means no limit, as in the real server.
+    /// </summary>
+    public int? ContextLength { get; init; }
+
+    /// <summary>
+    /// LM Studio only: also reject when prompt + max_tokens exceeds the context (off by default: the real server only
+    /// fails when the prompt alone does not fit, and otherwise stops with finish_reason "length" when the window is full).
+    /// </summary>
+    public bool ContextCheckIncludesMaxTokens { get; init; }
+
+    /// <summary>LM Studio: the model has no native tool support; calls come back as text in content (the prompt-based fallback).</summary>
+    public bool ToolsUnsupported { get; init; }
+
+    /// <summary>mlx: the server parses tool calls (mlx-lm ≥ 0.26 with a tool-capable model). Off: tools are ignored.</summary>
+    public bool MlxToolCalling { get; init; }
+
+    /// <summary>"Cache not working": every prompt is processed from scratch and cached_tokens is 0.</summary>
+    public bool DisableCache { get; init; }
+
+    /// <summary>Prompt cache entries kept (LRU). Default: mlx 10 (LRUPromptCache max_size), LM Studio 1 (one llama.cpp slot).</summary>
+    public int? CacheEntries { get; init; }
+
+    /// <summary>Report usage.prompt_tokens_details.cached_tokens. Default: mlx yes (since 0.31), LM Studio no.</summary>
+    public bool? ReportCachedTokens { get; init; }
+
+    /// <summary>Simulated prompt-processing cost per UNCACHED prompt token, in microseconds (the server really waits this long).</summary>
+    public double MicrosecondsPerPromptToken { get; init; } = 20;
+
+    /// <summary>Simulated cost per generated token, in microseconds.</summary>
+    public double MicrosecondsPerGeneratedToken { get; init; }
+
+    /// <summary>mlx: a ": keepalive N/M" comment is sent after each prefill step of this many tokens (mlx's prefill_step_size is 2048).</summary>
+    public int PrefillStepTokens { get; init; } = 2048;
+
+    /// <summary>LM Studio: the delta field carrying reasoning; "reasoning" (newer) or "reasoning_content" (older builds).</summary>
+    public string ReasoningField { get; init; } = "reasoning";
+
+    /// <summary>LM Studio: whether the model is loaded (/api/v0/models state). Requests still work (JIT load).</summary>
+    public bool ModelLoaded { get; init; } = true;
+
+    /// <summary>Other downloaded models listed by the models endpoints (not loaded).</summary>
+    public IReadOnlyList<string> OtherModels { get; init; } = [];
+
+    /// <summary>
+    /// The chat template raises "System message must be at the beginning." for a system message after index 0,
+    /// as Qwen's templates do. On by default; switch off to emulate a template that accepts them anywhere.
+    /// </summary>
+    public bool SystemMessageMustBeFirst { get; init; } = true;
+
+    /// <summary>mlx: max_tokens used when the request has none (mlx_lm.server --max-tokens default).</summary>
+    public int MlxDefaultMaxTokens { get; init; } = 512;
+
+    internal int EffectiveCacheEntries => CacheEntries ?? (Flavor == FakeFlavor.MlxLm ? 10 : 1);
+
+    internal bool EffectiveReportCachedTokens => ReportCachedTokens ?? Flavor == FakeFlavor.MlxLm;
+
+    internal int? EffectiveContextLength => ContextLength ?? (Flavor == FakeFlavor.LmStudio ? 32768 : null);
+
+    internal bool ToolCallingEnabled => Flavor == FakeFlavor.MlxLm ? MlxToolCalling : true;
+
+    internal string FlavorName => Flavor == FakeFlavor.MlxLm ? "mlx-lm" : "lmstudio";
+}

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using AnyClaude.FakeBackend.Cache;
+using AnyClaude.FakeBackend.Scripting;
+
+namespace AnyClaude.FakeBackend;
+
+/// <summary>Everything the connection handlers share: options, recorded requests, script queue, prompt cache, counters.</summary>
+internal sealed class FakeServerState(FakeServerOptions options)
+{
+    private readonly List<RecordedRequest> _requests = [];
+    private int _sequence;
+    private int _activeChats;
+    private int _maxActiveChats;
+
+    public FakeServerOptions Options { get; } = options;
+    public PrefixCache Cache { get; } = new(options.EffectiveCacheEntries);
+    public ConcurrentQueue<ScriptedReply> Script { get; } = new();
+
+    public IReadOnlyList<RecordedRequest> Requests
+    {
+        get
+        {
+            lock (_requests)
+            {
+                return _requests.ToArray();
+            }
+        }
+    }
+
+    public int MaxConcurrentChats => Volatile.Read(ref _maxActiveChats);
+
+    public RecordedRequest Record(Http.HttpRequestData request)
+    {
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var (k, v) in request.Headers)
+        {
+            headers[k] = headers.TryGetValue(k, out var existing) ? existing + ", " + v : v;
+        }
+        var record = new RecordedRequest
+        {
+            Sequence = Interlocked.Increment(ref _sequence),
+            ReceivedAt = DateTimeOffset.UtcNow,
+            Method = request.Method,
+            Target = request.Target,
+            Path = request.Path,
+            Headers = headers,
+            RawBody = request.Body ?? [],
+        };
+        lock (_requests)
+        {
+            _requests.Add(record);
+        }
+        return record;
+    }
+
+    public void Reset()
+    {
+        lock (_requests)
+        {
+            _requests.Clear();
+        }
+        Script.Clear();
+        Cache.Clear();
+        Volatile.Write(ref _maxActiveChats, 0);
+    }
+
+    public IDisposable EnterChat()
+    {
+        var now = Interlocked.Increment(ref _activeChats);
+        int max;
+        while (now > (max = Volatile.Read(ref _maxActiveChats)) && Interlocked.CompareExchange(ref _maxActiveChats, now, max) != max)
+        {
+        }
+        return new ChatLease(this);
+    }
+
+    private sealed class ChatLease(FakeServerState state) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                Interlocked.Decrement(ref state._activeChats);
+            }
+        }
+    }
+}
