@@ -1,0 +1,46 @@
+using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Diagnostics.Http;
+using AnyClaude.Proxy.Diagnostics.Workload;
+
+namespace AnyClaude.Proxy.Diagnostics.Checks;
+
+/// <summary>The same long prompt sent twice: the repeat reports cached tokens or comes back markedly faster.</summary>
+internal sealed class PromptCacheCheck : IBackendCheck
+{
+    public string Name => CheckNames.PromptCache;
+    public string Description => "Prompt cache";
+
+    public async Task<CheckOutcome> RunAsync(CheckContext context, CancellationToken cancellationToken)
+    {
+        var options = context.Options;
+        // A fresh run id makes the first request cold even if an earlier check run warmed the cache.
+        var workload = ClaudeCodeWorkload.Create(options.CachePromptTokens, 0, ClaudeCodeWorkload.NewRunId());
+        try
+        {
+            var cold = await SendAsync(context, workload, cancellationToken).ConfigureAwait(false);
+            var warm = await SendAsync(context, workload, cancellationToken).ConfigureAwait(false);
+            if (cold.TimeToFirstToken is not { } coldTtft || warm.TimeToFirstToken is not { } warmTtft)
+                return CheckOutcome.Fail("a request produced no tokens", "Check the server's log: the model may have failed to generate.");
+
+            var hit = warm.PromptTokens > 0 ? (double)warm.CachedTokens / warm.PromptTokens : 0;
+            var ratio = coldTtft.TotalMilliseconds > 0 ? warmTtft.TotalMilliseconds / coldTtft.TotalMilliseconds : 1;
+            var detail = $"{workload.SystemTokens}-token prompt twice: first token {coldTtft.TotalMilliseconds:0} ms then {warmTtft.TotalMilliseconds:0} ms; "
+                         + (warm.UsageReported ? $"{warm.CachedTokens} of {warm.PromptTokens} prompt tokens cached" : "no usage reported");
+            if (hit >= options.CacheHitThreshold || ratio <= options.CacheSpeedupThreshold)
+                return CheckOutcome.Pass(detail);
+            // MLX-LM is chosen for its cache; elsewhere a missing cache only costs time.
+            return context.Mode == BackendMode.MlxLm
+                ? CheckOutcome.Fail($"the repeat was not served from the cache: {detail}", BackendAdvice.Cache(context.Settings))
+                : CheckOutcome.Warn($"the repeat was not served from the cache: {detail}", BackendAdvice.Cache(context.Settings));
+        }
+        catch (BackendCallException ex)
+        {
+            return CheckOutcome.Fail(ex.Message, ex.Unreachable ? BackendAdvice.StartServer(context.Settings) : BackendAdvice.LoadModel(context.Settings, context.Model));
+        }
+    }
+
+    private static Task<StreamMeasurement> SendAsync(CheckContext context, ClaudeCodeWorkload workload, CancellationToken cancellationToken) =>
+        context.Backend.StreamAsync(
+            context.ChatBody(4, ("system", workload.SystemText), ("user", "Reply with the single word: ready")),
+            context.Options.CompletionTimeout, cancellationToken);
+}
