@@ -1,31 +1,268 @@
+using System.Text;
+using System.Text.Json;
+
 namespace AnyClaude.Proxy.Translation;
 
 /// <summary>OpenAI Chat Completions stream chunks → Anthropic events, one response at a time. Not thread-safe:
 /// the host serialises calls (chunks and pings come from one loop).</summary>
-internal sealed class ChatStreamTranslator
+/// <remarks>Grammar kept: one message_start; blocks numbered from 0, exactly one open at a time, never empty
+/// (a block starts with its first non-empty delta); a thinking block gets a signature_delta before its stop;
+/// then message_delta and message_stop.</remarks>
+internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
 {
-    // STUB — the translation work replaces this file.
-    public ChatStreamTranslator(IAnthropicEventSink sink) => _ = sink;
+    /// <summary>Local backends produce no Anthropic signature; clients need a non-empty one to keep the block.</summary>
+    internal const string LocalThinkingSignature = "anyclaude-local-unsigned";
+
+    private enum Open { None, Text, Thinking, Tool }
+
+    private readonly List<ToolCallSlot> _tools = [];
+    private Open _open;
+    private int _openIndex = -1;
+    private ToolCallSlot? _openTool;
+    private int _nextIndex;
+    private bool _started;
+    private bool _completed;
+    private string? _finishReason;
+    private bool _emittedToolUse;
+    private int _estimatedInput;
+    private int _outputDeltas;
+    private UsageCounts? _backendUsage;
 
     /// <summary>Emits message_start (host calls it as soon as the request is accepted).</summary>
-    public void Start(string messageId, string model, int inputTokens) => throw new NotImplementedException();
+    public void Start(string messageId, string model, int inputTokens)
+    {
+        if (_started)
+            throw new InvalidOperationException("message_start was already sent");
+        _started = true;
+        _estimatedInput = inputTokens;
+        sink.MessageStart(messageId, model, new UsageCounts(inputTokens, 0, 0));
+    }
 
-    /// <summary>One SSE data payload (the JSON after "data: "; never "[DONE]").</summary>
-    public void OnChunk(ReadOnlySpan<byte> json) => throw new NotImplementedException();
+    /// <summary>One SSE data payload (the JSON after "data: "; never "[DONE]").
+    /// Throws BackendStreamException when the backend reports an error inside the stream.</summary>
+    public void OnChunk(ReadOnlySpan<byte> json)
+    {
+        if (!_started)
+            throw new InvalidOperationException("Start must be called before OnChunk");
+        var reader = new Utf8JsonReader(json);
+        using var document = JsonDocument.ParseValue(ref reader);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+            return;
+        if (root.TryGetProperty("error", out var error) && error.ValueKind != JsonValueKind.Null)
+            throw new BackendStreamException($"the backend reported an error mid-stream: {ErrorText(error)}");
+        if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
+            _backendUsage = ReadUsage(usage);
+        if (!root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
+            return;
+        foreach (var choice in choices.EnumerateArray())
+        {
+            // One choice is requested (n=1); any other index is not part of this response.
+            if (choice.TryGetProperty("index", out var i) && i.ValueKind == JsonValueKind.Number && i.GetInt32() != 0)
+                continue;
+            if (choice.TryGetProperty("delta", out var delta) && delta.ValueKind == JsonValueKind.Object)
+                OnDelta(delta);
+            if (choice.TryGetProperty("finish_reason", out var finish) && finish.ValueKind == JsonValueKind.String)
+                _finishReason = finish.GetString();
+        }
+    }
 
     /// <summary>True once any text/thinking/tool output has been emitted (time to first token).</summary>
-    public bool HasOutput => throw new NotImplementedException();
+    public bool HasOutput { get; private set; }
 
     /// <summary>True once a finish_reason has been seen.</summary>
-    public bool Finished => throw new NotImplementedException();
+    public bool Finished => _finishReason is not null;
 
     /// <summary>At end of the backend stream: closes the open block, sends message_delta and message_stop.
     /// Throws BackendStreamException (no finish_reason seen) so the host sends an error event instead.</summary>
-    public void Complete() => throw new NotImplementedException();
+    public void Complete()
+    {
+        if (!_started)
+            throw new InvalidOperationException("Start must be called before Complete");
+        if (_completed)
+            return;
+        if (_finishReason is null)
+            throw new BackendStreamException("the backend stream ended before the response was complete (no finish_reason): the connection was cut or the server stopped");
+        foreach (var slot in _tools)
+        {
+            // A call that got arguments but never a name cannot become a tool_use block; say so rather than drop it.
+            if (!slot.Started && slot.Pending is { Length: > 0 })
+                throw new BackendStreamException($"the backend sent tool call {slot.BackendIndex} without a function name");
+        }
+        CloseOpenBlock();
+        _completed = true;
+        StopReason = MapFinishReason(_finishReason);
+        Usage = _backendUsage ?? new UsageCounts(_estimatedInput, _outputDeltas, 0);
+        sink.MessageDelta(StopReason, null, Usage);
+        sink.MessageStop();
+    }
 
-    public UsageCounts Usage => throw new NotImplementedException();
-    public string? StopReason => throw new NotImplementedException();
+    /// <summary>Final usage (backend's when it reported any, else the Start estimate and a count of output deltas).</summary>
+    public UsageCounts Usage { get; private set; }
+    public string? StopReason { get; private set; }
+
+    private void OnDelta(JsonElement delta)
+    {
+        // Engines name the reasoning field differently (mlx_lm.server and newer LM Studio: reasoning; older LM
+        // Studio, vLLM, llama.cpp: reasoning_content). Some send both with the same text: take one.
+        var reasoning = NonEmptyString(delta, "reasoning_content") ?? NonEmptyString(delta, "reasoning");
+        if (reasoning is not null)
+        {
+            Ensure(Open.Thinking);
+            sink.ThinkingDelta(_openIndex, reasoning);
+            Emitted();
+        }
+        if (NonEmptyString(delta, "content") is { } text)
+        {
+            Ensure(Open.Text);
+            sink.TextDelta(_openIndex, text);
+            Emitted();
+        }
+        if (delta.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var call in calls.EnumerateArray())
+                OnToolCallFragment(call);
+        }
+    }
+
+    private void OnToolCallFragment(JsonElement call)
+    {
+        var id = NonEmptyString(call, "id");
+        string? name = null, arguments = null;
+        if (call.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object)
+        {
+            name = NonEmptyString(function, "name");
+            arguments = NonEmptyString(function, "arguments");
+        }
+        var slot = FindSlot(call, id, name);
+        slot.Id ??= id;
+        slot.Name ??= name;
+
+        if (!slot.Started)
+        {
+            if (arguments is not null)
+                (slot.Pending ??= new StringBuilder()).Append(arguments);
+            if (slot.Name is null)
+                return; // wait for the name: a tool_use block cannot start without it
+            StartTool(slot);
+            if (slot.Pending is { Length: > 0 } pending)
+            {
+                sink.InputJsonDelta(slot.BlockIndex, pending.ToString());
+                _outputDeltas++;
+            }
+            slot.Pending = null;
+            return;
+        }
+        if (arguments is null)
+            return;
+        if (_openTool != slot)
+            // A closed block cannot be reopened; interleaved fragments of parallel calls would be lost.
+            throw new BackendStreamException($"the backend interleaved the arguments of parallel tool calls (call {slot.BackendIndex} continued after another call started)");
+        sink.InputJsonDelta(slot.BlockIndex, arguments);
+        _outputDeltas++;
+    }
+
+    private ToolCallSlot FindSlot(JsonElement call, string? id, string? name)
+    {
+        if (call.TryGetProperty("index", out var i) && i.ValueKind == JsonValueKind.Number && i.TryGetInt32(out var index))
+        {
+            foreach (var existing in _tools)
+            {
+                if (existing.BackendIndex == index)
+                    return existing;
+            }
+            return AddSlot(index);
+        }
+        // No index (some servers omit it for whole calls): a fragment with an id or name starts a new call,
+        // one without continues the last.
+        if (_tools.Count > 0 && id is null && name is null)
+            return _tools[^1];
+        return AddSlot(_tools.Count == 0 ? 0 : _tools[^1].BackendIndex + 1);
+    }
+
+    private ToolCallSlot AddSlot(int index)
+    {
+        var slot = new ToolCallSlot(index);
+        _tools.Add(slot);
+        return slot;
+    }
+
+    private void StartTool(ToolCallSlot slot)
+    {
+        CloseOpenBlock();
+        slot.Id = ToolCallSlot.SafeId(slot.Id);
+        slot.BlockIndex = _nextIndex++;
+        _open = Open.Tool;
+        _openIndex = slot.BlockIndex;
+        _openTool = slot;
+        _emittedToolUse = true;
+        sink.BlockStart(slot.BlockIndex, "tool_use", slot.Id, slot.Name);
+        HasOutput = true;
+    }
+
+    /// <summary>Makes a block of this kind the open one, closing any other first.</summary>
+    private void Ensure(Open kind)
+    {
+        if (_open == kind)
+            return;
+        CloseOpenBlock();
+        _open = kind;
+        _openIndex = _nextIndex++;
+        sink.BlockStart(_openIndex, kind == Open.Text ? "text" : "thinking", null, null);
+    }
+
+    private void CloseOpenBlock()
+    {
+        if (_open == Open.None)
+            return;
+        if (_open == Open.Thinking)
+            sink.SignatureDelta(_openIndex, LocalThinkingSignature);
+        sink.BlockStop(_openIndex);
+        _open = Open.None;
+        _openIndex = -1;
+        _openTool = null;
+    }
+
+    private void Emitted()
+    {
+        HasOutput = true;
+        _outputDeltas++;
+    }
+
+    private string MapFinishReason(string finish) => finish switch
+    {
+        "length" => "max_tokens",
+        "content_filter" => "refusal",
+        // Some servers say "stop" after emitting tool calls; the client must run them either way. A server that
+        // says "tool_calls" without any call gets end_turn: a tool_use stop with no tool_use block would hang.
+        _ when _emittedToolUse => "tool_use",
+        _ => "end_turn",
+    };
+
+    private static UsageCounts ReadUsage(JsonElement usage)
+    {
+        var prompt = IntOrZero(usage, "prompt_tokens");
+        var completion = IntOrZero(usage, "completion_tokens");
+        var cached = usage.TryGetProperty("prompt_tokens_details", out var details) && details.ValueKind == JsonValueKind.Object
+            ? IntOrZero(details, "cached_tokens")
+            : 0;
+        cached = Math.Clamp(cached, 0, prompt);
+        return new UsageCounts(prompt - cached, completion, cached);
+    }
+
+    private static int IntOrZero(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var n) && n > 0 ? n : 0;
+
+    private static string? NonEmptyString(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } s ? s : null;
+
+    private static string ErrorText(JsonElement error) => error.ValueKind switch
+    {
+        JsonValueKind.String => error.GetString()!,
+        JsonValueKind.Object when error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String => m.GetString()!,
+        _ => error.GetRawText(),
+    };
 }
 
-/// <summary>The backend stream ended without finishing (connection cut, no finish_reason).</summary>
+/// <summary>The backend stream ended without finishing (connection cut, no finish_reason) or reported an error.</summary>
 internal sealed class BackendStreamException(string message) : Exception(message);

@@ -1,0 +1,155 @@
+using System.Buffers;
+using System.Text.Json;
+
+namespace AnyClaude.Proxy.Translation;
+
+/// <summary>Writes Anthropic events as SSE frames ("event: T\ndata: {json}\n\n", T == data.type) to a buffer.
+/// The host flushes the buffer to the client after each call it wants on the wire.</summary>
+internal sealed class SseEventWriter : IAnthropicEventSink
+{
+    private readonly IBufferWriter<byte> _output;
+    private readonly Utf8JsonWriter _json;
+
+    public SseEventWriter(IBufferWriter<byte> output)
+    {
+        _output = output;
+        _json = new Utf8JsonWriter(output, ChatRequestTranslator.WriterOptions);
+    }
+
+    public void MessageStart(string id, string model, UsageCounts usage)
+    {
+        var w = Begin("event: message_start\ndata: "u8);
+        w.WriteString("type", "message_start");
+        w.WriteStartObject("message");
+        w.WriteString("id", id);
+        w.WriteString("type", "message");
+        w.WriteString("role", "assistant");
+        w.WriteStartArray("content");
+        w.WriteEndArray();
+        w.WriteString("model", model);
+        w.WriteNull("stop_reason");
+        w.WriteNull("stop_sequence");
+        WriteUsage(w, usage);
+        w.WriteEndObject();
+        End();
+    }
+
+    public void BlockStart(int index, string kind, string? toolId, string? toolName)
+    {
+        var w = Begin("event: content_block_start\ndata: "u8);
+        w.WriteString("type", "content_block_start");
+        w.WriteNumber("index", index);
+        w.WriteStartObject("content_block");
+        w.WriteString("type", kind);
+        switch (kind)
+        {
+            case "text":
+                w.WriteString("text", "");
+                break;
+            case "thinking":
+                w.WriteString("thinking", "");
+                break;
+            case "tool_use":
+                w.WriteString("id", toolId);
+                w.WriteString("name", toolName);
+                w.WriteStartObject("input");
+                w.WriteEndObject();
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(kind), kind, "expected text, thinking or tool_use");
+        }
+        w.WriteEndObject();
+        End();
+    }
+
+    public void TextDelta(int index, string text) => Delta(index, "text_delta", "text", text);
+    public void ThinkingDelta(int index, string thinking) => Delta(index, "thinking_delta", "thinking", thinking);
+    public void SignatureDelta(int index, string signature) => Delta(index, "signature_delta", "signature", signature);
+    public void InputJsonDelta(int index, string partialJson) => Delta(index, "input_json_delta", "partial_json", partialJson);
+
+    public void BlockStop(int index)
+    {
+        var w = Begin("event: content_block_stop\ndata: "u8);
+        w.WriteString("type", "content_block_stop");
+        w.WriteNumber("index", index);
+        End();
+    }
+
+    public void MessageDelta(string stopReason, string? stopSequence, UsageCounts usage)
+    {
+        var w = Begin("event: message_delta\ndata: "u8);
+        w.WriteString("type", "message_delta");
+        w.WriteStartObject("delta");
+        w.WriteString("stop_reason", stopReason);
+        if (stopSequence is null)
+            w.WriteNull("stop_sequence");
+        else
+            w.WriteString("stop_sequence", stopSequence);
+        w.WriteEndObject();
+        WriteUsage(w, usage);
+        End();
+    }
+
+    public void MessageStop()
+    {
+        var w = Begin("event: message_stop\ndata: "u8);
+        w.WriteString("type", "message_stop");
+        End();
+    }
+
+    public void Ping()
+    {
+        var w = Begin("event: ping\ndata: "u8);
+        w.WriteString("type", "ping");
+        End();
+    }
+
+    public void Error(string errorType, string message)
+    {
+        var w = Begin("event: error\ndata: "u8);
+        w.WriteString("type", "error");
+        w.WriteStartObject("error");
+        w.WriteString("type", errorType);
+        w.WriteString("message", message);
+        w.WriteEndObject();
+        End();
+    }
+
+    /// <summary>Usage in the Anthropic meaning: input_tokens excludes the cached prompt tokens.</summary>
+    internal static void WriteUsage(Utf8JsonWriter w, UsageCounts usage)
+    {
+        w.WriteStartObject("usage");
+        w.WriteNumber("input_tokens", usage.InputTokens);
+        w.WriteNumber("cache_creation_input_tokens", 0);
+        w.WriteNumber("cache_read_input_tokens", usage.CachedTokens);
+        w.WriteNumber("output_tokens", usage.OutputTokens);
+        w.WriteEndObject();
+    }
+
+    private void Delta(int index, string deltaType, string field, string value)
+    {
+        var w = Begin("event: content_block_delta\ndata: "u8);
+        w.WriteString("type", "content_block_delta");
+        w.WriteNumber("index", index);
+        w.WriteStartObject("delta");
+        w.WriteString("type", deltaType);
+        w.WriteString(field, value);
+        w.WriteEndObject();
+        End();
+    }
+
+    private Utf8JsonWriter Begin(ReadOnlySpan<byte> eventLines)
+    {
+        _output.Write(eventLines);
+        _json.Reset(_output);
+        _json.WriteStartObject();
+        return _json;
+    }
+
+    private void End()
+    {
+        _json.WriteEndObject();
+        _json.Flush();
+        _output.Write("\n\n"u8);
+    }
+}
