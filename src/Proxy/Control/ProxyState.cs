@@ -1,3 +1,6 @@
+using System.Diagnostics;
+using System.Text.Json;
+
 namespace AnyClaude.Proxy.Control;
 
 /// <summary>What a running proxy publishes in its state file so the same user's other processes can reach it.</summary>
@@ -6,11 +9,114 @@ public sealed record ProxyState(int ProcessId, int Port, string Token, Uri BaseU
 /// <summary>Where state files live (a folder only the user can read) and how to read them.</summary>
 public static class ProxyStateFile
 {
-    // STUB — the host work replaces this file.
+    private const string Prefix = "proxy-";
+    private const string Extension = ".json";
+    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+    private const UnixFileMode FileMode600 = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+
     /// <summary>$XDG_STATE_HOME/anyclaude or ~/.local/state/anyclaude; %LOCALAPPDATA%\AnyClaude on Windows.
     /// Overridable with ANYCLAUDE_STATE_DIR (tests).</summary>
-    public static string Directory => throw new NotImplementedException();
+    public static string Directory
+    {
+        get
+        {
+            var overridden = Environment.GetEnvironmentVariable("ANYCLAUDE_STATE_DIR");
+            if (!string.IsNullOrEmpty(overridden)) return overridden;
+            if (OperatingSystem.IsWindows())
+                return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData), "AnyClaude");
+            var xdg = Environment.GetEnvironmentVariable("XDG_STATE_HOME");
+            var root = !string.IsNullOrEmpty(xdg) ? xdg
+                : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "state");
+            return Path.Combine(root, "anyclaude");
+        }
+    }
 
     /// <summary>States of proxies whose process is still alive, newest first; stale files are removed.</summary>
-    public static IReadOnlyList<ProxyState> ReadLive() => throw new NotImplementedException();
+    public static IReadOnlyList<ProxyState> ReadLive()
+    {
+        var dir = Directory;
+        if (!System.IO.Directory.Exists(dir)) return [];
+        var live = new List<ProxyState>();
+        foreach (var file in System.IO.Directory.EnumerateFiles(dir, Prefix + "*" + Extension))
+        {
+            var state = TryRead(file);
+            if (state is not null && IsAlive(state.ProcessId)) live.Add(state);
+            else TryDelete(file);
+        }
+        live.Sort((a, b) => b.StartedAt.CompareTo(a.StartedAt));
+        return live;
+    }
+
+    /// <summary>Writes a state file readable only by the user; returns its path.</summary>
+    internal static string Write(ProxyState state)
+    {
+        var dir = Directory;
+        if (OperatingSystem.IsWindows())
+        {
+            // %LOCALAPPDATA% is already private to the user.
+            System.IO.Directory.CreateDirectory(dir);
+        }
+        else
+        {
+            System.IO.Directory.CreateDirectory(dir, DirectoryMode);
+            File.SetUnixFileMode(dir, DirectoryMode);
+        }
+        var path = Path.Combine(dir, $"{Prefix}{state.ProcessId}-{state.Port}{Extension}");
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = FileMode600;
+        using (var stream = new FileStream(path, options))
+        {
+            // The mode is set before the token is written (an existing file keeps its old mode on create).
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(path, FileMode600);
+            using var w = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true });
+            w.WriteStartObject();
+            w.WriteNumber("pid", state.ProcessId);
+            w.WriteNumber("port", state.Port);
+            w.WriteString("token", state.Token);
+            w.WriteString("baseUrl", state.BaseUrl.AbsoluteUri);
+            w.WriteString("startedAt", state.StartedAt);
+            w.WriteEndObject();
+        }
+        return path;
+    }
+
+    internal static void Delete(string path) => TryDelete(path);
+
+    internal static ProxyState? TryRead(string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var r = doc.RootElement;
+            return new ProxyState(
+                r.GetProperty("pid").GetInt32(),
+                r.GetProperty("port").GetInt32(),
+                r.GetProperty("token").GetString() ?? throw new FormatException("token"),
+                new Uri(r.GetProperty("baseUrl").GetString() ?? throw new FormatException("baseUrl")),
+                r.GetProperty("startedAt").GetDateTimeOffset());
+        }
+        catch (Exception e) when (e is IOException or JsonException or KeyNotFoundException or FormatException or InvalidOperationException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    private static bool IsAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
 }

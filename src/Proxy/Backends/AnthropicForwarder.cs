@@ -1,0 +1,208 @@
+using System.Buffers;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Errors;
+using AnyClaude.Proxy.Hosting;
+using AnyClaude.Proxy.Translation;
+
+namespace AnyClaude.Proxy.Backends;
+
+/// <summary>
+/// Backends that speak the Messages API themselves: Claude (the real API, the user's own key, the body as
+/// sent) and Anthropic-compatible local servers (body normalised for prompt-cache reuse). The response
+/// bytes are relayed unchanged; events are only scanned to fill the record.
+/// </summary>
+internal sealed class AnthropicForwarder(BackendServices services)
+{
+    private const string DefaultVersion = "2023-06-01";
+
+    public async Task HandleAsync(RequestScope scope, MessagesRequest request, ReadOnlyMemory<byte> clientBody, Route route)
+    {
+        var backend = route.Backend;
+        var record = scope.Record;
+        var body = BuildBody(request, clientBody, route, out var model);
+        record.Model = model;
+        if (scope.TraceBodies) record.RequestBody = scope.RedactBody(body.Span, backend);
+
+        using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
+        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, null, backendCancel);
+        var ct = backendCancel.Token;
+        using var slot = await services.Limiter.AcquireAsync(backend, ct).ConfigureAwait(false);
+        heartbeat.BackendStarted();
+        using var message = CreateRequest(scope, backend, body);
+        HttpResponseMessage response;
+        try
+        {
+            response = await services.Http.For(backend.IsLocal).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (heartbeat.Stalled)
+        {
+            throw BackendErrors.Stalled(backend, heartbeat.StallTimeout);
+        }
+        catch (HttpRequestException e) when (!ct.IsCancellationRequested)
+        {
+            throw BackendErrors.Unreachable(backend, e);
+        }
+        using (response)
+        {
+            heartbeat.BackendByte();
+            var status = (int)response.StatusCode;
+            if (status >= 400)
+            {
+                var error = await BackendBodies.ReadLimitedAsync(response, ct).ConfigureAwait(false);
+                throw AsApiError(backend, status, error, request);
+            }
+            try
+            {
+                await RelayAsync(scope, response, heartbeat, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (heartbeat.Stalled)
+            {
+                if (!scope.ResponseStarted) throw BackendErrors.Stalled(backend, heartbeat.StallTimeout);
+                record.Error = BackendErrors.Stalled(backend, heartbeat.StallTimeout).Message;
+                WriteErrorEvent(scope, BackendErrors.Stalled(backend, heartbeat.StallTimeout));
+            }
+        }
+        scope.Response.Close();
+    }
+
+    private static ReadOnlyMemory<byte> BuildBody(MessagesRequest request, ReadOnlyMemory<byte> clientBody, Route route, out string? model)
+    {
+        var backend = route.Backend;
+        if (backend.Mode == BackendMode.Claude)
+        {
+            // The user's request goes to Anthropic as sent; only a mode name in "model" must be replaced.
+            if (!route.NamesMode)
+            {
+                model = request.Model;
+                return clientBody;
+            }
+            model = route.Model ?? throw ApiException.InvalidRequest(
+                "Claude mode has no model configured: name one as \"claude/<model>\" or set it with Set-AnyClaudeMode Claude -Model.");
+            return JsonModelRewriter.Rewrite(request.Root, model);
+        }
+        model = route.Model ?? (route.NamesMode ? null : request.Model);
+        var output = new ArrayBufferWriter<byte>(clientBody.Length + 256);
+        AnthropicRequestNormalizer.Write(request, model, output);
+        return output.WrittenMemory;
+    }
+
+    private static HttpRequestMessage CreateRequest(RequestScope scope, BackendSettings backend, ReadOnlyMemory<byte> body)
+    {
+        var content = new ReadOnlyMemoryContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var message = new HttpRequestMessage(HttpMethod.Post, BackendUrls.Messages(backend.BaseUrl)) { Content = content };
+        var headers = scope.Request.Headers;
+        message.Headers.TryAddWithoutValidation("anthropic-version", headers["anthropic-version"] ?? DefaultVersion);
+        if (backend.Mode == BackendMode.Claude)
+        {
+            // The user's own key; never the proxy token the client authenticated with.
+            var key = backend.ApiKey ?? Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY");
+            if (string.IsNullOrEmpty(key))
+                throw new ApiException(401, "authentication_error",
+                    "Claude mode needs your Anthropic API key: set ANTHROPIC_API_KEY or use Set-AnyClaudeMode Claude -ApiKey.");
+            message.Headers.TryAddWithoutValidation("x-api-key", key);
+            if (headers["anthropic-beta"] is { } beta) message.Headers.TryAddWithoutValidation("anthropic-beta", beta);
+        }
+        else
+        {
+            if (!string.IsNullOrEmpty(backend.ApiKey))
+            {
+                message.Headers.TryAddWithoutValidation("x-api-key", backend.ApiKey);
+                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", backend.ApiKey);
+            }
+            foreach (var (name, value) in backend.Headers) message.Headers.TryAddWithoutValidation(name, value);
+        }
+        return message;
+    }
+
+    private static async Task RelayAsync(RequestScope scope, HttpResponseMessage response, Heartbeat heartbeat, CancellationToken ct)
+    {
+        var client = scope.Response;
+        var isStream = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
+        client.StatusCode = (int)response.StatusCode;
+        client.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
+        var scanner = new AnthropicUsageScanner(scope.Record);
+        await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+        if (!isStream)
+        {
+            var all = new MemoryStream();
+            await stream.CopyToAsync(all, ct).ConfigureAwait(false);
+            scanner.ScanMessage(all.GetBuffer().AsSpan(0, (int)all.Length));
+            if (scope.TraceBodies) scope.Record.ResponseBody = scope.RedactBody(all.GetBuffer().AsSpan(0, (int)all.Length), null);
+            client.ContentLength64 = all.Length;
+            await client.OutputStream.WriteAsync(all.GetBuffer().AsMemory(0, (int)all.Length), scope.Token).ConfigureAwait(false);
+            return;
+        }
+        client.SendChunked = true;
+        client.Headers["Cache-Control"] = "no-cache";
+        scope.ResponseStarted = true;
+        using var reader = new SseLineReader(stream);
+        while (true)
+        {
+            bool more;
+            try
+            {
+                more = await reader.FillAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+            {
+                break;
+            }
+            heartbeat.BackendByte();
+            var fresh = reader.LastRead;
+            if (!fresh.IsEmpty)
+            {
+                try
+                {
+                    await client.OutputStream.WriteAsync(fresh, scope.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+                {
+                    scope.Cancel.Cancel();
+                    throw new OperationCanceledException("The client closed the connection.", e, scope.Token);
+                }
+            }
+            while (reader.TryReadLine(out var line)) scanner.ScanLine(line);
+            if (!more) break;
+        }
+        if (scanner.StopReason is null && scope.Record.Error is null)
+        {
+            scope.Record.Error = "The backend closed the stream early.";
+            WriteErrorEvent(scope, new ApiException(500, "api_error", "The backend closed the stream early; the answer is incomplete."));
+        }
+    }
+
+    private static void WriteErrorEvent(RequestScope scope, ApiException error)
+    {
+        var buffer = new ArrayBufferWriter<byte>(256);
+        buffer.Write("event: error\ndata: "u8);
+        using (var w = new Utf8JsonWriter(buffer)) HttpResponder.WriteErrorBody(w, error.ErrorType, error.Message);
+        buffer.Write("\n\n"u8);
+        try { scope.Response.OutputStream.Write(buffer.WrittenSpan); }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException) { }
+    }
+
+    /// <summary>Anthropic-shaped error bodies pass through as they are; anything else is mapped.</summary>
+    private static ApiException AsApiError(BackendSettings backend, int status, byte[] body, MessagesRequest request)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(body);
+            var root = doc.RootElement;
+            if (root.ValueKind == JsonValueKind.Object && root.TryGetProperty("type", out var t) && t.ValueEquals("error")
+                && root.TryGetProperty("error", out var e) && e.ValueKind == JsonValueKind.Object
+                && e.TryGetProperty("type", out var et) && et.GetString() is { } errorType
+                && e.TryGetProperty("message", out var em) && em.GetString() is { } errorMessage)
+            {
+                return new ApiException(status, errorType, errorMessage);
+            }
+        }
+        catch (JsonException)
+        {
+        }
+        return BackendErrors.FromStatus(backend, status, body, 0, request.MaxTokens);
+    }
+}

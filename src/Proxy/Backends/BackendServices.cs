@@ -1,0 +1,18 @@
+namespace AnyClaude.Proxy.Backends;
+
+/// <summary>Shared, process-lifetime helpers every forwarder uses.</summary>
+internal sealed class BackendServices : IDisposable
+{
+    public BackendServices()
+    {
+        Http = new BackendHttp();
+        Limiter = new ConcurrencyLimiter();
+        ContextWindows = new ContextWindowCache(Http);
+    }
+
+    public BackendHttp Http { get; }
+    public ConcurrencyLimiter Limiter { get; }
+    public ContextWindowCache ContextWindows { get; }
+
+    public void Dispose() => Http.Dispose();
+}

@@ -1,0 +1,17 @@
+namespace AnyClaude.Proxy.Backends;
+
+internal static class BackendUrls
+{
+    /// <summary>{BaseUrl}/chat/completions (BaseUrl carries the /v1 segment).</summary>
+    public static Uri ChatCompletions(Uri baseUrl) => new(baseUrl.AbsoluteUri.TrimEnd('/') + "/chat/completions");
+
+    /// <summary>{BaseUrl}/v1/messages, or {BaseUrl}/messages when BaseUrl already ends in /v1.</summary>
+    public static Uri Messages(Uri baseUrl)
+    {
+        var root = baseUrl.AbsoluteUri.TrimEnd('/');
+        return new Uri(root.EndsWith("/v1", StringComparison.OrdinalIgnoreCase) ? root + "/messages" : root + "/v1/messages");
+    }
+
+    /// <summary>{BaseUrl}/models (OpenAI-style list).</summary>
+    public static Uri Models(Uri baseUrl) => new(baseUrl.AbsoluteUri.TrimEnd('/') + "/models");
+}

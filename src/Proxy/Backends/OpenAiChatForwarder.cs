@@ -1,0 +1,218 @@
+using System.Buffers;
+using System.Net.Http.Headers;
+using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Errors;
+using AnyClaude.Proxy.Hosting;
+using AnyClaude.Proxy.Tokens;
+using AnyClaude.Proxy.Translation;
+
+namespace AnyClaude.Proxy.Backends;
+
+/// <summary>
+/// Anthropic request → OpenAI Chat Completions backend (LM Studio, mlx_lm.server, generic) → Anthropic
+/// response. Streaming clients get message_start at once, pings while the backend is silent (queued for
+/// a slot or processing the prompt), then the translated events flushed per backend read.
+/// </summary>
+internal sealed class OpenAiChatForwarder(BackendServices services)
+{
+    public async Task HandleAsync(RequestScope scope, MessagesRequest request, Route route)
+    {
+        var backend = route.Backend;
+        var record = scope.Record;
+        var ct = scope.Token;
+
+        var inputTokens = TokenCounter.CountRequest(request.Root);
+        var maxTokens = request.MaxTokens;
+        var window = await services.ContextWindows.GetAsync(backend, route.Model, ct).ConfigureAwait(false);
+        if (window is { } c)
+        {
+            // The prompt must leave room for at least one output token; otherwise answer in the form Claude Code
+            // parses ("A + B > C") so it lowers max_tokens or compacts by itself.
+            if (inputTokens >= c) throw BackendErrors.ContextLimit(inputTokens, maxTokens, c);
+            maxTokens = Math.Min(maxTokens, c - inputTokens);
+        }
+        record.Model = route.Model;
+        record.InputTokens = inputTokens;
+
+        var body = new ArrayBufferWriter<byte>(Math.Max(4096, request.Document.RootElement.GetRawText().Length / 2));
+        var profile = BackendProfile.For(backend with { Model = route.Model });
+        ChatRequestTranslator.Write(request, profile, maxTokens, body);
+        if (scope.TraceBodies) record.RequestBody = scope.RedactBody(body.WrittenSpan, backend);
+
+        var messageId = MessageIds.New();
+        if (request.Stream)
+            await StreamAsync(scope, route, body.WrittenMemory, messageId, request.Model, inputTokens, maxTokens).ConfigureAwait(false);
+        else
+            await AggregateAsync(scope, route, body.WrittenMemory, messageId, request.Model, inputTokens, maxTokens).ConfigureAwait(false);
+    }
+
+    private async Task StreamAsync(RequestScope scope, Route route, ReadOnlyMemory<byte> body, string messageId,
+        string clientModel, int inputTokens, int maxTokens)
+    {
+        using var sse = new SseResponse(scope);
+        var sink = EventSinks.Sse(sse.Buffer);
+        sse.Sink = sink;
+        var translator = new ChatStreamTranslator(sink);
+        sse.Begin(scope.TraceBodies);
+        // The stall timer cancels only the backend call; the client still gets the timeout as an error event.
+        using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
+        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, sse.PingAsync, backendCancel);
+        sse.Written = heartbeat.ClientWrite;
+
+        await sse.EnterAsync().ConfigureAwait(false);
+        translator.Start(messageId, clientModel, inputTokens);
+        await sse.FlushAndExitAsync().ConfigureAwait(false);
+
+        var pump = new EventPump(sse.EnterAsync, sse.FlushAndExitAsync);
+        try
+        {
+            await RunAsync(scope, route, body, translator, heartbeat, backendCancel.Token, pump, inputTokens, maxTokens).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ApiException or BackendStreamException && !sse.ClientGone)
+        {
+            var error = e as ApiException ?? BackendErrors.ClosedEarly(route.Backend);
+            scope.Record.Error = error.Message;
+            await sse.EnterAsync().ConfigureAwait(false);
+            sink.Error(error.ErrorType, error.Message);
+            await sse.FlushAndExitAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            Fill(scope, translator);
+            if (scope.TraceBodies) scope.Record.ResponseBody = sse.CapturedText();
+        }
+        scope.Response.Close();
+    }
+
+    private async Task AggregateAsync(RequestScope scope, Route route, ReadOnlyMemory<byte> body, string messageId,
+        string clientModel, int inputTokens, int maxTokens)
+    {
+        var aggregator = EventSinks.Aggregator();
+        var translator = new ChatStreamTranslator(aggregator);
+        using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
+        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, null, backendCancel);
+        translator.Start(messageId, clientModel, inputTokens);
+        try
+        {
+            await RunAsync(scope, route, body, translator, heartbeat, backendCancel.Token, EventPump.None, inputTokens, maxTokens).ConfigureAwait(false);
+        }
+        catch (BackendStreamException)
+        {
+            throw BackendErrors.ClosedEarly(route.Backend);
+        }
+        finally
+        {
+            Fill(scope, translator);
+        }
+        var output = new ArrayBufferWriter<byte>(4096);
+        EventSinks.WriteMessage(aggregator, output);
+        if (scope.TraceBodies) scope.Record.ResponseBody = scope.RedactBody(output.WrittenSpan, route.Backend);
+        await HttpResponder.WriteJsonAsync(scope.Response, 200, output.WrittenMemory, scope.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Waits for a slot, calls the backend and feeds its stream to the translator until it ends.</summary>
+    private async Task RunAsync(RequestScope scope, Route route, ReadOnlyMemory<byte> body, ChatStreamTranslator translator,
+        Heartbeat heartbeat, CancellationToken ct, EventPump pump, int inputTokens, int maxTokens)
+    {
+        var backend = route.Backend;
+        using var slot = await services.Limiter.AcquireAsync(backend, ct).ConfigureAwait(false);
+        heartbeat.BackendStarted();
+        using var message = CreateRequest(backend, body);
+        HttpResponseMessage response;
+        try
+        {
+            response = await services.Http.For(backend.IsLocal).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (heartbeat.Stalled)
+        {
+            throw BackendErrors.Stalled(backend, heartbeat.StallTimeout);
+        }
+        catch (HttpRequestException e) when (!ct.IsCancellationRequested)
+        {
+            throw BackendErrors.Unreachable(backend, e);
+        }
+        using (response)
+        {
+            heartbeat.BackendByte();
+            if (!response.IsSuccessStatusCode)
+            {
+                var errorBody = await BackendBodies.ReadLimitedAsync(response, ct).ConfigureAwait(false);
+                throw BackendErrors.FromStatus(backend, (int)response.StatusCode, errorBody, inputTokens, maxTokens);
+            }
+            try
+            {
+                await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
+                using var reader = new SseLineReader(stream);
+                var done = false;
+                while (!done)
+                {
+                    bool more;
+                    try
+                    {
+                        more = await reader.FillAsync(ct).ConfigureAwait(false);
+                    }
+                    catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
+                    {
+                        break; // connection cut mid-stream: Complete() below reports the early end
+                    }
+                    heartbeat.BackendByte();
+                    await pump.Enter().ConfigureAwait(false);
+                    try
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        done = ChatSseLines.Process(reader, translator, backend);
+                        if (translator.HasOutput) scope.Record.MarkFirstToken();
+                    }
+                    finally
+                    {
+                        await pump.Exit().ConfigureAwait(false);
+                    }
+                    if (!more) break;
+                }
+            }
+            catch (OperationCanceledException) when (heartbeat.Stalled)
+            {
+                throw BackendErrors.Stalled(backend, heartbeat.StallTimeout);
+            }
+        }
+        await pump.Enter().ConfigureAwait(false);
+        try { translator.Complete(); }
+        finally { await pump.Exit().ConfigureAwait(false); }
+    }
+
+    private static HttpRequestMessage CreateRequest(BackendSettings backend, ReadOnlyMemory<byte> body)
+    {
+        var content = new ReadOnlyMemoryContent(body);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        var message = new HttpRequestMessage(HttpMethod.Post, BackendUrls.ChatCompletions(backend.BaseUrl)) { Content = content };
+        message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+        if (!string.IsNullOrEmpty(backend.ApiKey)) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", backend.ApiKey);
+        foreach (var (name, value) in backend.Headers) message.Headers.TryAddWithoutValidation(name, value);
+        return message;
+    }
+
+    private static void Fill(RequestScope scope, ChatStreamTranslator translator)
+    {
+        try
+        {
+            var usage = translator.Usage;
+            var record = scope.Record;
+            // The backend's own count wins over our estimate when it reported one.
+            if (usage.InputTokens > 0 || usage.CachedTokens > 0) record.InputTokens = usage.InputTokens;
+            record.OutputTokens = usage.OutputTokens;
+            record.CachedTokens = usage.CachedTokens;
+            record.StopReason = translator.StopReason;
+        }
+        catch (NotImplementedException)
+        {
+        }
+    }
+}
+
+/// <summary>Serialises event writes with pings (streaming) or does nothing (non-streaming).</summary>
+internal readonly struct EventPump(Func<Task>? enter, Func<Task>? exit)
+{
+    public static EventPump None => default;
+    public Task Enter() => enter?.Invoke() ?? Task.CompletedTask;
+    public Task Exit() => exit?.Invoke() ?? Task.CompletedTask;
+}

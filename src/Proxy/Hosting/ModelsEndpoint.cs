@@ -1,0 +1,47 @@
+using System.Text.Json;
+using AnyClaude.Proxy.Configuration;
+
+namespace AnyClaude.Proxy.Hosting;
+
+/// <summary>GET /v1/models in the Anthropic list shape: every mode the proxy can route to ("lmstudio",
+/// "mlx-lm", ...) and each configured model as "&lt;mode&gt;/&lt;model&gt;".</summary>
+internal static class ModelsEndpoint
+{
+    private static readonly BackendMode[] s_listed =
+        [BackendMode.LmStudio, BackendMode.MlxLm, BackendMode.Claude, BackendMode.OpenAICompatible, BackendMode.AnthropicCompatible];
+
+    public static void Write(Utf8JsonWriter w, ModeSnapshot snapshot, DateTimeOffset createdAt)
+    {
+        w.WriteStartObject();
+        w.WriteStartArray("data");
+        string? first = null, last = null;
+        foreach (var mode in s_listed)
+        {
+            var name = ModeNames.ToEnvironmentName(mode);
+            var backend = snapshot.Get(mode);
+            Entry(w, name, $"{Backends.BackendNames.Display(mode)} ({backend.BaseUrl})", createdAt);
+            first ??= name;
+            last = name;
+            if (!string.IsNullOrEmpty(backend.Model))
+            {
+                last = $"{name}/{backend.Model}";
+                Entry(w, last, $"{backend.Model} via {Backends.BackendNames.Display(mode)}", createdAt);
+            }
+        }
+        w.WriteEndArray();
+        w.WriteBoolean("has_more", false);
+        w.WriteString("first_id", first);
+        w.WriteString("last_id", last);
+        w.WriteEndObject();
+    }
+
+    private static void Entry(Utf8JsonWriter w, string id, string displayName, DateTimeOffset createdAt)
+    {
+        w.WriteStartObject();
+        w.WriteString("type", "model");
+        w.WriteString("id", id);
+        w.WriteString("display_name", displayName);
+        w.WriteString("created_at", createdAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
+        w.WriteEndObject();
+    }
+}

@@ -1,0 +1,39 @@
+using System.Net;
+using AnyClaude.Proxy.Errors;
+
+namespace AnyClaude.Proxy.Hosting;
+
+/// <summary>Reads a request body up to a limit; a larger one is refused as soon as the limit is crossed
+/// (the rest is never buffered).</summary>
+internal static class RequestBodyReader
+{
+    public static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpListenerRequest request, long maxBytes, CancellationToken ct)
+    {
+        if (request.ContentLength64 > maxBytes) throw TooLarge(maxBytes);
+        var initial = request.ContentLength64 > 0 ? (int)request.ContentLength64 : 16 * 1024;
+        var buffer = new byte[initial];
+        var length = 0;
+        var input = request.InputStream;
+        while (true)
+        {
+            if (length == buffer.Length)
+            {
+                if (length >= maxBytes)
+                {
+                    // One more byte proves the body is over the limit.
+                    var probe = new byte[1];
+                    if (await input.ReadAsync(probe, ct).ConfigureAwait(false) == 0) break;
+                    throw TooLarge(maxBytes);
+                }
+                Array.Resize(ref buffer, (int)Math.Min(maxBytes, (long)buffer.Length * 2));
+            }
+            var n = await input.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
+            if (n == 0) break;
+            length += n;
+        }
+        return buffer.AsMemory(0, length);
+    }
+
+    private static ApiException TooLarge(long maxBytes) =>
+        new(413, "request_too_large", $"Request body exceeds the proxy's limit of {maxBytes} bytes.");
+}

@@ -1,0 +1,165 @@
+using System.Net;
+using AnyClaude.Proxy.Backends;
+using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Control;
+using AnyClaude.Proxy.Errors;
+using AnyClaude.Proxy.Observability;
+using AnyClaude.Proxy.Security;
+using AnyClaude.Proxy.Tokens;
+using AnyClaude.Proxy.Translation;
+
+namespace AnyClaude.Proxy.Hosting;
+
+/// <summary>Checks, routes and records one request. Errors before a response has started become Anthropic
+/// error responses; every request leaves a record.</summary>
+internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options, RequestGuard guard, ModeTable modes,
+    BackendServices backends, RecordHistory history, TraceWriter? trace)
+{
+    private readonly OpenAiChatForwarder _chat = new(backends);
+    private readonly AnthropicForwarder _anthropic = new(backends);
+    private readonly ControlEndpoint _control = new(server, modes, history);
+
+    public async Task HandleAsync(HttpListenerContext context, CancellationToken serverStopping)
+    {
+        var request = context.Request;
+        var path = request.Url?.AbsolutePath ?? "/";
+        var record = new RecordDraft(MessageIds.NewRequestId(), path)
+        {
+            Mode = modes.Current.Active,
+            SessionId = request.Headers["X-Claude-Code-Session-Id"],
+        };
+        using var scope = new RequestScope(context, record, options, CancellationTokenSource.CreateLinkedTokenSource(serverStopping), server.Token);
+        try
+        {
+            await RouteAsync(scope, request.HttpMethod, path).ConfigureAwait(false);
+        }
+        catch (ApiException e)
+        {
+            record.Status = e.Status;
+            record.Error = e.Message;
+            await TryWriteErrorAsync(scope, e).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            record.Error = serverStopping.IsCancellationRequested ? "The proxy stopped." : "The client closed the connection.";
+            if (!scope.ResponseStarted) record.Status = 499;
+            Abort(context);
+        }
+        catch (NotImplementedException e)
+        {
+            var error = new ApiException(500, "api_error", $"Not available in this build: {e.Message}");
+            record.Status = 500;
+            record.Error = error.Message;
+            await TryWriteErrorAsync(scope, error).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
+        {
+            record.Error = "The client closed the connection.";
+            Abort(context);
+        }
+        catch (Exception e)
+        {
+            var error = new ApiException(500, "api_error", $"Internal proxy error: {e.GetType().Name}: {e.Message}");
+            record.Status = 500;
+            record.Error = error.Message;
+            await TryWriteErrorAsync(scope, error).ConfigureAwait(false);
+        }
+        Complete(record, path);
+    }
+
+    private async Task RouteAsync(RequestScope scope, string method, string path)
+    {
+        var headers = scope.Request.Headers;
+        if (RequestGuard.CheckOrigin(headers) is { } forbidden) throw forbidden;
+        // HEAD / is Claude Code's connectivity probe; it reveals nothing, so it needs no token.
+        if (method == "HEAD" && path == "/")
+        {
+            HttpResponder.WriteEmpty(scope.Response, 200);
+            return;
+        }
+        if (guard.CheckToken(headers) is { } unauthorized) throw unauthorized;
+
+        switch (method, path)
+        {
+            case ("GET", "/"):
+                await HttpResponder.WriteJsonAsync(scope.Response, 200, w =>
+                {
+                    w.WriteStartObject();
+                    w.WriteString("name", "AnyClaude proxy");
+                    w.WriteString("mode", ModeNames.ToEnvironmentName(modes.Current.Active));
+                    w.WriteEndObject();
+                }, scope.Token).ConfigureAwait(false);
+                return;
+            case ("POST", "/v1/messages"):
+                await MessagesAsync(scope).ConfigureAwait(false);
+                return;
+            case ("POST", "/v1/messages/count_tokens"):
+                await CountTokensAsync(scope).ConfigureAwait(false);
+                return;
+            case ("GET", "/v1/models"):
+                await HttpResponder.WriteJsonAsync(scope.Response, 200, w => ModelsEndpoint.Write(w, modes.Current, server.StartedAt), scope.Token).ConfigureAwait(false);
+                return;
+        }
+        if (path.StartsWith(ControlEndpoint.Prefix, StringComparison.Ordinal) && await _control.TryHandleAsync(scope, method, path).ConfigureAwait(false))
+            return;
+        throw new ApiException(404, "not_found_error", $"No route for {method} {path}. This proxy serves POST /v1/messages, POST /v1/messages/count_tokens and GET /v1/models.");
+    }
+
+    private async Task MessagesAsync(RequestScope scope)
+    {
+        var body = await RequestBodyReader.ReadAsync(scope.Request, options.MaxRequestBytes, scope.Token).ConfigureAwait(false);
+        using var request = MessagesRequest.Parse(body);
+        var record = scope.Record;
+        record.RequestedModel = request.Model;
+        record.Stream = request.Stream;
+        // One snapshot for the whole request: a mode switch mid-request does not move it.
+        var route = RouteResolver.Resolve(modes.Current, request.Model);
+        record.Mode = route.Backend.Mode;
+        record.BackendUrl = route.Backend.BaseUrl.AbsoluteUri;
+        if (route.Backend.Mode is BackendMode.Claude or BackendMode.AnthropicCompatible)
+            await _anthropic.HandleAsync(scope, request, body, route).ConfigureAwait(false);
+        else
+            await _chat.HandleAsync(scope, request, route).ConfigureAwait(false);
+    }
+
+    private static async Task CountTokensAsync(RequestScope scope)
+    {
+        var body = await RequestBodyReader.ReadAsync(scope.Request, scope.Options.MaxRequestBytes, scope.Token).ConfigureAwait(false);
+        using var request = MessagesRequest.Parse(body, requireMaxTokens: false);
+        scope.Record.RequestedModel = request.Model;
+        var count = TokenCounter.CountRequest(request.Root);
+        scope.Record.InputTokens = count;
+        await HttpResponder.WriteJsonAsync(scope.Response, 200, w =>
+        {
+            w.WriteStartObject();
+            w.WriteNumber("input_tokens", count);
+            w.WriteEndObject();
+        }, scope.Token).ConfigureAwait(false);
+    }
+
+    private static async Task TryWriteErrorAsync(RequestScope scope, ApiException error)
+    {
+        try
+        {
+            if (scope.ResponseStarted) Abort(scope.Context);
+            else await HttpResponder.WriteErrorAsync(scope.Response, error, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
+        {
+        }
+    }
+
+    private static void Abort(HttpListenerContext context)
+    {
+        try { context.Response.Abort(); } catch (Exception) { }
+    }
+
+    private void Complete(RecordDraft draft, string path)
+    {
+        // Probes and control calls are not model requests; keep the history about traffic.
+        if (path == "/" || path.StartsWith(ControlEndpoint.Prefix, StringComparison.Ordinal)) return;
+        var record = draft.Freeze();
+        history.Add(record);
+        trace?.Enqueue(record, draft.RequestBody, draft.ResponseBody);
+    }
+}

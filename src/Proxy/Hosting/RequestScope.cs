@@ -1,0 +1,30 @@
+using System.Net;
+using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Observability;
+using AnyClaude.Proxy.Security;
+
+namespace AnyClaude.Proxy.Hosting;
+
+/// <summary>Everything one request's handlers share: the listener context, its record, and a cancellation
+/// source that fires on client disconnect, backend stall or server stop.</summary>
+internal sealed class RequestScope(HttpListenerContext context, RecordDraft record, ProxyOptions options,
+    CancellationTokenSource cancel, string proxyToken) : IDisposable
+{
+    public HttpListenerContext Context { get; } = context;
+    public HttpListenerRequest Request => Context.Request;
+    public HttpListenerResponse Response => Context.Response;
+    public RecordDraft Record { get; } = record;
+    public ProxyOptions Options { get; } = options;
+    public CancellationTokenSource Cancel { get; } = cancel;
+    public CancellationToken Token { get; } = cancel.Token;
+    public bool TraceBodies => Options.TracePath is not null && Options.TraceLevel == TraceLevel.Debug;
+
+    /// <summary>True once a response status has been committed (streams): later errors become error events.</summary>
+    public bool ResponseStarted { get; set; }
+
+    /// <summary>Secrets to mask in traced bodies: the proxy token and every backend key.</summary>
+    public string RedactBody(ReadOnlySpan<byte> body, BackendSettings? backend) =>
+        SecretRedactor.Redact(body, [proxyToken, backend?.ApiKey, Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY")]);
+
+    public void Dispose() => Cancel.Dispose();
+}

@@ -1,0 +1,59 @@
+using System.Text.Json;
+using AnyClaude.Proxy.Configuration;
+
+namespace AnyClaude.Proxy.Observability;
+
+/// <summary>The JSON form of a request record: trace lines and the control endpoint's /anyclaude/requests.</summary>
+internal static class RecordJson
+{
+    public static void Write(Utf8JsonWriter w, RequestRecord r, string? requestBody = null, string? responseBody = null)
+    {
+        w.WriteStartObject();
+        w.WriteString("id", r.Id);
+        w.WriteString("time", r.Time);
+        w.WriteString("path", r.Path);
+        w.WriteString("mode", r.Mode.ToString());
+        if (r.BackendUrl is not null) w.WriteString("backendUrl", r.BackendUrl);
+        if (r.RequestedModel is not null) w.WriteString("requestedModel", r.RequestedModel);
+        if (r.Model is not null) w.WriteString("model", r.Model);
+        w.WriteBoolean("stream", r.Stream);
+        w.WriteNumber("status", r.Status);
+        if (r.TimeToFirstToken is { } ttft) w.WriteNumber("timeToFirstTokenMs", ttft.TotalMilliseconds);
+        w.WriteNumber("durationMs", r.Duration.TotalMilliseconds);
+        w.WriteNumber("inputTokens", r.InputTokens);
+        w.WriteNumber("outputTokens", r.OutputTokens);
+        w.WriteNumber("cachedTokens", r.CachedTokens);
+        if (r.StopReason is not null) w.WriteString("stopReason", r.StopReason);
+        if (r.Error is not null) w.WriteString("error", r.Error);
+        if (r.SessionId is not null) w.WriteString("sessionId", r.SessionId);
+        if (requestBody is not null) w.WriteString("requestBody", requestBody);
+        if (responseBody is not null) w.WriteString("responseBody", responseBody);
+        w.WriteEndObject();
+    }
+
+    public static RequestRecord Read(JsonElement e)
+    {
+        static string? Str(JsonElement e, string n) => e.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+        static int Int(JsonElement e, string n) => e.TryGetProperty(n, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetInt32() : 0;
+        return new RequestRecord
+        {
+            Id = Str(e, "id") ?? "",
+            Time = e.TryGetProperty("time", out var t) ? t.GetDateTimeOffset() : default,
+            Path = Str(e, "path") ?? "",
+            Mode = Enum.TryParse<BackendMode>(Str(e, "mode"), out var m) ? m : default,
+            BackendUrl = Str(e, "backendUrl"),
+            RequestedModel = Str(e, "requestedModel"),
+            Model = Str(e, "model"),
+            Stream = e.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True,
+            Status = Int(e, "status"),
+            TimeToFirstToken = e.TryGetProperty("timeToFirstTokenMs", out var f) ? TimeSpan.FromMilliseconds(f.GetDouble()) : null,
+            Duration = e.TryGetProperty("durationMs", out var d) ? TimeSpan.FromMilliseconds(d.GetDouble()) : TimeSpan.Zero,
+            InputTokens = Int(e, "inputTokens"),
+            OutputTokens = Int(e, "outputTokens"),
+            CachedTokens = Int(e, "cachedTokens"),
+            StopReason = Str(e, "stopReason"),
+            Error = Str(e, "error"),
+            SessionId = Str(e, "sessionId"),
+        };
+    }
+}

@@ -1,0 +1,86 @@
+using System.Text.Json;
+using Microsoft.ML.Tokenizers;
+
+namespace AnyClaude.Proxy.Tokens;
+
+/// <summary>
+/// Counts the prompt tokens of an Anthropic Messages request with the o200k_base tokenizer: system text,
+/// message text, tool calls' inputs and results, and the tool definitions' JSON. Local models use other
+/// vocabularies, so this is an estimate, but a real tokenizer's estimate (not characters ÷ 4).
+/// </summary>
+internal static class TokenCounter
+{
+    // Loaded once, on first use (the vocabulary takes a moment to load); Lazy makes that thread-safe.
+    private static readonly Lazy<Tokenizer> s_tokenizer = new(
+        () => TiktokenTokenizer.CreateForEncoding("o200k_base"), LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>A rough per-image cost: Anthropic bills about (width × height) / 750; we do not decode images.</summary>
+    internal const int ImageTokens = 1_000;
+    /// <summary>Role markers and separators a chat template adds around each message.</summary>
+    internal const int PerMessageTokens = 3;
+
+    public static int Count(string text) => string.IsNullOrEmpty(text) ? 0 : s_tokenizer.Value.CountTokens(text);
+
+    /// <summary>Prompt tokens of a request body's root object.</summary>
+    public static int CountRequest(JsonElement root)
+    {
+        var total = 0;
+        if (root.TryGetProperty("system", out var system)) total += CountContent(system);
+        if (root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var message in messages.EnumerateArray())
+            {
+                total += PerMessageTokens;
+                if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content", out var content))
+                    total += CountContent(content);
+            }
+        }
+        if (root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
+            foreach (var tool in tools.EnumerateArray()) total += Count(tool.GetRawText());
+        return total;
+    }
+
+    private static int CountContent(JsonElement content)
+    {
+        switch (content.ValueKind)
+        {
+            case JsonValueKind.String:
+                return Count(content.GetString()!);
+            case JsonValueKind.Array:
+                var total = 0;
+                foreach (var block in content.EnumerateArray()) total += CountBlock(block);
+                return total;
+            default:
+                return 0;
+        }
+    }
+
+    private static int CountBlock(JsonElement block)
+    {
+        if (block.ValueKind == JsonValueKind.String) return Count(block.GetString()!);
+        if (block.ValueKind != JsonValueKind.Object || !block.TryGetProperty("type", out var typeElement)) return 0;
+        switch (typeElement.GetString())
+        {
+            case "text": return CountString(block, "text");
+            case "thinking": return CountString(block, "thinking");
+            case "image": return ImageTokens;
+            case "tool_use":
+                var n = CountString(block, "name");
+                if (block.TryGetProperty("input", out var input)) n += Count(input.GetRawText());
+                return n;
+            case "tool_result":
+                return block.TryGetProperty("content", out var result) ? CountContent(result) : 0;
+            case "document":
+                // Plain-text documents count their text; base64 PDFs are not decoded here.
+                if (block.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object
+                    && source.TryGetProperty("type", out var st) && st.ValueEquals("text"))
+                    return CountString(source, "data");
+                return 0;
+            default:
+                return 0;
+        }
+    }
+
+    private static int CountString(JsonElement obj, string name) =>
+        obj.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? Count(v.GetString()!) : 0;
+}
