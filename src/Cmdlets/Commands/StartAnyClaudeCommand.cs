@@ -1,0 +1,244 @@
+using System.Management.Automation;
+using AnyClaude.Cmdlets.Backends;
+using AnyClaude.Cmdlets.Completion;
+using AnyClaude.Cmdlets.Configuration;
+using AnyClaude.Cmdlets.Errors;
+using AnyClaude.Cmdlets.Launch;
+using AnyClaude.Cmdlets.Session;
+using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Hosting;
+
+namespace AnyClaude.Cmdlets.Commands;
+
+/// <summary>
+/// <para type="synopsis">Starts the AnyClaude proxy and runs Claude Code against it.</para>
+/// <para type="description">Starts the loopback proxy (or reuses the one already running in this pwsh session) and
+/// launches Claude Code on the current console with its own environment: ANTHROPIC_BASE_URL points at the proxy,
+/// ANTHROPIC_AUTH_TOKEN holds the proxy token, ANTHROPIC_API_KEY is removed, and every Claude Code model role is
+/// sent to the proxy. The session's own environment is not changed. Start-AnyClaude waits for Claude Code to exit,
+/// sets $LASTEXITCODE to its exit code, and stops a proxy it started. With -NoLaunch it only starts the proxy and
+/// emits it, so any client or script can use it until Stop-AnyClaude, Remove-Module or the end of the session.</para>
+/// </summary>
+/// <example>
+/// <code>Set-AnyClaudeMode MlxLm; Start-AnyClaude</code>
+/// <para>Runs Claude Code interactively against mlx_lm.server.</para>
+/// </example>
+/// <example>
+/// <code>$proxy = Start-AnyClaude LmStudio -NoLaunch; $proxy.BaseUrl</code>
+/// <para>Starts only the proxy, in LM Studio mode, and shows the URL clients should use (the token is $proxy.Token).</para>
+/// </example>
+/// <example>
+/// <code>Start-AnyClaude -Mode LmStudio -ArgumentList '-p', 'Summarise README.md' -PassThru</code>
+/// <para>Runs Claude Code headless with a prompt, then emits a summary of the requests, tokens and cache hits.</para>
+/// </example>
+[Cmdlet(VerbsLifecycle.Start, "AnyClaude", SupportsShouldProcess = true, DefaultParameterSetName = LaunchSet)]
+[OutputType(typeof(SessionSummary), ParameterSetName = [LaunchSet])]
+[OutputType(typeof(ProxyInfo), ParameterSetName = [NoLaunchSet])]
+public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
+{
+    private const string LaunchSet = "Launch";
+    private const string NoLaunchSet = "NoLaunch";
+
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>
+    /// <para type="description">The backend mode: LmStudio, MlxLm, Claude, OpenAICompatible, AnthropicCompatible, or a name
+    /// ANYCLAUDE_MODE accepts (lmstudio, mlx-lm, claude). Default: ANYCLAUDE_MODE, then the config file, then LmStudio.</para>
+    /// </summary>
+    [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(ModeCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Mode { get; set; }
+
+    /// <summary>
+    /// <para type="description">The backend model id for this mode (tab completion asks the backend). Default: LMSTUDIO_MODEL /
+    /// MLX_LM_MODEL, the config file, or the backend's loaded model.</para>
+    /// </summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(ModelCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Model { get; set; }
+
+    /// <summary>
+    /// <para type="description">The loopback port for the proxy; 0 picks a free one. Default: ANYCLAUDE_PORT, the config file, or 0.</para>
+    /// </summary>
+    [Parameter]
+    [ValidateRange(0, 65535)]
+    public int Port { get; set; }
+
+    /// <summary>
+    /// <para type="description">The Claude Code executable. Default: claude on PATH (claude.cmd or claude.exe on Windows).</para>
+    /// </summary>
+    [Parameter(ParameterSetName = LaunchSet)]
+    [ValidateNotNullOrEmpty]
+    public string? ClaudePath { get; set; }
+
+    /// <summary>
+    /// <para type="description">Arguments passed to Claude Code as they are, for example '-p', 'prompt', '--output-format', 'json'.</para>
+    /// </summary>
+    [Parameter(ParameterSetName = LaunchSet)]
+    [Alias("Args")]
+    public string[] ArgumentList { get; set; } = [];
+
+    /// <summary>
+    /// <para type="description">Start only the proxy and emit it (BaseUrl, Port, Token, Mode, Model, StartedAt); Claude Code is not launched.</para>
+    /// </summary>
+    [Parameter(ParameterSetName = NoLaunchSet, Mandatory = true)]
+    public SwitchParameter NoLaunch { get; set; }
+
+    /// <summary>
+    /// <para type="description">After Claude Code exits, emit a session summary: duration, requests, errors, tokens, cache-hit ratio,
+    /// median time to first token, per mode.</para>
+    /// </summary>
+    [Parameter(ParameterSetName = LaunchSet)]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        EffectiveConfiguration config;
+        try
+        {
+            config = ConfigResolver.Resolve(new ConfigParameters(
+                Mode: Mode, Port: MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null, Model: Model));
+        }
+        catch (ConfigurationException e)
+        {
+            ThrowTerminatingError(ErrorRecords.Configuration(e));
+            return;
+        }
+
+        string? claude = null;
+        if (!NoLaunch)
+        {
+            claude = ClaudeLocator.Find(ClaudePath, SessionState.Path.CurrentFileSystemLocation.ProviderPath, out string searched);
+            if (claude is null)
+            {
+                ThrowTerminatingError(ErrorRecords.ClaudeNotFound(searched));
+            }
+        }
+
+        ProxyServer? proxy = ProxySession.Current;
+        bool startedHere = false;
+        if (proxy is null)
+        {
+            string target = $"127.0.0.1:{(config.Port.Value == 0 ? "<free port>" : config.Port.Value.ToString())}";
+            if (!ShouldProcess(target, $"Start the AnyClaude proxy in {config.Mode.Value} mode"))
+            {
+                return;
+            }
+
+            proxy = StartProxy(config);
+            startedHere = true;
+        }
+        else
+        {
+            ReuseProxy(proxy, config);
+        }
+
+        try
+        {
+            WarnIfBackendDown(proxy);
+            if (NoLaunch)
+            {
+                WriteObject(ProxyInfo.From(proxy));
+                return;
+            }
+
+            Launch(proxy, claude!);
+        }
+        finally
+        {
+            if (startedHere && !NoLaunch)
+            {
+                WriteVerbose($"Stopping the proxy on port {proxy.Port} that this command started.");
+                ProxySession.Stop();
+            }
+        }
+    }
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    public void Dispose() => _stopping.Dispose();
+
+    private ProxyServer StartProxy(EffectiveConfiguration config)
+    {
+        WriteVerbose($"Starting the proxy on 127.0.0.1:{config.Port.Value} (port from {config.Port.Source}); mode {config.Mode.Value} " +
+                     $"(from {config.Mode.Source}) → {config.Active.BaseUrl.Value}, model {config.Active.Model.Value ?? "<backend's choice>"}.");
+        try
+        {
+            ProxyServer proxy = ProxySession.Start(config.ToProxyOptions(publishStateFile: true));
+            WriteVerbose($"The proxy listens at {proxy.BaseUrl}.");
+            return proxy;
+        }
+        catch (ProxyStartException e)
+        {
+            ThrowTerminatingError(ErrorRecords.PortInUse(config.Port.Value, e));
+            throw; // unreachable: ThrowTerminatingError always throws
+        }
+    }
+
+    private void ReuseProxy(ProxyServer proxy, EffectiveConfiguration config)
+    {
+        WriteVerbose($"Reusing the proxy already running in this session at {proxy.BaseUrl}.");
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(Port)) && Port != 0 && Port != proxy.Port)
+        {
+            WriteWarning($"The proxy of this session already listens on port {proxy.Port}; -Port {Port} is ignored. Stop-AnyClaude first to change ports.");
+        }
+
+        if (Model is not null)
+        {
+            proxy.Configure(proxy.GetBackend(config.Mode.Value) with { Model = Model });
+        }
+
+        if (Mode is not null && proxy.Mode != config.Mode.Value && ShouldProcess(proxy.BaseUrl.ToString(), $"Switch the proxy to {config.Mode.Value}"))
+        {
+            WriteVerbose($"Switching the proxy from {proxy.Mode} to {config.Mode.Value}.");
+            proxy.SetMode(config.Mode.Value);
+        }
+    }
+
+    private void WarnIfBackendDown(ProxyServer proxy)
+    {
+        BackendSettings backend = proxy.ActiveBackend;
+        if (!backend.IsLocal || backend.Mode == BackendMode.AnthropicCompatible)
+        {
+            return;
+        }
+
+        WriteVerbose($"Checking that the {backend.Mode} backend answers at {backend.BaseUrl}.");
+        if (BackendModels.Probe(backend, TimeSpan.FromSeconds(3)) is { } problem)
+        {
+            WriteError(ErrorRecords.BackendUnreachable(backend.Mode.ToString(), backend.BaseUrl, problem));
+        }
+    }
+
+    private void Launch(ProxyServer proxy, string claude)
+    {
+        if (!ShouldProcess(claude, $"Launch Claude Code against {proxy.BaseUrl}"))
+        {
+            return;
+        }
+
+        IReadOnlyDictionary<string, string?> environment = ClaudeEnvironment.For(proxy.BaseUrl, proxy.Token, proxy.ActiveBackend, Model);
+        WriteVerbose($"Launching {claude} with {ArgumentList.Length} argument(s); environment: " +
+                     string.Join(", ", environment.Select(p => p.Value is null ? $"-{p.Key}" : p.Key == "ANTHROPIC_AUTH_TOKEN" ? $"{p.Key}=<proxy token>" : $"{p.Key}={p.Value}")));
+
+        DateTimeOffset launchedAt = DateTimeOffset.Now;
+        var process = ClaudeProcess.Start(claude, ArgumentList, environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+        int? exitCode = process.WaitForExit(_stopping.Token);
+        DateTimeOffset endedAt = DateTimeOffset.Now;
+        if (exitCode is null)
+        {
+            WriteVerbose("Stopped: Claude Code was ended.");
+            return;
+        }
+
+        WriteVerbose($"Claude Code exited with code {exitCode}.");
+        SessionState.PSVariable.Set("global:LASTEXITCODE", exitCode.Value);
+        if (PassThru)
+        {
+            var records = proxy.GetRecords().Where(r => r.Time >= launchedAt).ToArray();
+            WriteObject(SessionSummary.From(launchedAt, endedAt, records, exitCode));
+        }
+    }
+}

@@ -1,0 +1,54 @@
+using System.Management.Automation;
+using AnyClaude.Cmdlets.Session;
+using AnyClaude.Proxy.Hosting;
+
+namespace AnyClaude.Cmdlets.Commands;
+
+/// <summary>
+/// <para type="synopsis">Stops the AnyClaude proxy of this pwsh session.</para>
+/// <para type="description">Stops listening, cancels requests in flight, frees the port and removes the state file other
+/// pwsh windows use to find the proxy. Does nothing when no proxy is running, so it is safe in cleanup blocks.
+/// With -PassThru it emits a summary of everything the proxy served.</para>
+/// </summary>
+/// <example>
+/// <code>Stop-AnyClaude</code>
+/// <para>Stops the proxy started with Start-AnyClaude -NoLaunch.</para>
+/// </example>
+/// <example>
+/// <code>Stop-AnyClaude -PassThru | Format-List</code>
+/// <para>Stops the proxy and shows the requests, tokens and cache-hit ratio of its whole life.</para>
+/// </example>
+[Cmdlet(VerbsLifecycle.Stop, "AnyClaude", SupportsShouldProcess = true)]
+[OutputType(typeof(SessionSummary))]
+public sealed class StopAnyClaudeCommand : PSCmdlet
+{
+    /// <summary>
+    /// <para type="description">Emit a summary of the requests the proxy served before it stopped.</para>
+    /// </summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    protected override void EndProcessing()
+    {
+        ProxyServer? proxy = ProxySession.Current;
+        if (proxy is null)
+        {
+            WriteVerbose("No AnyClaude proxy is running in this session; nothing to stop.");
+            return;
+        }
+
+        if (!ShouldProcess(proxy.BaseUrl.ToString(), "Stop the AnyClaude proxy"))
+        {
+            return;
+        }
+
+        var records = proxy.GetRecords();
+        DateTimeOffset startedAt = proxy.StartedAt;
+        WriteVerbose($"Stopping the proxy at {proxy.BaseUrl} after {records.Count} request(s).");
+        ProxySession.Stop();
+        if (PassThru)
+        {
+            WriteObject(SessionSummary.From(startedAt, DateTimeOffset.Now, records, exitCode: null));
+        }
+    }
+}

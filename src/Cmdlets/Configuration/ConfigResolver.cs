@@ -1,0 +1,135 @@
+using System.Globalization;
+using AnyClaude.Cmdlets.Session;
+using AnyClaude.Proxy.Configuration;
+
+namespace AnyClaude.Cmdlets.Configuration;
+
+/// <summary>What cmdlet parameters say; null members were not given. Model and BaseUrl apply to the chosen mode.</summary>
+internal sealed record ConfigParameters(string? Mode = null, int? Port = null, string? Model = null, Uri? BaseUrl = null, ToolCallSetting? ToolCalls = null);
+
+/// <summary>
+/// Precedence: parameter &gt; this session's Set-AnyClaudeMode &gt; environment &gt; user config file &gt; default.
+/// Throws <see cref="ConfigurationException"/> for values that cannot be used.
+/// </summary>
+internal static class ConfigResolver
+{
+    public static EffectiveConfiguration Resolve(ConfigParameters? parameters = null)
+    {
+        parameters ??= new ConfigParameters();
+        UserConfig file = UserConfigFile.Read();
+
+        ConfigSetting<BackendMode> mode = ResolveMode(parameters.Mode, file);
+        ConfigSetting<int> port = ResolvePort(parameters.Port, file);
+
+        var backends = new Dictionary<BackendMode, EffectiveBackend>();
+        foreach (BackendMode each in Enum.GetValues<BackendMode>())
+        {
+            ConfigParameters? forThisMode = each == mode.Value ? parameters : null;
+            backends[each] = ResolveBackend(each, forThisMode, file.Backends.GetValueOrDefault(each));
+        }
+
+        return new EffectiveConfiguration(mode, port, backends, UserConfigFile.Path);
+    }
+
+    /// <summary>Parses a mode name or alias, or explains which names are valid.</summary>
+    public static BackendMode ParseMode(string text, string where)
+    {
+        if (ModeNames.TryParse(text, out BackendMode mode))
+        {
+            return mode;
+        }
+
+        if (Enum.TryParse(text, ignoreCase: true, out mode) && Enum.IsDefined(mode))
+        {
+            return mode;
+        }
+
+        throw new ConfigurationException(
+            $"{where}: '{text}' is not a mode. Valid modes: {string.Join(", ", Enum.GetNames<BackendMode>())} (also: {string.Join(", ", ModeNames.All)}).",
+            text);
+    }
+
+    private static ConfigSetting<BackendMode> ResolveMode(string? parameter, UserConfig file)
+    {
+        if (parameter is not null)
+        {
+            return new(ParseMode(parameter, "-Mode"), ConfigSource.Parameter);
+        }
+
+        string? env = EnvironmentNames.Read(EnvironmentNames.Mode);
+        if (env is not null)
+        {
+            return new(ParseMode(env, EnvironmentNames.Mode), ConfigSource.Environment);
+        }
+
+        return file.Mode is { } fromFile
+            ? new(fromFile, ConfigSource.ConfigFile)
+            : new(new ProxyOptions().Mode, ConfigSource.Default);
+    }
+
+    private static ConfigSetting<int> ResolvePort(int? parameter, UserConfig file)
+    {
+        if (parameter is { } p)
+        {
+            return new(p, ConfigSource.Parameter);
+        }
+
+        string? env = EnvironmentNames.Read(EnvironmentNames.Port);
+        if (env is not null)
+        {
+            if (!int.TryParse(env, NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535)
+            {
+                throw new ConfigurationException($"{EnvironmentNames.Port}: '{env}' is not a port number (0-65535; 0 picks a free port).", EnvironmentNames.Port);
+            }
+
+            return new(port, ConfigSource.Environment);
+        }
+
+        return file.Port is { } fromFile ? new(fromFile, ConfigSource.ConfigFile) : new(0, ConfigSource.Default);
+    }
+
+    private static EffectiveBackend ResolveBackend(BackendMode mode, ConfigParameters? parameters, UserBackendEntry? file)
+    {
+        BackendSettings defaults = BackendSettings.Default(mode);
+        SessionBackendOverride? session = SessionDefaults.Get(mode);
+        var env = EnvironmentNames.ForBackend(mode);
+
+        string? envUrl = env is { } e1 ? EnvironmentNames.Read(e1.Url) : null;
+        ConfigSetting<Uri> baseUrl = Pick(
+            parameters?.BaseUrl is { } pu ? BackendUrls.Normalize(pu, mode) : null,
+            session?.BaseUrl,
+            envUrl is null ? null : BackendUrls.Parse(envUrl, mode, env!.Value.Url),
+            file?.BaseUrl,
+            defaults.BaseUrl)!;
+
+        ConfigSetting<string?> model = Pick(
+            parameters?.Model,
+            session?.Model,
+            env is { } e2 ? EnvironmentNames.Read(e2.Model) : null,
+            file?.Model,
+            defaults.Model);
+
+        // Claude mode: the user's own key goes to the proxy for the pass-through, never to claude.
+        string? envKey = env is { } e3 ? EnvironmentNames.Read(e3.ApiKey)
+            : mode == BackendMode.Claude ? EnvironmentNames.Read(EnvironmentNames.AnthropicApiKey) : null;
+        ConfigSetting<string?> apiKey = Pick<string?>(null, null, envKey, file?.ApiKey, defaults.ApiKey);
+
+        ConfigSetting<ToolCallMode?> toolCalls = Pick<ToolCallMode?>(
+            parameters?.ToolCalls is { } pt ? (ToolCallMode)pt : null,
+            session?.ToolCalls,
+            null,
+            file?.ToolCalls,
+            defaults.ToolCalls);
+
+        return new EffectiveBackend(mode, baseUrl, model, apiKey, new(toolCalls.Value ?? defaults.ToolCalls, toolCalls.Source));
+    }
+
+    private static ConfigSetting<T> Pick<T>(T? parameter, T? session, T? environment, T? file, T fallback)
+    {
+        if (parameter is not null) return new(parameter, ConfigSource.Parameter);
+        if (session is not null) return new(session, ConfigSource.Session);
+        if (environment is not null) return new(environment, ConfigSource.Environment);
+        if (file is not null) return new(file, ConfigSource.ConfigFile);
+        return new(fallback, ConfigSource.Default);
+    }
+}

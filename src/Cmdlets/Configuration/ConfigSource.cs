@@ -1,0 +1,31 @@
+namespace AnyClaude.Cmdlets.Configuration;
+
+/// <summary>Where an effective setting came from, strongest first.</summary>
+public enum ConfigSource
+{
+    /// <summary>A cmdlet parameter.</summary>
+    Parameter,
+    /// <summary>An earlier Set-AnyClaudeMode in this pwsh session.</summary>
+    Session,
+    /// <summary>An environment variable (ANYCLAUDE_MODE, LMSTUDIO_URL, ...).</summary>
+    Environment,
+    /// <summary>The user's config file.</summary>
+    ConfigFile,
+    /// <summary>The built-in default.</summary>
+    Default,
+    /// <summary>The running proxy's current setting.</summary>
+    Proxy,
+}
+
+/// <summary>A value and where it came from.</summary>
+internal readonly record struct ConfigSetting<T>(T Value, ConfigSource Source);
+
+/// <summary>Whether tool definitions reach the backend (mirrors the engine's ToolCallMode so parameters
+/// never make PowerShell load the engine just to bind).</summary>
+public enum ToolCallSetting
+{
+    /// <summary>Tools are sent; the backend's tool calls come back to Claude Code.</summary>
+    Native,
+    /// <summary>Tools are not sent (analysis only).</summary>
+    Off,
+}

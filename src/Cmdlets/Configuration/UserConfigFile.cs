@@ -1,0 +1,215 @@
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using AnyClaude.Proxy.Configuration;
+
+namespace AnyClaude.Cmdlets.Configuration;
+
+/// <summary>
+/// The user's config.json: $XDG_CONFIG_HOME/anyclaude (or ~/.config/anyclaude), %APPDATA%\AnyClaude on
+/// Windows, or ANYCLAUDE_CONFIG. Shape:
+/// { "mode": "mlx-lm", "port": 0, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls" } } }
+/// </summary>
+internal static class UserConfigFile
+{
+    private static readonly JsonDocumentOptions s_readOptions = new() { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip };
+
+    public static string Path
+    {
+        get
+        {
+            string? overridden = EnvironmentNames.Read(EnvironmentNames.ConfigPath);
+            if (overridden is not null)
+            {
+                return System.IO.Path.GetFullPath(overridden);
+            }
+
+            if (RuntimeInformation.IsOSPlatform(OSPlatform.Windows))
+            {
+                return System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "AnyClaude", "config.json");
+            }
+
+            string? xdg = EnvironmentNames.Read("XDG_CONFIG_HOME");
+            string root = xdg ?? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
+            return System.IO.Path.Combine(root, "anyclaude", "config.json");
+        }
+    }
+
+    /// <summary>The file's settings; <see cref="UserConfig.Empty"/> when there is no file.
+    /// Throws <see cref="ConfigurationException"/> naming the file and the problem.</summary>
+    public static UserConfig Read()
+    {
+        string path = Path;
+        if (!File.Exists(path))
+        {
+            return UserConfig.Empty;
+        }
+
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(File.ReadAllText(path), documentOptions: s_readOptions);
+        }
+        catch (JsonException e)
+        {
+            throw Broken(path, $"it is not valid JSON ({e.Message})", e);
+        }
+
+        if (root is not JsonObject obj)
+        {
+            throw Broken(path, "the top level must be a JSON object like {\"mode\": \"lmstudio\"}");
+        }
+
+        try
+        {
+            return Parse(obj, path);
+        }
+        catch (Exception e) when (e is InvalidOperationException or FormatException)
+        {
+            throw Broken(path, e.Message, e);
+        }
+    }
+
+    /// <summary>Writes the mode (and that mode's given settings) into the file, keeping everything else.
+    /// An existing file is first copied to config.json.bak.</summary>
+    public static string Save(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls)
+    {
+        string path = Path;
+        JsonObject root = new();
+        if (File.Exists(path))
+        {
+            try
+            {
+                root = JsonNode.Parse(File.ReadAllText(path), documentOptions: s_readOptions) as JsonObject
+                    ?? throw Broken(path, "the top level must be a JSON object");
+            }
+            catch (JsonException e)
+            {
+                // Never replace a file we cannot read: the user may want what is in it.
+                throw Broken(path, $"it is not valid JSON ({e.Message})", e);
+            }
+        }
+
+        string modeName = ModeNames.ToEnvironmentName(mode);
+        root["mode"] = modeName;
+        if (baseUrl is not null || model is not null || toolCalls is not null)
+        {
+            if (root["backends"] is not JsonObject backends)
+            {
+                backends = new JsonObject();
+                root["backends"] = backends;
+            }
+
+            if (backends[modeName] is not JsonObject entry)
+            {
+                entry = new JsonObject();
+                backends[modeName] = entry;
+            }
+
+            if (baseUrl is not null) entry["baseUrl"] = baseUrl.ToString();
+            if (model is not null) entry["model"] = model;
+            if (toolCalls is not null) entry["toolCalls"] = toolCalls.Value.ToString();
+        }
+
+        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
+        if (File.Exists(path))
+        {
+            File.Copy(path, path + ".bak", overwrite: true);
+        }
+
+        string temp = path + ".tmp";
+        File.WriteAllText(temp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
+        if (!OperatingSystem.IsWindows())
+        {
+            // It may hold API keys.
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        File.Move(temp, path, overwrite: true);
+        return path;
+    }
+
+    private static UserConfig Parse(JsonObject obj, string path)
+    {
+        BackendMode? mode = null;
+        if (obj["mode"] is JsonNode modeNode)
+        {
+            string text = modeNode.GetValue<string>();
+            if (!ModeNames.TryParse(text, out BackendMode parsed))
+            {
+                throw new FormatException($"\"mode\": '{text}' is not a mode; valid names: {string.Join(", ", ModeNames.All)}");
+            }
+
+            mode = parsed;
+        }
+
+        int? port = null;
+        if (obj["port"] is JsonNode portNode)
+        {
+            port = portNode.GetValue<int>();
+            if (port is < 0 or > 65535)
+            {
+                throw new FormatException($"\"port\": {port} is outside 0-65535");
+            }
+        }
+
+        var backends = new Dictionary<BackendMode, UserBackendEntry>();
+        if (obj["backends"] is JsonNode backendsNode)
+        {
+            if (backendsNode is not JsonObject backendsObj)
+            {
+                throw new FormatException("\"backends\" must be an object keyed by mode name");
+            }
+
+            foreach ((string key, JsonNode? value) in backendsObj)
+            {
+                if (!ModeNames.TryParse(key, out BackendMode backendMode))
+                {
+                    throw new FormatException($"\"backends\": '{key}' is not a mode; valid names: {string.Join(", ", ModeNames.All)}");
+                }
+
+                if (value is not JsonObject entry)
+                {
+                    throw new FormatException($"\"backends.{key}\" must be an object");
+                }
+
+                backends[backendMode] = ParseEntry(entry, backendMode, key, path);
+            }
+        }
+
+        return new UserConfig(mode, port, backends);
+    }
+
+    private static UserBackendEntry ParseEntry(JsonObject entry, BackendMode mode, string key, string path)
+    {
+        Uri? baseUrl = null;
+        if (entry["baseUrl"] is JsonNode urlNode)
+        {
+            try
+            {
+                baseUrl = BackendUrls.Parse(urlNode.GetValue<string>(), mode, $"\"backends.{key}.baseUrl\"");
+            }
+            catch (ConfigurationException e)
+            {
+                throw new FormatException(e.Message, e);
+            }
+        }
+
+        ToolCallMode? toolCalls = null;
+        if (entry["toolCalls"] is JsonNode toolNode)
+        {
+            string text = toolNode.GetValue<string>();
+            if (!Enum.TryParse(text, ignoreCase: true, out ToolCallMode parsed) || !Enum.IsDefined(parsed))
+            {
+                throw new FormatException($"\"backends.{key}.toolCalls\": '{text}' must be Native or Off");
+            }
+
+            toolCalls = parsed;
+        }
+
+        return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls);
+    }
+
+    private static ConfigurationException Broken(string path, string problem, Exception? inner = null) =>
+        new($"The AnyClaude config file '{path}' is broken: {problem}. Fix or delete the file (Set-AnyClaudeMode -Persist rewrites it).", path, inner);
+}

@@ -1,0 +1,35 @@
+using System.Management.Automation;
+using AnyClaude.Cmdlets.Configuration;
+
+namespace AnyClaude.Cmdlets.Errors;
+
+/// <summary>ErrorRecords with a stable id, a category, a target and a message that says what to do.</summary>
+internal static class ErrorRecords
+{
+    public static ErrorRecord Configuration(ConfigurationException e) =>
+        new(e, "InvalidConfiguration", ErrorCategory.InvalidArgument, e.Target);
+
+    public static ErrorRecord PortInUse(int port, Exception e) =>
+        new(new InvalidOperationException(
+                $"The proxy could not listen on 127.0.0.1:{port}: {e.Message} Pick another port with -Port (0 picks a free one) or stop the program using it.", e),
+            "PortInUse", ErrorCategory.ResourceUnavailable, port);
+
+    public static ErrorRecord BackendUnreachable(string mode, Uri baseUrl, string problem) =>
+        new(new InvalidOperationException(
+                $"The {mode} backend at {baseUrl} is not reachable ({problem}). Start it (LM Studio: Developer > Start Server; MLX-LM: mlx_lm.server --port 8081) or point AnyClaude at it with Set-AnyClaudeMode {mode} -BaseUrl <url>."),
+            "BackendUnreachable", ErrorCategory.ConnectionError, baseUrl);
+
+    public static ErrorRecord ClaudeNotFound(string searched) =>
+        new(new FileNotFoundException(
+                $"Claude Code was not found ({searched}). Install it with 'npm install -g @anthropic-ai/claude-code', pass -ClaudePath, or use -NoLaunch to start only the proxy."),
+            "ClaudeNotFound", ErrorCategory.ObjectNotFound, searched);
+
+    public static ErrorRecord NoProxy(string what) =>
+        new(new InvalidOperationException($"No AnyClaude proxy is running {what}. Start one with Start-AnyClaude (-NoLaunch for the proxy alone)."),
+            "NoProxy", ErrorCategory.ObjectNotFound, null);
+
+    public static ErrorRecord RemoteControlFailed(Uri baseUrl, Exception e) =>
+        new(new InvalidOperationException(
+                $"The AnyClaude proxy at {baseUrl} (another pwsh process) did not accept the mode switch: {e.Message} Check that its pwsh window is still open, or switch there.", e),
+            "RemoteControlFailed", ErrorCategory.ConnectionError, baseUrl);
+}

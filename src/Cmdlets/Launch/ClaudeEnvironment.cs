@@ -1,0 +1,53 @@
+using AnyClaude.Proxy.Configuration;
+
+namespace AnyClaude.Cmdlets.Launch;
+
+/// <summary>The environment changes Claude Code is launched with; the pwsh session's own stays untouched.</summary>
+internal static class ClaudeEnvironment
+{
+    /// <summary>Model ids Claude Code sends when the backend's model is unknown; never a mode name,
+    /// since the proxy routes a request whose model names a mode to that mode.</summary>
+    public const string PlaceholderModel = "anyclaude-local";
+
+    private static readonly string[] s_modelVariables =
+    [
+        "ANTHROPIC_MODEL",
+        "ANTHROPIC_DEFAULT_OPUS_MODEL",
+        "ANTHROPIC_DEFAULT_SONNET_MODEL",
+        "ANTHROPIC_DEFAULT_HAIKU_MODEL",
+        "CLAUDE_CODE_SUBAGENT_MODEL",
+    ];
+
+    /// <summary>Variable → value; a null value removes the variable.</summary>
+    public static IReadOnlyDictionary<string, string?> For(Uri proxyBaseUrl, string token, BackendSettings backend, string? modelParameter)
+    {
+        var env = new Dictionary<string, string?>(StringComparer.Ordinal)
+        {
+            ["ANTHROPIC_BASE_URL"] = proxyBaseUrl.ToString().TrimEnd('/'),
+            ["ANTHROPIC_AUTH_TOKEN"] = token,
+            // Claude mode: the user's key stays with the proxy; claude only knows the proxy token.
+            ["ANTHROPIC_API_KEY"] = null,
+            ["CLAUDE_CODE_ATTRIBUTION_HEADER"] = "0",
+            ["CLAUDE_CODE_TOTAL_TOKENS_REMINDER"] = "off",
+            // Local prompt processing can take minutes on a first turn.
+            ["API_TIMEOUT_MS"] = "3000000",
+        };
+
+        string? model = modelParameter ?? (backend.IsLocal ? backend.Model ?? PlaceholderModel : null);
+        if (model is not null)
+        {
+            // Every model role (main, opus/sonnet/haiku aliases, sub-agents) reaches the proxy with one id.
+            foreach (string name in s_modelVariables)
+            {
+                env[name] = model;
+            }
+        }
+
+        if (backend.IsLocal)
+        {
+            env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
+        }
+
+        return env;
+    }
+}

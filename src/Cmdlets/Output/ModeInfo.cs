@@ -1,0 +1,26 @@
+using AnyClaude.Cmdlets.Configuration;
+
+namespace AnyClaude.Cmdlets;
+
+/// <summary>One mode's effective settings and where each came from, as Get-AnyClaudeMode emits it.</summary>
+public sealed class ModeInfo
+{
+    public required string Mode { get; init; }
+    /// <summary>The name ANYCLAUDE_MODE uses (lmstudio, mlx-lm, claude, ...).</summary>
+    public required string Name { get; init; }
+    /// <summary>True for the mode requests go to (the running proxy's, else the configured one).</summary>
+    public required bool IsActive { get; init; }
+    /// <summary>Where the active-mode choice came from (set on the active mode only).</summary>
+    public ConfigSource? ModeSource { get; init; }
+    public required Uri BaseUrl { get; init; }
+    public required ConfigSource BaseUrlSource { get; init; }
+    public string? Model { get; init; }
+    public required ConfigSource ModelSource { get; init; }
+    public required ToolCallSetting ToolCalls { get; init; }
+    public required ConfigSource ToolCallsSource { get; init; }
+    /// <summary>Whether an API key is configured (the key itself is never shown).</summary>
+    public required bool HasApiKey { get; init; }
+    public required ConfigSource ApiKeySource { get; init; }
+    /// <summary>The config file consulted.</summary>
+    public required string ConfigFile { get; init; }
+}
