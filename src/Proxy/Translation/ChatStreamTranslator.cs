@@ -146,10 +146,7 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
                 return; // wait for the name: a tool_use block cannot start without it
             StartTool(slot);
             if (slot.Pending is { Length: > 0 } pending)
-            {
-                sink.InputJsonDelta(slot.BlockIndex, pending.ToString());
-                _outputDeltas++;
-            }
+                SendArguments(slot, pending.ToString());
             slot.Pending = null;
             return;
         }
@@ -158,7 +155,13 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
         if (_openTool != slot)
             // A closed block cannot be reopened; interleaved fragments of parallel calls would be lost.
             throw new BackendStreamException($"the backend interleaved the arguments of parallel tool calls (call {slot.BackendIndex} continued after another call started)");
+        SendArguments(slot, arguments);
+    }
+
+    private void SendArguments(ToolCallSlot slot, string arguments)
+    {
         sink.InputJsonDelta(slot.BlockIndex, arguments);
+        slot.SentArguments = true;
         _outputDeltas++;
     }
 
@@ -217,6 +220,10 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
             return;
         if (_open == Open.Thinking)
             sink.SignatureDelta(_openIndex, LocalThinkingSignature);
+        // A call with no argument text at all (some servers send "" for a no-parameter call) has the input {}:
+        // say so, rather than leave the block without content.
+        if (_openTool is { SentArguments: false } tool)
+            SendArguments(tool, "{}");
         sink.BlockStop(_openIndex);
         _open = Open.None;
         _openIndex = -1;

@@ -16,6 +16,8 @@ internal sealed class ToolCallSlot(int backendIndex)
     /// <summary>The Anthropic block index once started; -1 before.</summary>
     public int BlockIndex { get; set; } = -1;
     public bool Started => BlockIndex >= 0;
+    /// <summary>True once an input_json_delta was sent for this call.</summary>
+    public bool SentArguments { get; set; }
 
     /// <summary>A "toolu_" id for backends that send none.</summary>
     public static string NewId() => "toolu_" + RandomNumberGenerator.GetString(IdAlphabet, 24);
