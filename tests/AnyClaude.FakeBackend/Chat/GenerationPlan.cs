@@ -81,20 +81,22 @@ internal sealed class GenerationPlan
                 break;
             }
             var id = call.Id ?? newToolId();
+            // mlx parses the generated call and re-serialises the arguments with json.dumps: Python spacing.
+            var arguments = mlx ? PythonJson.RespaceIfJson(call.Arguments) : call.Arguments;
             plan.GeneratedText.Append(markup);
-            plan.ToolCalls.Add(new ParsedToolCall(id, call.Name, call.Arguments));
+            plan.ToolCalls.Add(new ParsedToolCall(id, call.Name, arguments));
             if (fragment)
             {
                 plan.Chunks.Add(new PlannedChunk(ChunkKind.ToolCallHead, "", i, id, call.Name));
-                for (var at = 0; at < call.Arguments.Length; at += piece)
+                for (var at = 0; at < arguments.Length; at += piece)
                 {
-                    var len = Math.Min(piece, call.Arguments.Length - at);
-                    plan.Chunks.Add(new PlannedChunk(ChunkKind.ToolCallArguments, call.Arguments.Substring(at, len), i));
+                    var len = Math.Min(piece, arguments.Length - at);
+                    plan.Chunks.Add(new PlannedChunk(ChunkKind.ToolCallArguments, arguments.Substring(at, len), i));
                 }
             }
             else
             {
-                plan.Chunks.Add(new PlannedChunk(ChunkKind.ToolCallWhole, call.Arguments, i, id, call.Name));
+                plan.Chunks.Add(new PlannedChunk(ChunkKind.ToolCallWhole, arguments, i, id, call.Name));
             }
         }
 

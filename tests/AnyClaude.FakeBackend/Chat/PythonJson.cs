@@ -6,6 +6,24 @@ namespace AnyClaude.FakeBackend.Chat;
 /// </summary>
 internal static class PythonJson
 {
+    /// <summary>Re-spaces a JSON text; returns it unchanged when it is not valid JSON.</summary>
+    public static string RespaceIfJson(string json)
+    {
+        try
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(json);
+            var compact = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(doc.RootElement, RelaxedOptions);
+            return System.Text.Encoding.UTF8.GetString(Respace(compact));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return json;
+        }
+    }
+
+    private static readonly System.Text.Json.JsonSerializerOptions RelaxedOptions =
+        new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static byte[] Respace(ReadOnlySpan<byte> compact)
     {
         var extra = 0;
