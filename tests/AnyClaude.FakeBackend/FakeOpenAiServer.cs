@@ -131,6 +131,47 @@ public sealed class FakeOpenAiServer : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>
+    /// Serves one request while watching the socket: when the client hangs up first, the request's work is cancelled
+    /// and the record says so (proxies must cancel backend requests when their own client goes away).
+    /// </summary>
+    private async Task<bool> ServeRequestAsync(HttpRequestData request, RecordedRequest? record, HttpRequestReader reader, ResponseWriter writer)
+    {
+        using var requestCts = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+        var finished = 0;
+        _ = reader.WatchForCloseAsync(_stop.Token).ContinueWith(t =>
+        {
+            if (t.Result && Volatile.Read(ref finished) == 0)
+            {
+                if (record is not null)
+                {
+                    record.ClientDisconnected = true;
+                }
+                try
+                {
+                    requestCts.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // the request finished meanwhile
+                }
+            }
+        }, TaskScheduler.Default);
+        try
+        {
+            var keepOpen = await _router.HandleAsync(request, record, writer, requestCts.Token);
+            return keepOpen && !writer.MustClose && request.ClientWantsKeepAlive;
+        }
+        finally
+        {
+            Volatile.Write(ref finished, 1);
+            if (record is not null)
+            {
+                record.Completed = true;
+            }
+        }
+    }
+
     private async Task ServeConnectionAsync(int id, TcpClient client)
     {
         try
@@ -145,9 +186,9 @@ public sealed class FakeOpenAiServer : IAsyncDisposable, IDisposable
                 {
                     break;
                 }
-                var writer = new ResponseWriter(stream, Options.Flavor);
-                var keepOpen = await _router.HandleAsync(request, writer, _stop.Token);
-                if (!keepOpen || writer.MustClose || !request.ClientWantsKeepAlive)
+                var writer = new ResponseWriter(stream, Options.Flavor, headOnly: request.Method == "HEAD");
+                var record = Router.IsAdmin(request) ? null : _state.Record(request);
+                if (!await ServeRequestAsync(request, record, reader, writer))
                 {
                     break;
                 }

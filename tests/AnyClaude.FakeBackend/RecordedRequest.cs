@@ -37,6 +37,12 @@ public sealed class RecordedRequest
     /// <summary>True when a scripted reply answered it; false for the automatic responder.</summary>
     public bool Scripted { get; internal set; }
 
+    /// <summary>The client closed the connection before the fake finished answering (e.g. a proxy cancelling).</summary>
+    public bool ClientDisconnected { get; internal set; }
+
+    /// <summary>The fake finished handling the request (answered, failed or dropped it).</summary>
+    public bool Completed { get; internal set; }
+
     /// <summary>The chat-template text the fake rendered (what its prefix cache compares).</summary>
     public string? RenderedPrompt { get; internal set; }
 
@@ -72,6 +78,8 @@ public sealed class RecordedRequest
         }
         w.WriteString("finishReason", FinishReason);
         w.WriteBoolean("scripted", Scripted);
+        w.WriteBoolean("clientDisconnected", ClientDisconnected);
+        w.WriteBoolean("completed", Completed);
         w.WriteEndObject();
     }
 

@@ -11,17 +11,17 @@ internal sealed class Router(FakeServerState state)
 
     private FakeServerOptions Options => state.Options;
 
-    public async Task<bool> HandleAsync(HttpRequestData request, ResponseWriter writer, CancellationToken ct)
+    public static bool IsAdmin(HttpRequestData request) => request.Path.StartsWith(AdminEndpoints.Prefix, StringComparison.Ordinal);
+
+    /// <summary>Handles a request; record is null for /_fake/ admin requests (they are not recorded).</summary>
+    public async Task<bool> HandleAsync(HttpRequestData request, RecordedRequest? record, ResponseWriter writer, CancellationToken ct)
     {
-        var path = request.Path;
-        if (path.StartsWith(AdminEndpoints.Prefix, StringComparison.Ordinal))
+        if (record is null)
         {
-            var (status, json) = AdminEndpoints.Handle(request.Method, path, request.Body, state);
+            var (status, json) = AdminEndpoints.Handle(request.Method, request.Path, request.Body, state);
             await writer.WriteJsonAsync(status, json, ct);
             return !writer.MustClose;
         }
-
-        var record = state.Record(request);
         var keepOpen = Options.Flavor == FakeFlavor.MlxLm
             ? await HandleMlxAsync(request, record, writer, ct)
             : await HandleLmStudioAsync(request, record, writer, ct);

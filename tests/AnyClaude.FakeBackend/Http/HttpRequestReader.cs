@@ -149,7 +149,32 @@ internal sealed class HttpRequestReader(Stream stream)
     private async Task<bool> FillAsync(CancellationToken ct)
     {
         _start = 0;
-        _end = await stream.ReadAsync(_buffer, ct);
+        if (_pendingFill is { } pending)
+        {
+            _pendingFill = null;
+            _end = await pending.WaitAsync(ct);
+        }
+        else
+        {
+            _end = await stream.ReadAsync(_buffer, ct);
+        }
         return _end > 0;
+    }
+
+    private Task<int>? _pendingFill;
+
+    /// <summary>
+    /// Starts reading ahead while a response is produced; completes with true when the client closes its side.
+    /// Whatever arrives instead (a pipelined request) stays buffered for the next ReadAsync.
+    /// </summary>
+    public Task<bool> WatchForCloseAsync(CancellationToken ct)
+    {
+        if (_start < _end || _pendingFill is not null)
+        {
+            return Task.FromResult(false);
+        }
+        _pendingFill = stream.ReadAsync(_buffer, ct).AsTask();
+        return _pendingFill.ContinueWith(t => t.IsCompletedSuccessfully ? t.Result == 0 : t.Exception is not null,
+            CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 }

@@ -9,7 +9,7 @@ namespace AnyClaude.FakeBackend.Http;
 /// are close-delimited (the server closes the socket), only non-streaming successes carry Content-Length.
 /// LM Studio is an Express (Node) server: HTTP/1.1 keep-alive, Content-Length on JSON, chunked SSE streams.
 /// </summary>
-internal sealed class ResponseWriter(Stream stream, FakeFlavor flavor)
+internal sealed class ResponseWriter(Stream stream, FakeFlavor flavor, bool headOnly = false)
 {
     private bool _chunked;
 
@@ -39,7 +39,10 @@ internal sealed class ResponseWriter(Stream stream, FakeFlavor flavor)
         }
         headers.Append("\r\n");
         await stream.WriteAsync(Encoding.ASCII.GetBytes(headers.ToString()), ct);
-        await stream.WriteAsync(body, ct);
+        if (!headOnly)
+        {
+            await stream.WriteAsync(body, ct); // a HEAD answer has the headers only
+        }
         await stream.FlushAsync(ct);
         HeadersSent = true;
     }

@@ -174,4 +174,36 @@ public sealed class ScriptingAndAdminTests
         await Task.WhenAll(PostAsync(fake.BaseUrl + "/chat/completions", ChatBody("1")), PostAsync(fake.BaseUrl + "/chat/completions", ChatBody("2")));
         Assert.Equal(2, fake.MaxConcurrentChatRequests);
     }
+
+    [Theory]
+    [InlineData(FakeFlavor.LmStudio)]
+    [InlineData(FakeFlavor.MlxLm)]
+    public async Task A_client_hanging_up_mid_request_is_recorded_and_stops_the_work(FakeFlavor flavor)
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = flavor });
+        fake.Enqueue(new ScriptedReply { Text = "too late", DelayBeforeResponse = TimeSpan.FromSeconds(20) });
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            Client.PostAsync(fake.BaseUrl + "/chat/completions", new StringContent(ChatBody("x"), Encoding.UTF8, "application/json"), cts.Token));
+
+        var record = fake.ChatRequests[0];
+        for (var i = 0; i < 200 && !record.Completed; i++)
+        {
+            await Task.Delay(50);
+        }
+        Assert.True(record.Completed, "the fake gave up the request instead of waiting out the 20 s delay");
+        Assert.True(record.ClientDisconnected);
+        Assert.Null(record.Status);
+    }
+
+    [Fact]
+    public async Task Head_requests_get_headers_only_and_the_connection_stays_usable()
+    {
+        await using var fake = FakeOpenAiServer.Start();
+        using var head = await Client.SendAsync(new HttpRequestMessage(HttpMethod.Head, fake.RootUrl + "/"));
+        Assert.Equal(200, (int)head.StatusCode);
+        var models = await Client.GetStringAsync(fake.BaseUrl + "/models");
+        Assert.Contains("qwen/qwen3-8b", models);
+        Assert.All(fake.Requests, r => Assert.False(r.ClientDisconnected));
+    }
 }
