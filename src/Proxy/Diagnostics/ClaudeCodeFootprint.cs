@@ -22,8 +22,8 @@ public static class ClaudeCodeFootprint
     public const int TotalTokens = SystemTokens + ToolTokens;
 
     /// <summary>Room for the conversation and the answer on top of the fixed prompt: a policy, not a measurement.
-    /// A window smaller than prompt + this fills up within a few turns.</summary>
-    public const int WorkingRoomTokens = 16_384;
+    /// A window smaller than prompt + this fills up within a few turns (with tools sent, a 32K window passes).</summary>
+    public const int WorkingRoomTokens = 8_192;
 
     /// <summary>The context window Claude Code needs: the fixed prompt (tools only where they are sent) plus working room.</summary>
     public static int RequiredContextTokens(bool toolsSent) =>

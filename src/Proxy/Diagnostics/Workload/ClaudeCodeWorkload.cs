@@ -81,6 +81,8 @@ public sealed class ClaudeCodeWorkload
             var part = $"\n\n# {title}{(round == 0 ? "" : $" (part {round + 1})")}\n{body}";
             text.Append(part);
             tokens += PromptTokenizer.Count(part);
+            if (tokens >= targetTokens)
+                tokens = PromptTokenizer.Count(text.ToString());
         }
         return text.ToString();
     }
