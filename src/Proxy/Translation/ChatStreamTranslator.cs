@@ -44,8 +44,7 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
     {
         if (!_started)
             throw new InvalidOperationException("Start must be called before OnChunk");
-        var reader = new Utf8JsonReader(json);
-        using var document = JsonDocument.ParseValue(ref reader);
+        using var document = ParseChunk(json);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
             return;
@@ -64,6 +63,19 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
                 OnDelta(delta);
             if (choice.TryGetProperty("finish_reason", out var finish) && finish.ValueKind == JsonValueKind.String)
                 _finishReason = finish.GetString();
+        }
+    }
+
+    private static JsonDocument ParseChunk(ReadOnlySpan<byte> json)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(json);
+            return JsonDocument.ParseValue(ref reader);
+        }
+        catch (JsonException e)
+        {
+            throw new BackendStreamException($"the backend sent a stream chunk that is not valid JSON: {e.Message}");
         }
     }
 
@@ -92,13 +104,13 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
         CloseOpenBlock();
         _completed = true;
         StopReason = MapFinishReason(_finishReason);
-        Usage = _backendUsage ?? new UsageCounts(_estimatedInput, _outputDeltas, 0);
         sink.MessageDelta(StopReason, null, Usage);
         sink.MessageStop();
     }
 
-    /// <summary>Final usage (backend's when it reported any, else the Start estimate and a count of output deltas).</summary>
-    public UsageCounts Usage { get; private set; }
+    /// <summary>Usage so far, final after Complete: the backend's when it reported any, else the Start estimate
+    /// and a count of output deltas (also meaningful for a stream that ended in an error).</summary>
+    public UsageCounts Usage => _backendUsage ?? new UsageCounts(_estimatedInput, _outputDeltas, 0);
     public string? StopReason { get; private set; }
 
     private void OnDelta(JsonElement delta)

@@ -219,6 +219,22 @@ public class ChatStreamTranslatorTests
     }
 
     [Fact]
+    public void A_chunk_that_is_not_json_is_a_stream_error()
+    {
+        var (_, translator) = RunSse([Text("a")], complete: false);
+        var error = Assert.Throws<BackendStreamException>(() => translator.OnChunk("{\"choices\":[{\"delta\":"u8));
+        Assert.Contains("not valid JSON", error.Message);
+    }
+
+    [Fact]
+    public void Usage_is_known_before_complete_for_records_of_failed_streams()
+    {
+        var (_, translator) = RunSse([Text("a"), Text("b")], complete: false, inputEstimate: 99);
+        Assert.Equal(new UsageCounts(99, 2, 0), translator.Usage);
+        Assert.Null(translator.StopReason);
+    }
+
+    [Fact]
     public void Interleaved_fragments_of_a_closed_call_are_an_error_not_lost()
     {
         var (_, translator) = RunSse([ToolFragment(0, "a", "Read", "{\"x\":"), ToolFragment(1, "b", "Read", "{}")], complete: false);
