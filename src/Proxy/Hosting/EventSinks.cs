@@ -7,10 +7,11 @@ namespace AnyClaude.Proxy.Hosting;
 /// clients, one message JSON for the others).</summary>
 internal static class EventSinks
 {
-    public static IAnthropicEventSink Sse(IBufferWriter<byte> output) => throw new NotImplementedException("SseEventWriter has not landed yet.");
+    public static IAnthropicEventSink Sse(IBufferWriter<byte> output) => new SseEventWriter(output);
 
-    public static IAnthropicEventSink Aggregator() => throw new NotImplementedException("MessageAggregator has not landed yet.");
+    public static IAnthropicEventSink Aggregator() => new MessageAggregator();
 
     /// <summary>Writes the aggregated message JSON.</summary>
-    public static void WriteMessage(IAnthropicEventSink aggregator, IBufferWriter<byte> output) => throw new NotImplementedException();
+    public static void WriteMessage(IAnthropicEventSink aggregator, IBufferWriter<byte> output) =>
+        ((MessageAggregator)aggregator).WriteTo(output);
 }

@@ -30,6 +30,8 @@ internal static class LoopbackListener
     {
         var listener = new HttpListener { IgnoreWriteExceptions = false };
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
+        // Same socket, second name: clients configured with http://localhost:port send Host: localhost.
+        listener.Prefixes.Add($"http://localhost:{port}/");
         try
         {
             listener.Start();

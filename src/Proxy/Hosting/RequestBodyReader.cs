@@ -10,7 +10,8 @@ internal static class RequestBodyReader
     public static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpListenerRequest request, long maxBytes, CancellationToken ct)
     {
         if (request.ContentLength64 > maxBytes) throw TooLarge(maxBytes);
-        var initial = request.ContentLength64 > 0 ? (int)request.ContentLength64 : 16 * 1024;
+        // Chunked bodies have no length: start small and grow, never past the limit.
+        var initial = (int)Math.Min(maxBytes, request.ContentLength64 > 0 ? request.ContentLength64 : 16 * 1024);
         var buffer = new byte[initial];
         var length = 0;
         var input = request.InputStream;
