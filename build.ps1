@@ -55,7 +55,7 @@ function Invoke-Native {
     $filePath, $arguments = $args
     $arguments = @($arguments | ForEach-Object { $_ })
     Write-Host "> $filePath $($arguments -join ' ')" -ForegroundColor DarkGray
-    & $filePath @arguments
+    & $filePath @arguments | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "$filePath exited with code $LASTEXITCODE." }
 }
 
@@ -140,7 +140,7 @@ function Install-TestTools {
 function Invoke-Xunit {
     # Every engineer's xunit projects, through the solution; counts come from the TRX files.
     $results = Join-Path $Artifacts "TestResults/xunit-$([DateTime]::UtcNow.ToString('yyyyMMddHHmmss'))"
-    & dotnet test (Join-Path $Repo 'AnyClaude.PowerShell.sln') -c $Configuration --nologo --logger trx --results-directory $results
+    & dotnet test (Join-Path $Repo 'AnyClaude.PowerShell.sln') -c $Configuration --nologo --logger trx --results-directory $results | Out-Host
     $exit = $LASTEXITCODE
     $totals = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     foreach ($trx in Get-ChildItem $results -Filter '*.trx' -Recurse -ErrorAction Ignore) {
@@ -175,7 +175,7 @@ function Invoke-PesterSuite {
     $env:ANYCLAUDE_PESTER_PATHS = $paths -join [IO.Path]::PathSeparator
     $pwshArgs = @($pwsh | Select-Object -Skip 1) + @('-NoProfile', '-NonInteractive', '-File', $runner,
         '-PesterModule', $Tools.Pester, '-ResultFile', $resultFile)
-    & $pwsh[0] @pwshArgs
+    & $pwsh[0] @pwshArgs | Out-Host
     $exit = $LASTEXITCODE
     if (-not (Test-Path $resultFile)) {
         Write-Warning "The Pester run exited with code $exit without writing results."
