@@ -39,6 +39,16 @@ public sealed class FakeOpenAiServer : IAsyncDisposable, IDisposable
 
     public FakeServerOptions Options => _state.Options;
 
+    /// <summary>A loopback port nothing listens on (just released), for "backend down" tests.</summary>
+    public static int UnusedPort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
     public int Port { get; }
 
     /// <summary>http://127.0.0.1:port/v1 — what a client configures as the OpenAI base URL.</summary>

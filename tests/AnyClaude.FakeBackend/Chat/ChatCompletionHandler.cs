@@ -82,11 +82,12 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
         var usage = new UsageFigures(promptTokens, plan.CompletionTokens, cached, Options.EffectiveReportCachedTokens);
         var formatter = ChunkFormatter.For(Options, NewIdentity(request!, model));
         var pacer = new Pacer();
+        var perToken = reply.MicrosecondsPerToken ?? Options.MicrosecondsPerGeneratedToken;
 
         if (!request!.Stream)
         {
             await ProcessPromptAsync(uncached, pacer, writer: null, ct);
-            await pacer.WaitAsync(plan.CompletionTokens * Options.MicrosecondsPerGeneratedToken, ct);
+            await pacer.WaitAsync(plan.CompletionTokens * perToken, ct);
             record.Status = 200;
             await writer.WriteBodyAsync(200, Mlx ? "application/json" : "application/json; charset=utf-8", formatter.Completion(plan, usage), ct);
             Remember(cacheKey, prompt, plan);
@@ -107,7 +108,7 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
             {
                 await Task.Delay(reply.StallFor, ct);
             }
-            await pacer.WaitAsync(FakeTokenizer.Count(chunk.Text.Length == 0 ? 1 : chunk.Text.Length) * Options.MicrosecondsPerGeneratedToken, ct);
+            await pacer.WaitAsync(FakeTokenizer.Count(Math.Max(1, chunk.Text.Length)) * perToken, ct);
             await WriteEventAsync(writer, formatter.StreamChunk(chunk), ct);
             sent++;
         }

@@ -41,6 +41,9 @@ public sealed class ScriptedReply
     /// <summary>Stream tool-call arguments in fragments (LM Studio's default) or whole (mlx's). Null: the flavor's way.</summary>
     public bool? FragmentToolArguments { get; init; }
 
+    /// <summary>Per generated token delay for this reply, in microseconds; null uses the server option.</summary>
+    public double? MicrosecondsPerToken { get; init; }
+
     /// <summary>Characters per streamed content/reasoning piece; default 4 (one fake token per chunk).</summary>
     public int? CharsPerChunk { get; init; }
 

@@ -5,7 +5,7 @@ namespace AnyClaude.FakeBackend.Scripting;
 /// <summary>
 /// Reads a scripted reply from the JSON posted to /_fake/script (for Pester):
 /// {"text","reasoning","toolCalls":[{"name","arguments":object|string,"id"}],"finishReason","status","body":string|object,
-///  "message","drop","cutAfterChunks","stallAfterChunks","stallMs","delayMs","fragment","charsPerChunk","count"}.
+///  "message","drop","cutAfterChunks","stallAfterChunks","stallMs","delayMs","fragment","charsPerChunk","usPerToken","count"}.
 /// A JSON array queues several replies.
 /// </summary>
 public static class ScriptedReplyJson
@@ -63,6 +63,7 @@ public static class ScriptedReplyJson
             DelayBeforeResponse = TimeSpan.FromMilliseconds(Int(e, "delayMs") ?? 0),
             FragmentToolArguments = e.TryGetProperty("fragment", out var f) && f.ValueKind is JsonValueKind.True or JsonValueKind.False ? f.GetBoolean() : null,
             CharsPerChunk = Int(e, "charsPerChunk"),
+            MicrosecondsPerToken = e.TryGetProperty("usPerToken", out var us) && us.ValueKind == JsonValueKind.Number ? us.GetDouble() : null,
         };
         var count = Int(e, "count") ?? 1;
         for (var i = 0; i < count; i++)
