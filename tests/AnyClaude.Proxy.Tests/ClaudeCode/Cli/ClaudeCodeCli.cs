@@ -23,6 +23,11 @@ internal static class ClaudeCodeCli
 
     public static readonly IReadOnlyList<string> PinnedVersions = [Current, Legacy];
 
+    /// <summary>The model each version picks by default, passed explicitly with --model: without it, 2.1.197's
+    /// first launch in a fresh config folder says "Opus 4.8 (1M context)" in its system prompt and later launches
+    /// do not, which changes the system prompt between a run and its --continue.</summary>
+    public static string DefaultModel(string version) => version == Legacy ? "claude-sonnet-4-5-20250929" : "claude-opus-4-8";
+
     private static readonly ConcurrentDictionary<string, Lazy<string>> s_executables = new();
 
     /// <summary>The claude executable of a version, installing it once per test run (thread-safe).

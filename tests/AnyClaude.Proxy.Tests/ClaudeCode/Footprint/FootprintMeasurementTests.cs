@@ -36,7 +36,7 @@ public sealed class FootprintMeasurementTests(ClaudeCodeRecordings recordings, I
         foreach (var shape in Enum.GetValues<BackendShape>())
         {
             var translated = TranslatedTokens(session.MainTurns[0], shape);
-            output.WriteLine($"  as {shape}: {translated.Bytes} B = {translated.Tokens} tokens");
+            output.WriteLine($"  first request as {shape}: {translated.Bytes} B = {translated.Tokens} tokens");
         }
         WriteSideRequests(session);
         WriteHeaders(session);
@@ -48,17 +48,21 @@ public sealed class FootprintMeasurementTests(ClaudeCodeRecordings recordings, I
         Assert.InRange(first.SystemPlusToolsTokens, expected * 95 / 100, expected * 105 / 100);
     }
 
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public void First_request_as_sent_to_LM_Studio_matches_the_measured_footprint(string version)
+    {
+        var session = recordings.Get(new RecordingKey(version, Attribution: true));
+        var (bytes, tokens) = TranslatedTokens(session.MainTurns[0], BackendShape.LmStudioChat);
+        output.WriteLine($"Claude Code {version}: first request as LM Studio receives it: {bytes} B = {tokens} tokens (O200k)");
+        var expected = ClaudeCodeFootprint.FirstTurnTokens(version);
+        Assert.InRange(tokens, expected * 95 / 100, expected * 105 / 100);
+    }
+
     private static (int Bytes, int Tokens) TranslatedTokens(CapturedRequest request, BackendShape shape)
     {
-        try
-        {
-            var parts = BackendTranslation.Translate(request.Body, shape);
-            return (Encoding.UTF8.GetByteCount(parts.Body), RequestFootprint.CountTokens(parts.Body));
-        }
-        catch (NotImplementedException)
-        {
-            return (0, 0); // translator not landed yet: the raw figures above still hold
-        }
+        var parts = BackendTranslation.Translate(request.Body, shape);
+        return (Encoding.UTF8.GetByteCount(parts.Body), RequestFootprint.CountTokens(parts.Body));
     }
 
     private void WriteSideRequests(RecordedSession session)

@@ -22,6 +22,9 @@ public sealed class ClaudeCodeRecordings : IAsyncLifetime
         new(ClaudeCodeCli.Legacy, false),
     ];
 
+    /// <summary>2.1.197 left to choose its model: documents how its system prompt then changes across launches.</summary>
+    public static readonly RecordingKey DefaultModelKey = new(ClaudeCodeCli.Current, true, ExplicitModel: false);
+
     private readonly Dictionary<RecordingKey, Task<RecordedSession>> _sessions = [];
 
     public Task InitializeAsync()
@@ -29,7 +32,7 @@ public sealed class ClaudeCodeRecordings : IAsyncLifetime
         // Install serially (npm), then record all four sessions side by side: the CLI mostly waits on I/O.
         foreach (var version in ClaudeCodeCli.PinnedVersions)
             ClaudeCodeCli.Executable(version);
-        foreach (var key in Keys)
+        foreach (var key in Keys.Append(DefaultModelKey))
             _sessions[key] = RecordAsync(key);
         // Failures surface per test through Get, with the CLI's output.
         return Task.WhenAll(_sessions.Values.Select(t => t.ContinueWith(_ => { }, TaskScheduler.Default)));
@@ -60,6 +63,7 @@ public sealed class ClaudeCodeRecordings : IAsyncLifetime
             BaseUrl = server.BaseUrl,
             Sandbox = sandbox,
             AttributionHeader = key.Attribution,
+            Model = key.ExplicitModel ? ClaudeCodeCli.DefaultModel(key.Version) : null,
         };
         var runs = new List<ClaudeRunResult> { await ClaudeCodeCli.RunAsync(first) };
         if (runs[0].ExitCode == 0)

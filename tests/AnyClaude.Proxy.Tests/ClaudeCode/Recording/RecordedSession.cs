@@ -3,10 +3,12 @@ using AnyClaude.Proxy.Tests.ClaudeCode.Cli;
 
 namespace AnyClaude.Proxy.Tests.ClaudeCode.Recording;
 
-/// <summary>Which recording: a CLI version, with or without its attribution line.</summary>
-public sealed record RecordingKey(string Version, bool Attribution)
+/// <summary>Which recording: a CLI version, with or without its attribution line, with --model (as a launcher
+/// would pass it) or with the CLI's own default.</summary>
+public sealed record RecordingKey(string Version, bool Attribution, bool ExplicitModel = true)
 {
-    public override string ToString() => $"{Version}{(Attribution ? "" : " CLAUDE_CODE_ATTRIBUTION_HEADER=0")}";
+    public override string ToString() =>
+        $"{Version}{(Attribution ? "" : " CLAUDE_CODE_ATTRIBUTION_HEADER=0")}{(ExplicitModel ? "" : " (no --model)")}";
 }
 
 /// <summary>

@@ -90,6 +90,19 @@ public sealed class PromptCacheStabilityTests(ClaudeCodeRecordings recordings)
         }
     }
 
+    /// <summary>Why recordings pass --model: left to its default, 2.1.197 describes its model differently on the
+    /// next launch ("(1M context)" only on the first), so the system prompt of a --continue run no longer
+    /// matches. No proxy can normalise that away; launchers must pin the model.</summary>
+    [Fact]
+    public void Without_model_Claude_Code_2_1_changes_its_system_prompt_on_the_next_launch()
+    {
+        var session = recordings.Get(ClaudeCodeRecordings.DefaultModelKey);
+        var firstRun = BackendTranslation.Translate(session.MainTurns[0].Body, BackendShape.LmStudioChat);
+        var continued = BackendTranslation.Translate(session.MainTurns[^1].Body, BackendShape.LmStudioChat);
+        Assert.NotEqual(firstRun.System, continued.System);
+        Assert.StartsWith("system prompt differs", PrefixComparison.FindBreak(firstRun, continued));
+    }
+
     public static TheoryData<string, bool> Keys()
     {
         var data = new TheoryData<string, bool>();
