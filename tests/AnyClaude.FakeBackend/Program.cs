@@ -4,8 +4,8 @@ using AnyClaude.FakeBackend;
 
 // dotnet AnyClaude.FakeBackend.dll --flavor lmstudio|mlx-lm [--port 0] [--model M] [--context N] [--no-cache]
 //   [--tools-unsupported] [--mlx-tool-calling] [--us-per-token N] [--us-per-output-token N] [--no-stdin]
-// Prints one JSON line {"port","baseUrl","flavor"} once listening, then serves until killed or stdin closes
-// (--no-stdin: until killed, for launchers whose stdin is /dev/null).
+// Prints one JSON line {"port","baseUrl","flavor"} once listening, then serves until killed or stdin closes.
+// stdin already at end in the first second, before any request (e.g. /dev/null), is ignored; --no-stdin never watches it.
 var options = ParseArguments(args, out var watchStdin);
 if (options is null)
 {
@@ -28,12 +28,19 @@ Console.CancelKeyPress += (_, e) => { e.Cancel = true; done.TrySetResult(); };
 AppDomain.CurrentDomain.ProcessExit += (_, _) => done.TrySetResult();
 if (watchStdin)
 {
+    var started = System.Diagnostics.Stopwatch.StartNew();
     _ = Task.Run(() =>
     {
         var input = Console.OpenStandardInput();
         var buffer = new byte[256];
         while (input.Read(buffer, 0, buffer.Length) > 0)
         {
+        }
+        // An stdin that is empty from the start (/dev/null, launchers that give none) is not a stop signal.
+        if (started.Elapsed < TimeSpan.FromSeconds(1) && server.Requests.Count == 0)
+        {
+            Console.Error.WriteLine("fake backend: stdin closed at start-up; serving until killed");
+            return;
         }
         done.TrySetResult();
     });

@@ -48,4 +48,30 @@ public sealed class FakeBackendProgramTests
             }
         }
     }
+
+    [Fact]
+    public async Task Keeps_serving_when_stdin_is_empty_from_the_start()
+    {
+        var dll = Path.Combine(AppContext.BaseDirectory, "AnyClaude.FakeBackend.dll");
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { dll, "--flavor", "lmstudio", "--port", "0" })
+        {
+            start.ArgumentList.Add(a);
+        }
+        using var process = Process.Start(start)!;
+        try
+        {
+            process.StandardInput.Close(); // like /dev/null
+            var line = await process.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(60));
+            var port = JsonDocument.Parse(line!).RootElement.GetProperty("port").GetInt32();
+            await Task.Delay(1500);
+            Assert.False(process.HasExited);
+            Assert.Contains("qwen/qwen3-8b", await Client.GetStringAsync($"http://127.0.0.1:{port}/api/v0/models"));
+        }
+        finally
+        {
+            process.Kill();
+            await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        }
+    }
 }

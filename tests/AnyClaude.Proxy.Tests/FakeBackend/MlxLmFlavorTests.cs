@@ -194,4 +194,24 @@ public sealed class MlxLmFlavorTests : IAsyncLifetime
         Assert.Equal(500, status);
         Assert.Equal("{\"error\": \"System message must be at the beginning.\"}", error);
     }
+
+    [Fact]
+    public async Task Keepalive_comments_report_progress_per_prefill_step()
+    {
+        var (raw, _) = await RawExchangeAsync(_fake.Port, "POST", "/v1/chat/completions", ChatBody(new string('k', 100), stream: true));
+        var keepalives = Body(raw).Split("\n\n").Where(e => e.StartsWith(": keepalive ", StringComparison.Ordinal)).ToList();
+        var uncached = _fake.ChatRequests[^1].PromptTokens!.Value - _fake.ChatRequests[^1].CachedTokens!.Value;
+        Assert.Equal((uncached + 7) / 8, keepalives.Count); // PrefillStepTokens = 8 in this fixture
+        Assert.Equal($": keepalive 8/{uncached}", keepalives[0]);
+        Assert.Equal($": keepalive {uncached}/{uncached}", keepalives[^1]);
+    }
+
+    [Fact]
+    public async Task A_scripted_finish_reason_overrides_the_natural_one()
+    {
+        _fake.Enqueue(new ScriptedReply { Text = "filtered", FinishReason = "content_filter" });
+        var response = await PostForJsonAsync(Chat, ChatBody("x"));
+        Assert.Equal("content_filter", response.GetProperty("choices")[0].GetProperty("finish_reason").GetString());
+        Assert.Equal("content_filter", _fake.ChatRequests[^1].FinishReason);
+    }
 }
