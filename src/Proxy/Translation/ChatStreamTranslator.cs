@@ -23,6 +23,7 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
     private bool _started;
     private bool _completed;
     private string? _finishReason;
+    private string? _stopSequence;
     private bool _emittedToolUse;
     private int _estimatedInput;
     private int _outputDeltas;
@@ -63,6 +64,9 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
                 OnDelta(delta);
             if (choice.TryGetProperty("finish_reason", out var finish) && finish.ValueKind == JsonValueKind.String)
                 _finishReason = finish.GetString();
+            // vLLM names the stop string that ended generation; OpenAI, LM Studio and mlx_lm.server do not.
+            if (choice.TryGetProperty("stop_reason", out var stopString) && stopString.ValueKind == JsonValueKind.String)
+                _stopSequence = stopString.GetString();
         }
     }
 
@@ -104,7 +108,7 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
         CloseOpenBlock();
         _completed = true;
         StopReason = MapFinishReason(_finishReason);
-        sink.MessageDelta(StopReason, null, Usage);
+        sink.MessageDelta(StopReason, StopReason == "stop_sequence" ? _stopSequence : null, Usage);
         sink.MessageStop();
     }
 
@@ -255,6 +259,7 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
         // Some servers say "stop" after emitting tool calls; the client must run them either way. A server that
         // says "tool_calls" without any call gets end_turn: a tool_use stop with no tool_use block would hang.
         _ when _emittedToolUse => "tool_use",
+        "stop" when _stopSequence is not null => "stop_sequence",
         _ => "end_turn",
     };
 

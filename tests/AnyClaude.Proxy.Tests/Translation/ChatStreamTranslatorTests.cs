@@ -199,6 +199,16 @@ public class ChatStreamTranslatorTests
     }
 
     [Fact]
+    public void A_named_stop_string_vllm_style_becomes_stop_sequence()
+    {
+        var stop = "{\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"stop\",\"stop_reason\":\"</done>\"}]}";
+        var (sse, translator) = RunSse([Text("x"), stop]);
+        AnthropicSseGrammar.Check(sse);
+        Assert.Equal("stop_sequence", translator.StopReason);
+        Assert.Contains("\"stop_sequence\":\"</done>\"", sse);
+    }
+
+    [Fact]
     public void A_stream_without_finish_reason_is_an_error_not_a_success()
     {
         var (sse, translator) = RunSse([Text("partial ans")], complete: false);
