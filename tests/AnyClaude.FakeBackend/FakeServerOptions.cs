@@ -60,6 +60,12 @@ public sealed class FakeServerOptions
     /// <summary>LM Studio: the delta field carrying reasoning; "reasoning" (newer) or "reasoning_content" (older builds).</summary>
     public string ReasoningField { get; init; } = "reasoning";
 
+    /// <summary>
+    /// LM Studio: argument fragments after the first also carry "name": "" (seen by clients of some LM Studio builds,
+    /// e.g. 0xPlaygrounds/rig#423); a consumer must keep the name from the first fragment.
+    /// </summary>
+    public bool ToolFragmentsCarryEmptyName { get; init; }
+
     /// <summary>LM Studio: whether the model is loaded (/api/v0/models state). Requests still work (JIT load).</summary>
     public bool ModelLoaded { get; init; } = true;
 

@@ -12,7 +12,7 @@ internal abstract class ChunkFormatter(ResponseIdentity identity)
     protected ResponseIdentity Identity { get; } = identity;
 
     public static ChunkFormatter For(FakeServerOptions options, ResponseIdentity identity) =>
-        options.Flavor == FakeFlavor.MlxLm ? new MlxChunkFormatter(identity) : new LmStudioChunkFormatter(identity, options.ReasoningField);
+        options.Flavor == FakeFlavor.MlxLm ? new MlxChunkFormatter(identity) : new LmStudioChunkFormatter(identity, options.ReasoningField, options.ToolFragmentsCarryEmptyName);
 
     public byte[] StreamChunk(PlannedChunk chunk) => Write(w => WriteStreamChunk(w, chunk));
 

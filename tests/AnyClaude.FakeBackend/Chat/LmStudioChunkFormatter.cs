@@ -7,7 +7,8 @@ namespace AnyClaude.FakeBackend.Chat;
 /// delta.reasoning (or reasoning_content on older builds); tool calls streamed name first (index, id, type, name,
 /// empty arguments), then argument fragments keyed by index only; a last chunk with an empty delta and the finish reason.
 /// </summary>
-internal sealed class LmStudioChunkFormatter(ResponseIdentity identity, string reasoningField) : ChunkFormatter(identity)
+internal sealed class LmStudioChunkFormatter(ResponseIdentity identity, string reasoningField, bool emptyNameInFragments)
+    : ChunkFormatter(identity)
 {
     protected override void WriteStreamChunk(Utf8JsonWriter w, PlannedChunk chunk)
     {
@@ -35,6 +36,10 @@ internal sealed class LmStudioChunkFormatter(ResponseIdentity identity, string r
                 if (chunk.Kind != ChunkKind.ToolCallArguments)
                 {
                     w.WriteString("name", chunk.ToolName);
+                }
+                else if (emptyNameInFragments)
+                {
+                    w.WriteString("name", "");
                 }
                 w.WriteString("arguments", chunk.Kind == ChunkKind.ToolCallHead ? "" : chunk.Text);
                 w.WriteEndObject();

@@ -185,4 +185,18 @@ public sealed class LmStudioFlavorTests : IAsyncLifetime
         Assert.Equal(200, (int)response.StatusCode);
         Assert.Equal("{\"error\":\"Unexpected endpoint or method. (GET /). Returning 200 anyway\"}", await response.Content.ReadAsStringAsync());
     }
+
+    [Fact]
+    public async Task Fragments_can_carry_an_empty_name_like_some_lm_studio_builds()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { ToolFragmentsCarryEmptyName = true });
+        fake.Enqueue(ScriptedReply.WithToolCalls(new ScriptedToolCall("Bash", "{\"command\":\"ls -la\"}")));
+        var sse = await (await PostAsync(fake.BaseUrl + "/chat/completions", ChatBody("go", stream: true, tools: BashTool))).Content.ReadAsStringAsync();
+        var names = Chunks(sse).Select(c => c.GetProperty("choices")[0].GetProperty("delta"))
+            .Where(d => d.TryGetProperty("tool_calls", out _))
+            .Select(d => d.GetProperty("tool_calls")[0].GetProperty("function").GetProperty("name").GetString()).ToList();
+        Assert.Equal("Bash", names[0]);
+        Assert.True(names.Count > 2);
+        Assert.All(names.Skip(1), n => Assert.Equal("", n));
+    }
 }
