@@ -21,8 +21,8 @@ internal static class AutoResponder
         }
 
         var lastUser = request.LastUserText ?? "";
-        var toolsUsable = options.Flavor == FakeFlavor.LmStudio || options.MlxToolCalling;
-        if (toolsUsable && request.ToolNames.Contains("Bash") && TryGetCommand(lastUser, out var command))
+        var toolsUsable = (options.Flavor == FakeFlavor.LmStudio || options.MlxToolCalling) && request.ToolChoice != "none";
+        if (toolsUsable && request.ForcedTool is null && request.ToolNames.Contains("Bash") && TryGetCommand(lastUser, out var command))
         {
             var args = JsonSerializer.Serialize(new Dictionary<string, string>
             {
@@ -32,8 +32,57 @@ internal static class AutoResponder
             return ScriptedReply.WithToolCalls(new ScriptedToolCall("Bash", args));
         }
 
+        // tool_choice "required" or a named function forces a call (LM Studio honours it; mlx never reads tool_choice).
+        if (toolsUsable && request.ToolChoice == "required" && request.ToolNames.Count > 0)
+        {
+            var index = request.ForcedTool is { } forced ? IndexOf(request.ToolNames, forced) : 0;
+            if (index >= 0)
+            {
+                return ScriptedReply.WithToolCalls(new ScriptedToolCall(request.ToolNames[index], ArgumentsFromSchema(request.ToolsJson[index])));
+            }
+        }
+
         var flavor = options.Flavor == FakeFlavor.MlxLm ? "MLX-LM" : "LMSTUDIO";
         return ScriptedReply.WithText($"FAKE-{flavor} ({modelId}): {Truncate(lastUser, 100)}");
+    }
+
+    private static int IndexOf(IReadOnlyList<string> names, string name)
+    {
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (names[i] == name)
+            {
+                return i;
+            }
+        }
+        return -1;
+    }
+
+    /// <summary>Minimal arguments satisfying a tool's schema: every required property with a placeholder of its type.</summary>
+    private static string ArgumentsFromSchema(string toolJson)
+    {
+        using var tool = JsonDocument.Parse(toolJson);
+        var args = new Dictionary<string, object?>();
+        if (tool.RootElement.TryGetProperty("function", out var fn) && fn.TryGetProperty("parameters", out var schema)
+            && schema.TryGetProperty("required", out var required) && required.ValueKind == JsonValueKind.Array)
+        {
+            schema.TryGetProperty("properties", out var props);
+            foreach (var r in required.EnumerateArray())
+            {
+                var name = r.GetString() ?? "";
+                var type = props.ValueKind == JsonValueKind.Object && props.TryGetProperty(name, out var p) && p.TryGetProperty("type", out var t)
+                    ? t.GetString() : "string";
+                args[name] = type switch
+                {
+                    "integer" or "number" => 1,
+                    "boolean" => true,
+                    "array" => Array.Empty<object>(),
+                    "object" => new Dictionary<string, object>(),
+                    _ => "test",
+                };
+            }
+        }
+        return JsonSerializer.Serialize(args);
     }
 
     private static bool TryGetCommand(string text, out string command)

@@ -37,6 +37,12 @@ internal sealed class ChatRequest
 
     public IReadOnlyList<string> ToolNames { get; init; } = [];
 
+    /// <summary>tool_choice: null/"auto", "none", "required", or the name of a forced function (LM Studio honours it; mlx ignores it).</summary>
+    public string? ToolChoice { get; init; }
+
+    /// <summary>The function name forced by tool_choice {"type":"function","function":{"name":N}}.</summary>
+    public string? ForcedTool { get; init; }
+
     public string? LastUserText
     {
         get

@@ -122,8 +122,23 @@ internal static class ChatRequestParser
         }
         var (toolsJson, toolNames) = ParseTools(root);
         var hasOptions = root.TryGetProperty("stream_options", out var so) && so.ValueKind == JsonValueKind.Object;
+        string? toolChoice = null, forced = null;
+        if (root.TryGetProperty("tool_choice", out var tc))
+        {
+            if (tc.ValueKind == JsonValueKind.String)
+            {
+                toolChoice = tc.GetString();
+            }
+            else if (tc.ValueKind == JsonValueKind.Object && tc.TryGetProperty("function", out var fn) && fn.TryGetProperty("name", out var fnName))
+            {
+                toolChoice = "required";
+                forced = fnName.GetString();
+            }
+        }
         return (new ChatRequest
         {
+            ToolChoice = toolChoice,
+            ForcedTool = forced,
             Model = root.TryGetProperty("model", out var mo) && mo.ValueKind == JsonValueKind.String ? mo.GetString() : null,
             Stream = root.TryGetProperty("stream", out var s) && s.ValueKind == JsonValueKind.True,
             HasStreamOptions = hasOptions,

@@ -199,4 +199,26 @@ public sealed class LmStudioFlavorTests : IAsyncLifetime
         Assert.True(names.Count > 2);
         Assert.All(names.Skip(1), n => Assert.Equal("", n));
     }
+
+    [Fact]
+    public async Task Tool_choice_required_or_named_forces_a_call_and_none_prevents_it()
+    {
+        const string tools = "[{\"type\":\"function\",\"function\":{\"name\":\"get_time\",\"parameters\":{\"type\":\"object\",\"properties\":{}}}},"
+            + "{\"type\":\"function\",\"function\":{\"name\":\"add\",\"parameters\":{\"type\":\"object\",\"properties\":{\"a\":{\"type\":\"integer\"},\"label\":{\"type\":\"string\"}},\"required\":[\"a\",\"label\"]}}}]";
+        string Body(string choice) => ChatBody("hello", tools: tools)[..^1] + ",\"tool_choice\":" + choice + "}";
+
+        var required = await PostForJsonAsync(Chat, Body("\"required\""));
+        Assert.Equal("get_time", required.GetProperty("choices")[0].GetProperty("message").GetProperty("tool_calls")[0].GetProperty("function").GetProperty("name").GetString());
+
+        var named = await PostForJsonAsync(Chat, Body("{\"type\":\"function\",\"function\":{\"name\":\"add\"}}"));
+        var fn = named.GetProperty("choices")[0].GetProperty("message").GetProperty("tool_calls")[0].GetProperty("function");
+        Assert.Equal("add", fn.GetProperty("name").GetString());
+        Assert.Equal("{\"a\":1,\"label\":\"test\"}", fn.GetProperty("arguments").GetString());
+
+        var none = await PostForJsonAsync(Chat, Body("\"none\"").Replace("hello", "RUN: ls"));
+        Assert.False(none.GetProperty("choices")[0].GetProperty("message").TryGetProperty("tool_calls", out _));
+
+        var auto = await PostForJsonAsync(Chat, Body("\"auto\""));
+        Assert.False(auto.GetProperty("choices")[0].GetProperty("message").TryGetProperty("tool_calls", out _));
+    }
 }
