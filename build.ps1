@@ -161,7 +161,7 @@ function Invoke-PesterSuite {
     param($Tools)
     $resultFile = Join-Path $Artifacts "TestResults/pester-$([DateTime]::UtcNow.ToString('yyyyMMddHHmmss')).json"
     New-Item -ItemType Directory -Force (Split-Path $resultFile) | Out-Null
-    $paths = if ($PesterPath) { $PesterPath | ForEach-Object { [IO.Path]::GetFullPath($_) } } else { @(Join-Path $Repo 'tests/Pester') }
+    $paths = if ($PesterPath) { $PesterPath | ForEach-Object { $_ -split ',' } | ForEach-Object { [IO.Path]::GetFullPath($_) } } else { @(Join-Path $Repo 'tests/Pester') }
 
     # What the suites need to find, passed through the environment of a fresh pwsh.
     $pwsh = @(Get-PwshCommand)

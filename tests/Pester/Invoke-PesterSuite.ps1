@@ -15,7 +15,14 @@ $config.Run.Path = @($env:ANYCLAUDE_PESTER_PATHS -split [IO.Path]::PathSeparator
 $config.Run.PassThru = $true
 $config.Output.Verbosity = 'Detailed'
 $config.Should.ErrorAction = 'Continue'
-$result = Invoke-Pester -Configuration $config
+try {
+    $result = Invoke-Pester -Configuration $config
+} catch {
+    # Pester itself failed (bad path, broken discovery): a failure, never an empty green run.
+    Write-Error $_ -ErrorAction Continue
+    [pscustomobject]@{ Passed = 0; Failed = 1; Skipped = 0 } | ConvertTo-Json | Set-Content $ResultFile
+    exit 1
+}
 
 # Failures in BeforeAll/AfterAll blocks fail containers, not tests: count them so nothing fails silently.
 $failed = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount

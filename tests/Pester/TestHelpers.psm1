@@ -87,8 +87,9 @@ function Stop-FakeBackend {
 function Get-FakeRequest {
     # What the fake received (chat completions, models, ...), oldest first; -Chat keeps chat completions.
     param([Parameter(Mandatory)] $Fake, [switch] $Chat)
-    $all = @(Invoke-RestMethod "$($Fake.Root)/_fake/requests")
-    if ($Chat) { return @($all | Where-Object path -eq '/v1/chat/completions') }
+    $json = (Invoke-WebRequest "$($Fake.Root)/_fake/requests").Content
+    $all = @(ConvertFrom-Json $json -NoEnumerate | ForEach-Object { $_ })
+    if ($Chat) { return @($all | Where-Object { $_.path -eq '/v1/chat/completions' }) }
     return $all
 }
 

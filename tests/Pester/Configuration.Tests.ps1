@@ -1,0 +1,239 @@
+# Configuration precedence (parameter > session > environment > config file > default), the config file,
+# Set-AnyClaudeMode on this session's proxy and on another process's proxy.
+BeforeAll {
+    Import-Module (Join-Path $PSScriptRoot 'TestHelpers.psm1') -Force
+    Import-Module (Get-BuiltModulePath) -Force
+    $script:saved = Enter-IsolatedEnvironment -Root $TestDrive
+    $script:configPath = $env:ANYCLAUDE_CONFIG
+    function Write-Config([string] $Json) { Set-Content -LiteralPath $configPath -Value $Json }
+}
+
+AfterAll {
+    Reset-AnyClaudeSession
+    Exit-IsolatedEnvironment $saved
+}
+
+Describe 'Precedence' {
+    BeforeEach {
+        Reset-AnyClaudeSession
+        Remove-Item $configPath, "$configPath.bak" -ErrorAction Ignore
+        foreach ($v in 'LMSTUDIO_URL', 'LMSTUDIO_MODEL', 'MLX_LM_URL', 'MLX_LM_MODEL', 'ANYCLAUDE_PORT') { [Environment]::SetEnvironmentVariable($v, $null) }
+    }
+
+    It 'uses the built-in defaults without environment or file' {
+        $active = Get-AnyClaudeMode | Where-Object IsActive
+        $active.Mode | Should -Be 'LmStudio'
+        $active.ModeSource | Should -Be 'Default'
+        $active.BaseUrl | Should -Be 'http://localhost:1234/v1'
+        $active.BaseUrlSource | Should -Be 'Default'
+        (Get-AnyClaudeMode MlxLm).ToolCalls | Should -Be 'Off'
+        (Get-AnyClaudeMode MlxLm).BaseUrl | Should -Be 'http://localhost:8081/v1'
+    }
+
+    It 'takes the config file over the defaults' {
+        Write-Config '{ "mode": "mlx-lm", "backends": { "mlx-lm": { "baseUrl": "http://studio.local:8081/v1", "model": "file-model" } } }'
+        $mlx = Get-AnyClaudeMode MlxLm
+        $mlx.IsActive | Should -BeTrue
+        $mlx.ModeSource | Should -Be 'ConfigFile'
+        $mlx.BaseUrl | Should -Be 'http://studio.local:8081/v1'
+        $mlx.BaseUrlSource | Should -Be 'ConfigFile'
+        $mlx.Model | Should -Be 'file-model'
+        $mlx.ModelSource | Should -Be 'ConfigFile'
+    }
+
+    It 'takes the environment over the config file' {
+        Write-Config '{ "mode": "mlx-lm", "backends": { "lmstudio": { "model": "file-model" } } }'
+        $env:ANYCLAUDE_MODE = 'lmstudio'
+        $env:LMSTUDIO_MODEL = 'env-model'
+        $env:LMSTUDIO_URL = 'http://gpu-box:1234'
+        $lm = Get-AnyClaudeMode LmStudio
+        $lm.IsActive | Should -BeTrue
+        $lm.ModeSource | Should -Be 'Environment'
+        $lm.Model | Should -Be 'env-model'
+        $lm.ModelSource | Should -Be 'Environment'
+        $lm.BaseUrl | Should -Be 'http://gpu-box:1234/v1' -Because '/v1 is added to a URL without a path'
+    }
+
+    It 'takes parameters over the environment' {
+        $fake = Start-FakeBackend -Flavor lmstudio
+        try {
+            $env:LMSTUDIO_URL = $fake.BaseUrl
+            $env:LMSTUDIO_MODEL = 'env-model'
+            $env:ANYCLAUDE_MODE = 'mlx-lm'
+            $env:ANYCLAUDE_PORT = [string](Get-FreePort)
+            $port = Get-FreePort
+            $proxy = Start-AnyClaude -NoLaunch -Mode LmStudio -Model 'param-model' -Port $port
+            $proxy.Mode | Should -Be 'LmStudio'
+            $proxy.Model | Should -Be 'param-model'
+            $proxy.Port | Should -Be $port
+        } finally {
+            Stop-AnyClaude
+            Stop-FakeBackend $fake
+        }
+    }
+
+    It 'takes ANYCLAUDE_PORT when no -Port is given' {
+        $port = Get-FreePort
+        $env:ANYCLAUDE_PORT = [string]$port
+        try {
+            (Start-AnyClaude -NoLaunch -ErrorAction SilentlyContinue).Port | Should -Be $port
+        } finally {
+            Stop-AnyClaude
+        }
+    }
+
+    It 'accepts the mode names users already know: <_>' -ForEach 'lmstudio', 'mlx-lm', 'claude', 'LmStudio', 'MlxLm', 'Claude' {
+        $env:ANYCLAUDE_MODE = $_
+        $expected = @{ 'lmstudio' = 'LmStudio'; 'mlx-lm' = 'MlxLm'; 'claude' = 'Claude' }[$_.ToLowerInvariant()] ?? $_
+        (Get-AnyClaudeMode | Where-Object IsActive).Mode | Should -Be $expected
+    }
+
+    It 'gives the Claude mode the user''s ANTHROPIC_API_KEY (for the proxy) without showing it' {
+        $env:ANTHROPIC_API_KEY = 'sk-ant-test-key'
+        try {
+            $claude = Get-AnyClaudeMode Claude
+            $claude.HasApiKey | Should -BeTrue
+            $claude.ApiKeySource | Should -Be 'Environment'
+            ($claude | Format-List * | Out-String) | Should -Not -Match 'sk-ant-test-key'
+        } finally {
+            $env:ANTHROPIC_API_KEY = $null
+        }
+    }
+}
+
+Describe 'Broken configuration' {
+    BeforeEach { Reset-AnyClaudeSession; Remove-Item $configPath, "$configPath.bak" -ErrorAction Ignore }
+
+    It 'names the file and the JSON problem' {
+        Write-Config '{ "mode": "lmstudio", '
+        $err = { Get-AnyClaudeMode } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'InvalidConfiguration,*'
+        $err.TargetObject | Should -Be $configPath
+        $err.Exception.Message | Should -BeLike "*$configPath*"
+        $err.Exception.Message | Should -Match 'not valid JSON'
+    }
+
+    It 'names a bad value inside the file' {
+        Write-Config '{ "mode": "vllm-turbo" }'
+        $err = { Start-AnyClaude -NoLaunch } | Should -Throw -PassThru
+        $err.Exception.Message | Should -BeLike "*$configPath*"
+        $err.Exception.Message | Should -Match 'vllm-turbo'
+        Get-AnyClaude | Should -BeNullOrEmpty
+    }
+
+    It 'rejects an unusable environment value with its name' {
+        $env:ANYCLAUDE_PORT = 'eighty'
+        try {
+            $err = { Get-AnyClaudeMode } | Should -Throw -PassThru
+            $err.Exception.Message | Should -Match 'ANYCLAUDE_PORT'
+        } finally {
+            $env:ANYCLAUDE_PORT = $null
+        }
+    }
+
+    It 'never overwrites a file it cannot read' {
+        Write-Config '{ broken'
+        Set-AnyClaudeMode MlxLm -Persist -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems.Count | Should -Be 1
+        Get-Content -Raw $configPath | Should -Match '\{ broken'
+    }
+}
+
+Describe 'Set-AnyClaudeMode' {
+    BeforeAll {
+        $script:lmstudio = Start-FakeBackend -Flavor lmstudio -Model 'lm-fake'
+        $script:mlx = Start-FakeBackend -Flavor mlx-lm -Model 'mlx-fake'
+    }
+    AfterAll { Stop-FakeBackend $lmstudio; Stop-FakeBackend $mlx }
+    BeforeEach {
+        Reset-AnyClaudeSession
+        Remove-Item $configPath, "$configPath.bak" -ErrorAction Ignore
+        $env:LMSTUDIO_URL = $lmstudio.BaseUrl
+        $env:MLX_LM_URL = $mlx.BaseUrl
+        Reset-FakeBackend $lmstudio
+        Reset-FakeBackend $mlx
+    }
+
+    It 'sets ANYCLAUDE_MODE to the name users know and the default for later starts' {
+        Set-AnyClaudeMode MlxLm
+        $env:ANYCLAUDE_MODE | Should -Be 'mlx-lm'
+        (Start-AnyClaude -NoLaunch).Mode | Should -Be 'MlxLm'
+    }
+
+    It 'switches the running proxy at once, without a restart' {
+        $proxy = Start-AnyClaude -NoLaunch LmStudio
+        (Send-ProxyMessage -Proxy $proxy -Text 'first').Text | Should -BeLike 'FAKE-LMSTUDIO*'
+        Set-AnyClaudeMode MlxLm
+        (Get-AnyClaude).Port | Should -Be $proxy.Port
+        (Get-AnyClaude).Mode | Should -Be 'MlxLm'
+        (Send-ProxyMessage -Proxy $proxy -Text 'second').Text | Should -BeLike 'FAKE-MLX*'
+        @(Get-FakeRequest $lmstudio -Chat).Count | Should -Be 1
+        @(Get-FakeRequest $mlx -Chat).Count | Should -Be 1
+    }
+
+    It 'changes a mode''s model on the running proxy and remembers it for the session' {
+        $proxy = Start-AnyClaude -NoLaunch LmStudio
+        Set-AnyClaudeMode LmStudio -Model 'switched-model'
+        Send-ProxyMessage -Proxy $proxy | Out-Null
+        ((Get-FakeRequest $lmstudio -Chat)[-1].body | ConvertFrom-Json).model | Should -Be 'switched-model'
+        Stop-AnyClaude
+        $lm = Get-AnyClaudeMode LmStudio
+        $lm.Model | Should -Be 'switched-model'
+        $lm.ModelSource | Should -Be 'Session'
+    }
+
+    It 'takes the mode from the pipeline' {
+        Get-AnyClaudeMode MlxLm | Set-AnyClaudeMode
+        $env:ANYCLAUDE_MODE | Should -Be 'mlx-lm'
+        'claude' | Set-AnyClaudeMode
+        $env:ANYCLAUDE_MODE | Should -Be 'claude'
+    }
+
+    It 'rejects an unknown mode and lists the valid ones' {
+        Set-AnyClaudeMode 'llamafile' -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidConfiguration,*'
+        $problems[0].Exception.Message | Should -Match 'LmStudio.*MlxLm'
+        $env:ANYCLAUDE_MODE | Should -BeNullOrEmpty
+    }
+
+    It '-Persist writes the config file, keeping what else is in it and a backup of it' {
+        $original = '{ "port": 0, "custom": { "keep": true } }'
+        Write-Config $original
+        Set-AnyClaudeMode MlxLm -Model 'persisted-model' -ToolCalls Native -Persist -PassThru | Should -BeOfType 'AnyClaude.Cmdlets.ModeInfo'
+        Get-Content -Raw "$configPath.bak" | Should -Be ($original + [Environment]::NewLine)
+        $saved = Get-Content -Raw $configPath | ConvertFrom-Json
+        $saved.mode | Should -Be 'mlx-lm'
+        $saved.custom.keep | Should -BeTrue
+        $saved.backends.'mlx-lm'.model | Should -Be 'persisted-model'
+        $saved.backends.'mlx-lm'.toolCalls | Should -Be 'Native'
+
+        Reset-AnyClaudeSession
+        $mlxMode = Get-AnyClaudeMode MlxLm
+        $mlxMode.IsActive | Should -BeTrue
+        $mlxMode.ModeSource | Should -Be 'ConfigFile'
+        $mlxMode.Model | Should -Be 'persisted-model'
+        $mlxMode.ToolCalls | Should -Be 'Native'
+    }
+
+    It '-Persist -WhatIf writes nothing' {
+        Set-AnyClaudeMode MlxLm -Persist -WhatIf
+        $configPath | Should -Not -Exist
+    }
+
+    It 'switches a proxy running in another pwsh process through its control endpoint' {
+        $child = Start-ChildPwsh -Environment @{ LMSTUDIO_URL = $lmstudio.BaseUrl; MLX_LM_URL = $mlx.BaseUrl } -Script @'
+Import-Module $ModulePath
+Start-AnyClaude -NoLaunch LmStudio | Select-Object BaseUrl, Token, Port | ConvertTo-Json -Compress
+[Console]::In.ReadLine() | Out-Null
+'@
+        try {
+            $remote = $child.FirstLine | ConvertFrom-Json
+            Get-AnyClaude | Should -BeNullOrEmpty -Because 'this session runs no proxy of its own'
+            Set-AnyClaudeMode MlxLm -Model 'remote-model'
+            (Send-ProxyMessage -Proxy $remote -Text 'after remote switch').Text | Should -BeLike 'FAKE-MLX*'
+            ((Get-FakeRequest $mlx -Chat)[-1].body | ConvertFrom-Json).model | Should -Be 'remote-model'
+        } finally {
+            Stop-ChildPwsh $child
+        }
+    }
+}
