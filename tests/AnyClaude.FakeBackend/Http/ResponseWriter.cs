@@ -13,8 +13,6 @@ internal sealed class ResponseWriter(Stream stream, FakeFlavor flavor, bool head
 {
     private bool _chunked;
 
-    public bool HeadersSent { get; private set; }
-
     /// <summary>True when the connection must be closed after this response (mlx always; LM Studio never by itself).</summary>
     public bool MustClose => flavor == FakeFlavor.MlxLm;
 
@@ -44,7 +42,6 @@ internal sealed class ResponseWriter(Stream stream, FakeFlavor flavor, bool head
             await stream.WriteAsync(body, ct); // a HEAD answer has the headers only
         }
         await stream.FlushAsync(ct);
-        HeadersSent = true;
     }
 
     public async Task StartStreamAsync(CancellationToken ct)
@@ -60,16 +57,20 @@ internal sealed class ResponseWriter(Stream stream, FakeFlavor flavor, bool head
         headers.Append("\r\n");
         await stream.WriteAsync(Encoding.ASCII.GetBytes(headers.ToString()), ct);
         await stream.FlushAsync(ct);
-        HeadersSent = true;
     }
 
     public async Task WriteStreamAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
         if (_chunked)
         {
-            await stream.WriteAsync(Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n"), ct);
-            await stream.WriteAsync(data, ct);
-            await stream.WriteAsync("\r\n"u8.ToArray(), ct);
+            // One write per chunk (size line, data, CRLF): fewer syscalls when benchmarks stream thousands of chunks.
+            var size = Encoding.ASCII.GetBytes(data.Length.ToString("x", CultureInfo.InvariantCulture) + "\r\n");
+            var frame = new byte[size.Length + data.Length + 2];
+            size.CopyTo(frame, 0);
+            data.Span.CopyTo(frame.AsSpan(size.Length));
+            frame[^2] = (byte)'\r';
+            frame[^1] = (byte)'\n';
+            await stream.WriteAsync(frame, ct);
         }
         else
         {
