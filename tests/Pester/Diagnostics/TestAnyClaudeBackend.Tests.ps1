@@ -42,7 +42,8 @@ Describe 'Test-AnyClaudeBackend' {
         $results | Should -HaveCount 14
         ($results | Group-Object Mode).Name | Should -Be @('LmStudio', 'MlxLm')
         (Get-Check ($results | Where-Object Mode -EQ 'MlxLm') 'ToolCalls').Status | Should -Be 'Skipped'
-        @($results | Where-Object Status -EQ 'Failed') | Should -HaveCount 0
+        $failed = @($results | Where-Object Status -EQ 'Failed')
+        $failed | Should -HaveCount 0 -Because ($failed | ForEach-Object { "$($_.Mode) $($_.Check): $($_.Detail)" }) -join '; '
     }
 
     It '-Quiet returns a single $true for a healthy backend' {
@@ -88,10 +89,11 @@ Describe 'Test-AnyClaudeBackend' {
 
     It 'goes through the session proxy when one is running' {
         $env:MLX_LM_URL = $mlx.BaseUrl
+        $env:LMSTUDIO_URL = $lmstudio.BaseUrl
         try {
             $proxy = Start-AnyClaude -NoLaunch -Mode LmStudio
             $results = @(Test-AnyClaudeBackend MlxLm)
-        } finally { $env:MLX_LM_URL = $null }
+        } finally { $env:MLX_LM_URL = $null; $env:LMSTUDIO_URL = $null }
 
         (Get-Check $results 'ProxyRoundTrip').Status | Should -Be 'Passed'
         (Get-Check $results 'ProxyRoundTrip').Detail | Should -BeLike "*$($proxy.BaseUrl.ToString().TrimEnd('/'))*"

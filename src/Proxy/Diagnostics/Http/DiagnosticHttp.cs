@@ -24,6 +24,8 @@ internal static class DiagnosticHttp
     public static HttpRequestMessage ForBackend(BackendSettings settings, HttpMethod method, Uri url, HttpContent? content = null)
     {
         var request = new HttpRequestMessage(method, url) { Content = content };
+        // mlx_lm.server (HTTP/1.0) closes every connection; never risk reusing one it already closed.
+        request.Headers.ConnectionClose = true;
         if (!string.IsNullOrEmpty(settings.ApiKey))
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", settings.ApiKey);
         foreach (var (name, value) in settings.Headers)
