@@ -90,6 +90,8 @@ internal static class BackendErrors
     /// ("exceeds the available context size"), vLLM ("maximum context length is N tokens").</summary>
     internal static bool IsContextOverflow(string message)
     {
+        // mlx_lm.server --max-prompt-tokens: "Prompt exceeds max prompt token limit: prompt_tokens=N, max_prompt_tokens=M".
+        if (message.Contains("max prompt token", StringComparison.OrdinalIgnoreCase)) return true;
         if (message.IndexOf("context", StringComparison.OrdinalIgnoreCase) < 0) return false;
         return message.Contains("overflow", StringComparison.OrdinalIgnoreCase)
             || message.Contains("exceed", StringComparison.OrdinalIgnoreCase)
@@ -116,6 +118,6 @@ internal static class BackendErrors
 
     private static readonly string[] s_windowMarkers =
     [
-        "context length of only", "maximum context length is", "context length of", "n_ctx", "context size",
+        "context length of only", "maximum context length is", "max_prompt_tokens=", "context length of", "n_ctx", "context size",
     ];
 }

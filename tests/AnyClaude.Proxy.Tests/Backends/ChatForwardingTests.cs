@@ -1,0 +1,314 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using AnyClaude.FakeBackend;
+using AnyClaude.FakeBackend.Scripting;
+using AnyClaude.Proxy.Configuration;
+using Xunit;
+using static AnyClaude.Proxy.Tests.Hosting.ProxyTestKit;
+
+namespace AnyClaude.Proxy.Tests.Backends;
+
+/// <summary>/v1/messages through the proxy to an OpenAI-style backend (the fake LM Studio / mlx_lm.server).</summary>
+public sealed class ChatForwardingTests
+{
+    private const string WeatherTool =
+        "\"tools\":[{\"name\":\"get_weather\",\"description\":\"Weather for a city\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}]";
+
+    [Fact]
+    public async Task Streaming_text_follows_the_anthropic_grammar_and_leaves_a_record()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(ScriptedReply.WithText("Hello there, friend."));
+        await using var proxy = StartProxy(fake, backend: b => b with { Model = fake.Options.Model });
+        using var client = Client(proxy);
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/messages?beta=true") { Content = Json(Body(true)) };
+        request.Headers.Add("X-Claude-Code-Session-Id", "session-42");
+        using var response = await client.SendAsync(request);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var events = Events(await response.Content.ReadAsStringAsync());
+
+        Assert.Equal("message_start", events[0].Event);
+        Assert.Equal("message_stop", events[^1].Event);
+        Assert.Equal("Hello there, friend.", TextOf(events));
+        Assert.All(events, e => Assert.Equal(e.Event, e.Data.GetProperty("type").GetString()));
+        var delta = events.Single(e => e.Event == "message_delta").Data;
+        Assert.Equal("end_turn", delta.GetProperty("delta").GetProperty("stop_reason").GetString());
+
+        var record = proxy.GetRecords().Single();
+        Assert.Equal("/v1/messages", record.Path);
+        Assert.Equal(BackendMode.LmStudio, record.Mode);
+        Assert.Equal(fake.BaseUrl, record.BackendUrl!.TrimEnd('/'));
+        Assert.Equal("claude-sonnet-4-5", record.RequestedModel);
+        Assert.Equal(fake.Options.Model, record.Model);
+        Assert.True(record.Stream);
+        Assert.Equal(200, record.Status);
+        Assert.NotNull(record.TimeToFirstToken);
+        Assert.True(record.OutputTokens > 0);
+        Assert.True(record.InputTokens > 0);
+        Assert.Equal("end_turn", record.StopReason);
+        Assert.Equal("session-42", record.SessionId);
+        Assert.Null(record.Error);
+    }
+
+    [Fact]
+    public async Task Non_streaming_returns_one_message_json()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(ScriptedReply.WithText("Plain answer."));
+        await using var proxy = StartProxy(fake);
+        using var client = Client(proxy);
+        var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
+        Assert.Equal(200, status);
+        Assert.Equal("message", body.GetProperty("type").GetString());
+        Assert.Equal("assistant", body.GetProperty("role").GetString());
+        Assert.Equal("Plain answer.", body.GetProperty("content")[0].GetProperty("text").GetString());
+        Assert.Equal("end_turn", body.GetProperty("stop_reason").GetString());
+        Assert.False(proxy.GetRecords().Single().Stream);
+    }
+
+    [Fact]
+    public async Task Backend_always_streams_and_gets_the_configured_model_not_the_claude_name()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, OtherModels = ["other/model"] });
+        await using var proxy = StartProxy(fake, backend: b => b with { Model = fake.Options.Model });
+        using var client = Client(proxy);
+        using (var r = await PostMessagesAsync(client, Body(false))) Assert.Equal(200, (int)r.StatusCode);
+        using (var r = await PostMessagesAsync(client, Body(false, model: "lmstudio/other/model"))) Assert.Equal(200, (int)r.StatusCode);
+
+        var sent = fake.ChatRequests.Select(c => JsonDocument.Parse(c.RawBody).RootElement).ToList();
+        Assert.Equal(fake.Options.Model, sent[0].GetProperty("model").GetString());
+        Assert.True(sent[0].GetProperty("stream").GetBoolean());
+        Assert.Equal("other/model", sent[1].GetProperty("model").GetString());
+        Assert.Equal("other/model", proxy.GetRecords()[1].Model);
+    }
+
+    [Fact]
+    public async Task Tool_calls_come_back_as_tool_use_blocks()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(ScriptedReply.WithToolCalls(new ScriptedToolCall("get_weather", """{"city":"Paris"}""")));
+        await using var proxy = StartProxy(fake);
+        using var client = Client(proxy);
+        using var response = await PostMessagesAsync(client, Body(true, "Weather in Paris?", extra: WeatherTool));
+        var events = Events(await response.Content.ReadAsStringAsync());
+        var start = events.Single(e => e.Event == "content_block_start" && e.Data.GetProperty("content_block").GetProperty("type").GetString() == "tool_use");
+        Assert.Equal("get_weather", start.Data.GetProperty("content_block").GetProperty("name").GetString());
+        var json = string.Concat(events.Where(e => e.Event == "content_block_delta" && e.Data.GetProperty("delta").GetProperty("type").GetString() == "input_json_delta")
+            .Select(e => e.Data.GetProperty("delta").GetProperty("partial_json").GetString()));
+        Assert.Equal("Paris", JsonDocument.Parse(json).RootElement.GetProperty("city").GetString());
+        Assert.Equal("tool_use", proxy.GetRecords().Single().StopReason);
+        Assert.Contains("get_weather", fake.ChatRequests.Single().Body);
+    }
+
+    [Fact]
+    public async Task Max_tokens_is_clamped_to_the_context_window_learned_from_lm_studio()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, ContextLength = 4096 });
+        await using var proxy = StartProxy(fake, backend: b => b with { Model = fake.Options.Model });
+        using var client = Client(proxy);
+        using (var r = await PostMessagesAsync(client, Body(false, maxTokens: 32000))) Assert.Equal(200, (int)r.StatusCode);
+        var sent = JsonDocument.Parse(fake.ChatRequests.Single().RawBody).RootElement;
+        var maxTokens = sent.TryGetProperty("max_tokens", out var m) ? m.GetInt32() : sent.GetProperty("max_completion_tokens").GetInt32();
+        Assert.InRange(maxTokens, 1, 4096 - 1);
+        Assert.Contains(fake.Requests, r => r.Path == "/api/v0/models");
+    }
+
+    [Fact]
+    public async Task A_prompt_that_cannot_fit_gets_the_context_limit_message_claude_code_parses()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        await using var proxy = StartProxy(fake, backend: b => b with { ContextWindow = 50 });
+        using var client = Client(proxy);
+        var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(true, string.Join(' ', Enumerable.Repeat("lorem ipsum dolor", 100)), maxTokens: 32000));
+        AssertError(status, body, 400, "invalid_request_error");
+        var match = Regex.Match(body.GetProperty("error").GetProperty("message").GetString()!,
+            @"input length and `max_tokens` exceed context limit: (\d+) \+ (\d+) > (\d+)");
+        Assert.True(match.Success);
+        Assert.Equal("32000", match.Groups[2].Value);
+        Assert.Equal("50", match.Groups[3].Value);
+        Assert.Empty(fake.ChatRequests);
+    }
+
+    [Fact]
+    public async Task A_backend_context_overflow_error_becomes_the_same_400()
+    {
+        // The proxy does not know the window (mlx reports none); the backend refuses the prompt.
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm, ContextLength = 20 });
+        await using var proxy = StartProxy(fake, BackendMode.MlxLm);
+        using var client = Client(proxy);
+        var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false, string.Join(' ', Enumerable.Repeat("lorem ipsum dolor", 50)), maxTokens: 1000));
+        AssertError(status, body, 400, "invalid_request_error");
+        Assert.Matches(@"input length and `max_tokens` exceed context limit: \d+ \+ \d+ > 20", body.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Theory]
+    [InlineData(400, 400, "invalid_request_error")]
+    [InlineData(401, 401, "authentication_error")]
+    [InlineData(404, 404, "not_found_error")]
+    [InlineData(429, 429, "rate_limit_error")]
+    [InlineData(500, 500, "api_error")]
+    [InlineData(503, 503, "overloaded_error")]
+    public async Task Backend_http_errors_map_to_anthropic_types_with_the_backend_message(int backendStatus, int status, string type)
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(ScriptedReply.WithError(backendStatus, "the backend's own words"));
+        await using var proxy = StartProxy(fake);
+        using var client = Client(proxy);
+        var (actual, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
+        AssertError(actual, body, status, type);
+        Assert.Contains("the backend's own words", body.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(status, proxy.GetRecords().Single().Status);
+    }
+
+    [Fact]
+    public async Task Mlx_string_error_bodies_are_unwrapped()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
+        fake.Enqueue(ScriptedReply.WithRawError(404, """{"error": "Failed to load model xyz"}"""));
+        await using var proxy = StartProxy(fake, BackendMode.MlxLm);
+        using var client = Client(proxy);
+        var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
+        AssertError(status, body, 404, "not_found_error");
+        Assert.Contains("Failed to load model xyz", body.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task Errors_before_a_stream_begins_are_http_errors_even_for_streaming_requests_after_message_start()
+    {
+        // message_start goes out at once, so a backend error afterwards is an error event inside the 200 stream.
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(ScriptedReply.WithError(429, "too many"));
+        await using var proxy = StartProxy(fake);
+        using var client = Client(proxy);
+        using var response = await PostMessagesAsync(client, Body(true));
+        Assert.Equal(200, (int)response.StatusCode);
+        var events = Events(await response.Content.ReadAsStringAsync());
+        Assert.Equal("message_start", events[0].Event);
+        var error = events[^1];
+        Assert.Equal("error", error.Event);
+        Assert.Equal("rate_limit_error", error.Data.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("too many", proxy.GetRecords().Single().Error);
+    }
+
+    [Fact]
+    public async Task A_stream_cut_without_finish_becomes_an_error_event_not_a_truncated_success()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(new ScriptedReply { Text = "This answer will be cut somewhere in the middle.", CutAfterChunks = 3 });
+        await using var proxy = StartProxy(fake);
+        using var client = Client(proxy);
+        using var response = await PostMessagesAsync(client, Body(true));
+        var events = Events(await response.Content.ReadAsStringAsync());
+        Assert.DoesNotContain(events, e => e.Event == "message_stop");
+        var error = events[^1];
+        Assert.Equal("error", error.Event);
+        Assert.Equal("api_error", error.Data.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("closed the stream early", error.Data.GetProperty("error").GetProperty("message").GetString());
+        Assert.NotNull(proxy.GetRecords().Single().Error);
+    }
+
+    [Fact]
+    public async Task A_cut_non_streaming_request_is_an_api_error()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
+        fake.Enqueue(new ScriptedReply { Text = "This answer will be cut somewhere in the middle.", CutAfterChunks = 2 });
+        await using var proxy = StartProxy(fake, BackendMode.MlxLm);
+        using var client = Client(proxy);
+        var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
+        AssertError(status, body, 500, "api_error");
+        Assert.Contains("closed the stream early", body.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
+    public async Task A_stalled_backend_ends_with_a_timeout_error()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(new ScriptedReply { Text = "Starts fine then goes quiet.", StallAfterChunks = 1, StallFor = TimeSpan.FromSeconds(30) });
+        await using var proxy = StartProxy(fake, tweak: o => o with { StallTimeout = TimeSpan.FromMilliseconds(400) });
+        using var client = Client(proxy);
+        using var response = await PostMessagesAsync(client, Body(true));
+        var events = Events(await response.Content.ReadAsStringAsync());
+        var error = events[^1];
+        Assert.Equal("error", error.Event);
+        Assert.Equal("timeout_error", error.Data.GetProperty("error").GetProperty("type").GetString());
+    }
+
+    [Fact]
+    public async Task Pings_keep_the_stream_alive_while_the_backend_is_silent()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(new ScriptedReply { Text = "Late answer.", DelayBeforeResponse = TimeSpan.FromMilliseconds(1500) });
+        await using var proxy = StartProxy(fake, tweak: o => o with { PingInterval = TimeSpan.FromMilliseconds(100) });
+        using var client = Client(proxy);
+        using var response = await PostMessagesAsync(client, Body(true));
+        var events = Events(await response.Content.ReadAsStringAsync());
+        var firstBlock = events.FindIndex(e => e.Event == "content_block_start");
+        Assert.Equal("message_start", events[0].Event);
+        Assert.Contains(events.Take(firstBlock), e => e.Event == "ping");
+        Assert.Equal("Late answer.", TextOf(events));
+    }
+
+    [Fact]
+    public async Task Concurrency_limit_serialises_requests_and_waiting_ones_get_pings()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(new ScriptedReply { Text = "first", DelayBeforeResponse = TimeSpan.FromMilliseconds(800) },
+                     new ScriptedReply { Text = "second", DelayBeforeResponse = TimeSpan.FromMilliseconds(800) });
+        await using var proxy = StartProxy(fake, tweak: o => o with { PingInterval = TimeSpan.FromMilliseconds(100) },
+            backend: b => b with { MaxConcurrency = 1 });
+        using var client = Client(proxy);
+        var a = PostMessagesAsync(client, Body(true, "one"));
+        var b = PostMessagesAsync(client, Body(true, "two"));
+        var bodies = await Task.WhenAll(
+            a.ContinueWith(t => t.Result.Content.ReadAsStringAsync()).Unwrap(),
+            b.ContinueWith(t => t.Result.Content.ReadAsStringAsync()).Unwrap());
+        Assert.Equal(1, fake.MaxConcurrentChatRequests);
+        var texts = bodies.Select(s => TextOf(Events(s))).OrderBy(s => s).ToArray();
+        Assert.Equal(["first", "second"], texts);
+        Assert.All(bodies, s => Assert.Contains(Events(s), e => e.Event == "ping"));
+    }
+
+    [Fact]
+    public async Task Client_disconnect_cancels_the_backend_request_and_frees_the_slot()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions
+        {
+            Flavor = FakeFlavor.LmStudio,
+            MicrosecondsPerGeneratedToken = 100_000, // 10 tokens a second: the full answer would take minutes
+        });
+        fake.Enqueue(ScriptedReply.WithText(string.Join(' ', Enumerable.Repeat("word", 4000))), ScriptedReply.WithText("after"));
+        await using var proxy = StartProxy(fake, tweak: o => o with { PingInterval = TimeSpan.FromMilliseconds(100) },
+            backend: b => b with { MaxConcurrency = 1 });
+        using (var client = Client(proxy))
+        {
+            using var response = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/messages") { Content = Json(Body(true)) },
+                HttpCompletionOption.ResponseHeadersRead);
+            var stream = await response.Content.ReadAsStreamAsync();
+            var buffer = new byte[4096];
+            var seen = "";
+            while (!seen.Contains("text_delta")) seen += System.Text.Encoding.UTF8.GetString(buffer, 0, await stream.ReadAsync(buffer));
+        } // Esc: the connection goes away
+        await EventuallyAsync(() => proxy.GetRecords().Count == 1, "the cancelled request's record");
+        Assert.Contains("client closed", proxy.GetRecords()[0].Error);
+        // The single slot is free again, long before the first answer could have finished.
+        using var second = Client(proxy);
+        var (status, body) = await PostForJsonAsync(second, "/v1/messages", Body(false));
+        Assert.Equal(200, status);
+        Assert.Equal("after", body.GetProperty("content")[0].GetProperty("text").GetString());
+    }
+
+    [Fact]
+    public async Task Mlx_close_delimited_streams_with_keepalives_work_and_tools_are_not_sent_by_default()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm, PrefillStepTokens = 8 });
+        fake.Enqueue(ScriptedReply.WithText("From MLX."));
+        await using var proxy = StartProxy(fake, BackendMode.MlxLm);
+        using var client = Client(proxy);
+        using var response = await PostMessagesAsync(client, Body(true, string.Join(' ', Enumerable.Repeat("context", 200)), extra: WeatherTool));
+        var events = Events(await response.Content.ReadAsStringAsync());
+        Assert.Equal("From MLX.", TextOf(events));
+        Assert.Equal("message_stop", events[^1].Event);
+        Assert.DoesNotContain("\"tools\"", fake.ChatRequests.Single().Body);
+        Assert.Equal(BackendMode.MlxLm, proxy.GetRecords().Single().Mode);
+    }
+}

@@ -1,0 +1,113 @@
+using AnyClaude.FakeBackend;
+using AnyClaude.FakeBackend.Scripting;
+using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Control;
+using AnyClaude.Proxy.Hosting;
+using Xunit;
+using static AnyClaude.Proxy.Tests.Hosting.ProxyTestKit;
+
+namespace AnyClaude.Proxy.Tests.Control;
+
+/// <summary>State files and the control endpoint. ANYCLAUDE_STATE_DIR is process-wide, so these run one at a time.</summary>
+[Collection(nameof(StateDirCollection))]
+public sealed class ControlTests : IDisposable
+{
+    private readonly string _dir = Path.Combine(Path.GetTempPath(), $"anyclaude-state-{Guid.NewGuid():N}", "nested");
+    private readonly string? _previous = Environment.GetEnvironmentVariable("ANYCLAUDE_STATE_DIR");
+
+    public ControlTests() => Environment.SetEnvironmentVariable("ANYCLAUDE_STATE_DIR", _dir);
+
+    public void Dispose()
+    {
+        Environment.SetEnvironmentVariable("ANYCLAUDE_STATE_DIR", _previous);
+        try { Directory.Delete(Path.GetDirectoryName(_dir)!, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    [Fact]
+    public async Task State_file_is_private_published_while_running_and_removed_on_stop()
+    {
+        Assert.Equal(_dir, ProxyStateFile.Directory);
+        var proxy = ProxyServer.Start(new ProxyOptions { PublishStateFile = true });
+        var state = Assert.Single(ProxyStateFile.ReadLive());
+        Assert.Equal(proxy.Port, state.Port);
+        Assert.Equal(proxy.Token, state.Token);
+        Assert.Equal(Environment.ProcessId, state.ProcessId);
+        Assert.Equal(proxy.BaseUrl, state.BaseUrl);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dir));
+            var file = Assert.Single(Directory.GetFiles(_dir));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        }
+        await proxy.StopAsync();
+        Assert.Empty(ProxyStateFile.ReadLive());
+        Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public void Files_of_dead_processes_are_skipped_and_deleted()
+    {
+        Directory.CreateDirectory(_dir);
+        var stale = Path.Combine(_dir, "proxy-999999-1234.json");
+        File.WriteAllText(stale, """{"pid":999999,"port":1234,"token":"t","baseUrl":"http://127.0.0.1:1234/","startedAt":"2026-01-01T00:00:00Z"}""");
+        var broken = Path.Combine(_dir, "proxy-1-2.json");
+        File.WriteAllText(broken, "{not json");
+        Assert.Empty(ProxyStateFile.ReadLive());
+        Assert.False(File.Exists(stale));
+        Assert.False(File.Exists(broken));
+    }
+
+    [Fact]
+    public async Task Control_client_reads_status_switches_mode_and_reads_records()
+    {
+        await using var lm = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
+        lm.Enqueue(ScriptedReply.WithText("from lm studio"));
+        mlx.Enqueue(ScriptedReply.WithText("from mlx"));
+        await using var proxy = StartProxy(lm, tweak: o => o with { PublishStateFile = true });
+        var control = new ProxyControlClient(ProxyStateFile.ReadLive().Single());
+
+        var status = await control.GetStatusAsync();
+        Assert.Equal(BackendMode.LmStudio, status.Mode);
+        Assert.Contains(status.Backends, b => b.Mode == BackendMode.MlxLm);
+
+        using var client = Client(proxy);
+        using (var r = await PostMessagesAsync(client, Body(false))) Assert.Contains("from lm studio", await r.Content.ReadAsStringAsync());
+
+        await control.SetModeAsync(BackendMode.MlxLm, BackendSettings.Default(BackendMode.MlxLm) with
+        {
+            BaseUrl = new Uri(mlx.BaseUrl), Model = mlx.Options.Model, ApiKey = "sk-mlx-key-000", ContextWindow = 8192,
+        });
+        Assert.Equal(BackendMode.MlxLm, proxy.Mode);
+        Assert.Equal(mlx.Options.Model, proxy.ActiveBackend.Model);
+        Assert.Equal("sk-mlx-key-000", proxy.ActiveBackend.ApiKey);
+        Assert.Equal(8192, proxy.ActiveBackend.ContextWindow);
+
+        using (var r = await PostMessagesAsync(client, Body(false))) Assert.Contains("from mlx", await r.Content.ReadAsStringAsync());
+
+        var after = await control.GetStatusAsync();
+        Assert.Equal(BackendMode.MlxLm, after.Mode);
+        var mlxSettings = after.Backends.Single(b => b.Mode == BackendMode.MlxLm);
+        Assert.Equal(new Uri(mlx.BaseUrl), mlxSettings.BaseUrl);
+        Assert.Null(mlxSettings.ApiKey); // keys are never reported back
+
+        var records = await control.GetRecordsAsync();
+        Assert.Equal([BackendMode.LmStudio, BackendMode.MlxLm], records.Select(r => r.Mode));
+        Assert.All(records, r => Assert.Equal(200, r.Status));
+    }
+
+    [Fact]
+    public async Task Control_endpoint_requires_the_token_and_rejects_unknown_modes()
+    {
+        await using var proxy = ProxyServer.Start(new ProxyOptions());
+        var wrong = new ProxyControlClient(new ProxyState(Environment.ProcessId, proxy.Port, "not-the-token", proxy.BaseUrl, proxy.StartedAt));
+        await Assert.ThrowsAsync<ProxyControlException>(() => wrong.GetStatusAsync());
+        using var client = Client(proxy);
+        var (status, body) = await PostForJsonAsync(client, "/anyclaude/mode", """{"mode":"nonsense"}""");
+        AssertError(status, body, 400, "invalid_request_error");
+        Assert.Equal(BackendMode.LmStudio, proxy.Mode);
+    }
+}
+
+[CollectionDefinition(nameof(StateDirCollection), DisableParallelization = true)]
+public sealed class StateDirCollection;
