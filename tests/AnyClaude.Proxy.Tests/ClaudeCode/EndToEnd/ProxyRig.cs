@@ -66,11 +66,19 @@ internal sealed class ProxyRig : IAsyncDisposable
         return $"{result.Describe()}\n--- proxy records ---\n{records}\n--- fakes --- LM Studio {LmStudio.ChatRequests.Count} chat requests, mlx {Mlx.ChatRequests.Count}";
     }
 
-    /// <summary>Backend requests of the main conversation: the first user message carries the marker.</summary>
-    public static IReadOnlyList<RecordedRequest> MainTurns(IEnumerable<RecordedRequest> requests, string marker) =>
-        requests.Where(r => FirstUserText(r).Contains(marker, StringComparison.Ordinal)).ToList();
+    /// <summary>Backend requests of the main conversation: the first user message carries the marker. With tools
+    /// sent (LM Studio), requests without tools are side requests (2.0.77's path extraction quotes the command).</summary>
+    public static IReadOnlyList<RecordedRequest> MainTurns(IEnumerable<RecordedRequest> requests, string marker, bool withTools = false) =>
+        requests.Where(r => FirstUserText(r).Contains(marker, StringComparison.Ordinal) && (!withTools || HasTools(r))).ToList();
 
-    private static string FirstUserText(RecordedRequest request)
+    public static bool HasTools(RecordedRequest request)
+    {
+        using var doc = request.BodyJson();
+        return doc.RootElement.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array && tools.GetArrayLength() > 0;
+    }
+
+    /// <summary>Text of the first user message: how a test tells its conversation from side requests.</summary>
+    public static string FirstUserText(RecordedRequest request)
     {
         using var doc = request.BodyJson();
         foreach (var message in doc.RootElement.GetProperty("messages").EnumerateArray())
