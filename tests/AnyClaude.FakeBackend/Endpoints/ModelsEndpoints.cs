@@ -7,9 +7,14 @@ namespace AnyClaude.FakeBackend.Endpoints;
 /// <summary>The model-listing and health endpoints of each real server.</summary>
 internal static class ModelsEndpoints
 {
-    /// <summary>mlx GET /v1/models: {"object": "list", "data": [{"id", "object": "model", "created"}]} (downloaded repos).</summary>
-    public static string MlxModels(FakeServerOptions o)
+    /// <summary>
+    /// mlx GET /v1/models: {"object": "list", "data": [{"id", "object": "model", "created"}]} (downloaded repos);
+    /// GET /v1/models/{repo} filters the list to that repo (still a list, possibly empty).
+    /// </summary>
+    public static string MlxModels(FakeServerOptions o, string path)
     {
+        var filter = path.Length > "/v1/models/".Length && path.StartsWith("/v1/models/", StringComparison.Ordinal)
+            ? path["/v1/models/".Length..] : null;
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         return Json(w =>
         {
@@ -18,6 +23,10 @@ internal static class ModelsEndpoints
             w.WriteStartArray("data");
             foreach (var id in AllModels(o))
             {
+                if (filter is not null && filter != id)
+                {
+                    continue;
+                }
                 w.WriteStartObject();
                 w.WriteString("id", id);
                 w.WriteString("object", "model");

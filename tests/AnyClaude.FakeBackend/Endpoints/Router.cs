@@ -37,7 +37,7 @@ internal sealed class Router(FakeServerState state)
             case "POST" when path is "/v1/chat/completions" or "/chat/completions":
                 return await _chat.HandleAsync(request, record, writer, ct);
             case "GET" when path.StartsWith("/v1/models", StringComparison.Ordinal):
-                return await Reply(record, writer, 200, ModelsEndpoints.MlxModels(Options), ct, mlxNoLength: true);
+                return await Reply(record, writer, 200, ModelsEndpoints.MlxModels(Options, path), ct, mlxNoLength: true);
             case "GET" when path == "/health":
                 return await Reply(record, writer, 200, "{\"status\": \"ok\"}", ct, mlxNoLength: true);
             case "GET" or "POST":

@@ -54,6 +54,9 @@ public sealed class MlxLmFlavorTests : IAsyncLifetime
         Assert.Equal("list", models.GetProperty("object").GetString());
         Assert.Equal(Model, models.GetProperty("data")[0].GetProperty("id").GetString());
 
+        var filtered = JsonDocument.Parse(await Client.GetStringAsync(_fake.BaseUrl + "/models/other/repo")).RootElement;
+        Assert.Equal(0, filtered.GetProperty("data").GetArrayLength());
+
         using var missing = await Client.GetAsync(_fake.RootUrl + "/api/v0/models");
         Assert.Equal(404, (int)missing.StatusCode);
         Assert.Equal("Not Found", await missing.Content.ReadAsStringAsync());
