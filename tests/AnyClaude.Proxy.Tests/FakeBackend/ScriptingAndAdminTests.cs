@@ -169,8 +169,8 @@ public sealed class ScriptingAndAdminTests
     public async Task Concurrent_chat_requests_are_counted()
     {
         await using var fake = FakeOpenAiServer.Start();
-        fake.Enqueue(new ScriptedReply { Text = "a", DelayBeforeResponse = TimeSpan.FromMilliseconds(300) },
-                     new ScriptedReply { Text = "b", DelayBeforeResponse = TimeSpan.FromMilliseconds(300) });
+        fake.Enqueue(new ScriptedReply { Text = "a", DelayBeforeResponse = TimeSpan.FromSeconds(1) },
+                     new ScriptedReply { Text = "b", DelayBeforeResponse = TimeSpan.FromSeconds(1) });
         await Task.WhenAll(PostAsync(fake.BaseUrl + "/chat/completions", ChatBody("1")), PostAsync(fake.BaseUrl + "/chat/completions", ChatBody("2")));
         Assert.Equal(2, fake.MaxConcurrentChatRequests);
     }
