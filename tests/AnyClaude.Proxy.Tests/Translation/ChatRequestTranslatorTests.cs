@@ -100,6 +100,19 @@ public class ChatRequestTranslatorTests
     }
 
     [Fact]
+    public void Role_system_message_between_a_tool_call_and_its_result_does_not_separate_them()
+    {
+        var messages = Messages(ToChatJson(Request("""
+            [{"role":"user","content":"go"},
+             {"role":"assistant","content":[{"type":"tool_use","id":"t1","name":"Bash","input":{"command":"make"}}]},
+             {"role":"system","content":"Build started at 10:00"},
+             {"role":"user","content":[{"type":"tool_result","tool_use_id":"t1","content":"done"},{"type":"text","text":"next?"}]}]
+            """), LmStudio));
+        Assert.Equal(["user", "assistant", "tool", "user"], messages.Select(m => m.GetProperty("role").GetString()));
+        Assert.Equal("<system-reminder>\nBuild started at 10:00\n</system-reminder>\n\nnext?", Content(messages[3]));
+    }
+
+    [Fact]
     public void String_and_single_text_block_render_identically()
     {
         var asString = ToChat(Request("""[{"role":"user","content":"Fix the bug"}]"""), LmStudio);

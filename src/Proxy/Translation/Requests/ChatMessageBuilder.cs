@@ -56,17 +56,14 @@ internal sealed class ChatMessageBuilder(BackendProfile profile)
             _pendingSystem.Add(marked);
     }
 
+    /// <summary>Before an assistant turn or at the end: waiting system text becomes a user message of its own.</summary>
     private void FlushPendingSystem()
     {
-        if (_pendingSystem.Count == 0)
-            return;
-        var user = new ChatMessage("user");
-        foreach (var text in _pendingSystem)
-            user.AddText(text);
-        _pendingSystem.Clear();
-        _messages.Add(user);
+        if (_pendingSystem.Count > 0)
+            _messages.Add(NewUser());
     }
 
+    /// <summary>A user message that starts with any waiting system text.</summary>
     private ChatMessage NewUser()
     {
         var user = new ChatMessage("user");
