@@ -1,0 +1,190 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.Json;
+
+namespace AnyClaude.Benchmarks.Loopback;
+
+/// <summary>Harness options: `loopback [--requests 200] [--warmup 30] [--ttft-chunks 50] [--chunks 2000]
+/// [--throughput-runs 20] [--memory-requests 1000] [--memory-every 100] [--memory-chunks 200]
+/// [--only ttft|throughput|memory] [--out file.md]`.</summary>
+internal sealed record HarnessOptions
+{
+    public int Requests { get; init; } = 200;
+    public int Warmup { get; init; } = 30;
+    public int TtftChunks { get; init; } = 50;
+    public int Chunks { get; init; } = 2000;
+    public int ThroughputRuns { get; init; } = 20;
+    public int MemoryRequests { get; init; } = 1000;
+    public int MemoryEvery { get; init; } = 100;
+    public int MemoryChunks { get; init; } = 200;
+    public string? Only { get; init; }
+    public string? Out { get; init; }
+
+    public static HarnessOptions Parse(string[] args)
+    {
+        var o = new HarnessOptions();
+        for (int i = 0; i + 1 < args.Length; i += 2)
+        {
+            string v = args[i + 1];
+            o = args[i] switch
+            {
+                "--requests" => o with { Requests = int.Parse(v) },
+                "--warmup" => o with { Warmup = int.Parse(v) },
+                "--ttft-chunks" => o with { TtftChunks = int.Parse(v) },
+                "--chunks" => o with { Chunks = int.Parse(v) },
+                "--throughput-runs" => o with { ThroughputRuns = int.Parse(v) },
+                "--memory-requests" => o with { MemoryRequests = int.Parse(v) },
+                "--memory-every" => o with { MemoryEvery = int.Parse(v) },
+                "--memory-chunks" => o with { MemoryChunks = int.Parse(v) },
+                "--only" => o with { Only = v },
+                "--out" => o with { Out = v },
+                _ => throw new ArgumentException($"unknown option {args[i]}"),
+            };
+        }
+        return o;
+    }
+
+    public bool Runs(string scenario) => Only is null || Only == scenario;
+}
+
+/// <summary>
+/// End-to-end loopback measurement: a canned backend in a child process (pinned to CPU 1 when possible),
+/// the real ProxyServer in LM Studio mode in front of it, direct vs proxied. Prints Markdown.
+/// Targets: added median TTFT under 2 ms, at least 20,000 relayed chunks/s on one core, flat memory.
+/// </summary>
+internal static class LoopbackHarness
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var o = HarnessOptions.Parse(args);
+        var report = new StringBuilder();
+        using var backend = ChildProcess.Start("loopback-backend", [], cpu: 1);
+        try
+        {
+            int port = int.Parse(ChildProcess.WaitForLine(backend, "PORT "));
+            var backendBase = new Uri($"http://127.0.0.1:{port}/");
+            report.AppendLine(Header(o));
+            bool ok = true;
+
+            await using (var rig = LoopbackRig.Create(backendBase))
+            {
+                if (o.Runs("ttft")) ok &= await TtftAsync(rig, o, report);
+            }
+            if (o.Runs("throughput")) ok &= Throughput(backendBase, o, report);
+            if (o.Runs("memory"))
+            {
+                await using var rig = LoopbackRig.Create(backendBase);
+                ok &= await MemoryAsync(rig, o, report);
+            }
+
+            Console.WriteLine(report);
+            if (o.Out is not null) await File.WriteAllTextAsync(o.Out, report.ToString());
+            return ok ? 0 : 2;
+        }
+        finally
+        {
+            backend.StandardInput.Close();
+            if (!backend.WaitForExit(5000)) backend.Kill();
+        }
+    }
+
+    private static string Header(HarnessOptions o)
+    {
+        var request = Workloads.ClaudeCodeRequest.Create();
+        return $"""
+            ## Loopback run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC
+
+            - machine: {Environment.ProcessorCount} cpus ({RuntimeInformation.OSDescription.Trim()}, {RuntimeInformation.ProcessArchitecture}), load average {LoadAverage()}
+            - runtime: .NET {Environment.Version}, {(System.Runtime.GCSettings.IsServerGC ? "server" : "workstation")} GC
+            - request: {request.Length:N0} bytes Anthropic body; backend pinned to CPU 1 ({(ChildProcess.CanPin ? "taskset" : "not pinned")})
+            """;
+    }
+
+    private static string LoadAverage() =>
+        OperatingSystem.IsLinux() ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
+
+    private static async Task<bool> TtftAsync(LoopbackRig rig, HarnessOptions o, StringBuilder report)
+    {
+        await rig.UseStreamAsync(o.TtftChunks);
+        for (int i = 0; i < o.Warmup; i++) { await rig.DirectAsync(); await rig.ProxiedAsync(); }
+        var direct = new List<double>();
+        var proxied = new List<double>();
+        // Interleaved so drift in machine load hits both paths alike.
+        for (int i = 0; i < o.Requests; i++)
+        {
+            direct.Add((await rig.DirectAsync()).TtftMs);
+            proxied.Add((await rig.ProxiedAsync()).TtftMs);
+        }
+        var d = Stats.Of(direct);
+        var p = Stats.Of(proxied);
+        double added = p.Median - d.Median;
+        // Paired differences are less sensitive to load spikes than a difference of medians.
+        var paired = Stats.Of(direct.Zip(proxied, (a, b) => b - a));
+        bool ok = added < 2.0;
+        report.AppendLine($"""
+
+            ### (a) Time to first token, {o.Requests} sequential requests each way (after {o.Warmup} warm-up pairs), {o.TtftChunks}-chunk replies
+
+            | path | median ms | p90 ms | p99 ms | min ms | max ms |
+            |---|---:|---:|---:|---:|---:|
+            | direct to backend | {d.Median:F3} | {d.P90:F3} | {d.P99:F3} | {d.Min:F3} | {d.Max:F3} |
+            | through proxy | {p.Median:F3} | {p.P90:F3} | {p.P99:F3} | {p.Min:F3} | {p.Max:F3} |
+            | added (median of proxy − median of direct) | **{added:F3}** | | | | |
+            | added (paired per-request difference) | {paired.Median:F3} | {paired.P90:F3} | {paired.P99:F3} | | |
+
+            Target: added median < 2 ms — **{(ok ? "met" : "MISSED")}**.
+            """);
+        return ok;
+    }
+
+    private static bool Throughput(Uri backendBase, HarnessOptions o, StringBuilder report)
+    {
+        using var child = ChildProcess.Start("loopback-throughput",
+            [backendBase.ToString(), o.Chunks.ToString(), o.ThroughputRuns.ToString()], cpu: 0);
+        var json = ChildProcess.WaitForLine(child, "RESULT ");
+        child.WaitForExit();
+        var r = JsonSerializer.Deserialize<ThroughputResult>(json)!;
+        bool ok = r.ProxyMedianRate >= 20_000;
+        report.AppendLine($"""
+
+            ### (b) Relay rate, {r.Chunks}-chunk stream, {r.Runs} runs each way, measuring process on CPU(s) {r.Cpus} (ProcessorCount {r.ProcessorCount})
+
+            | path | median stream ms | chunks/s (median) | notes |
+            |---|---:|---:|---|
+            | direct to backend | {r.DirectMedianMs:F2} | {r.DirectMedianRate:N0} | client parses OpenAI SSE lines |
+            | through proxy | {r.ProxyMedianMs:F2} | **{r.ProxyMedianRate:N0}** | p90 {r.ProxyP90Ms:F2} ms, slowest run {r.ProxyMinRate:N0}/s; {r.ProxyDeltaEvents} content_block_delta events |
+
+            Target: ≥ 20,000 chunks/s through the proxy on one core — **{(ok ? "met" : "MISSED")}**.
+            """);
+        return ok;
+    }
+
+    private static async Task<bool> MemoryAsync(LoopbackRig rig, HarnessOptions o, StringBuilder report)
+    {
+        var sw = Stopwatch.StartNew();
+        var samples = await MemoryProbe.MeasureAsync(rig, o.MemoryRequests, o.MemoryEvery, o.MemoryChunks);
+        sw.Stop();
+        report.AppendLine($"""
+
+            ### (c) Memory over {o.MemoryRequests} proxied requests ({o.MemoryChunks}-chunk replies, {sw.Elapsed.TotalSeconds:F0} s), sampled every {o.MemoryEvery}
+
+            | requests | managed heap after full GC (KB) | working set (MB) |
+            |---:|---:|---:|
+            """);
+        foreach (var s in samples)
+            report.AppendLine($"| {s.Requests} | {s.ManagedBytes / 1024.0:N0} | {s.WorkingSetBytes / 1048576.0:F1} |");
+
+        // Flat: the second half grows the heap by less than 1 MB (the bounded record history fills up in the first).
+        var mid = samples[samples.Count / 2];
+        var last = samples[^1];
+        long growth = last.ManagedBytes - mid.ManagedBytes;
+        bool ok = growth < 1024 * 1024;
+        report.AppendLine($"""
+
+            Managed heap change over the second half: {growth / 1024.0:N0} KB; working set {(last.WorkingSetBytes - mid.WorkingSetBytes) / 1048576.0:+0.0;-0.0} MB.
+            Target: flat — **{(ok ? "met" : "MISSED")}**.
+            """);
+        return ok;
+    }
+}

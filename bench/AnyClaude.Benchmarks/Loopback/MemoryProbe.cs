@@ -1,0 +1,32 @@
+using System.Diagnostics;
+
+namespace AnyClaude.Benchmarks.Loopback;
+
+internal readonly record struct MemorySample(int Requests, long ManagedBytes, long WorkingSetBytes);
+
+/// <summary>Runs many proxied requests and samples the managed heap (after a full, compacting
+/// collection) and the working set at fixed intervals. Flat means no per-request leak.</summary>
+internal static class MemoryProbe
+{
+    public static async Task<List<MemorySample>> MeasureAsync(LoopbackRig rig, int requests, int every, int chunks)
+    {
+        await rig.UseStreamAsync(chunks);
+        for (int i = 0; i < 20; i++) await rig.ProxiedAsync();
+        var samples = new List<MemorySample> { Sample(0) };
+        for (int i = 1; i <= requests; i++)
+        {
+            await rig.ProxiedAsync();
+            if (i % every == 0) samples.Add(Sample(i));
+        }
+        return samples;
+    }
+
+    private static MemorySample Sample(int requests)
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        long managed = GC.GetTotalMemory(forceFullCollection: true);
+        using var self = Process.GetCurrentProcess();
+        return new MemorySample(requests, managed, self.WorkingSet64);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+
+namespace AnyClaude.Benchmarks.Loopback;
+
+/// <summary>One streamed request's timings. Chunks counts token-bearing events (OpenAI data chunks
+/// direct, content_block_delta events through the proxy).</summary>
+internal readonly record struct StreamTiming(double TtftMs, double TotalMs, double StreamingMs, int Chunks);
+
+/// <summary>
+/// Sends a request and reads the SSE reply line by line with the same code for both targets, so the
+/// client's own cost cancels out of direct-vs-proxy differences. First token: the first
+/// content_block_delta (proxy) or the first data chunk after the role chunk (direct, OpenAI).
+/// </summary>
+internal sealed class StreamClient : IDisposable
+{
+    private readonly HttpClient _http = new(new SocketsHttpHandler
+    {
+        UseProxy = false,
+        AutomaticDecompression = DecompressionMethods.None,
+        PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+    })
+    { Timeout = TimeSpan.FromMinutes(5) };
+
+    private readonly byte[] _buffer = new byte[64 * 1024];
+
+    public async Task<StreamTiming> DirectAsync(Uri backendBase, byte[] openAiBody) =>
+        await SendAsync(new Uri(backendBase, "v1/chat/completions"), openAiBody, token: null, proxied: false);
+
+    public async Task<StreamTiming> ProxyAsync(Uri proxyBase, string token, byte[] anthropicBody) =>
+        await SendAsync(new Uri(proxyBase, "/v1/messages?beta=true"), anthropicBody, token, proxied: true);
+
+    public Task<string> GetStringAsync(Uri url) => _http.GetStringAsync(url);
+
+    private async Task<StreamTiming> SendAsync(Uri url, byte[] body, string? token, bool proxied)
+    {
+        using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
+        message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+        if (token is not null)
+        {
+            message.Headers.Add("x-api-key", token);
+            message.Headers.Add("anthropic-version", "2023-06-01");
+        }
+        long start = Stopwatch.GetTimestamp();
+        using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        await using var stream = await response.Content.ReadAsStreamAsync();
+
+        long firstToken = 0;
+        int chunks = 0, dataLines = 0, carry = 0;
+        bool sawError = false;
+        while (true)
+        {
+            int n = await stream.ReadAsync(_buffer.AsMemory(carry));
+            if (n == 0) break;
+            int end = carry + n, lineStart = 0, newline;
+            while ((newline = Array.IndexOf(_buffer, (byte)'\n', lineStart, end - lineStart)) >= 0)
+            {
+                var line = _buffer.AsSpan(lineStart, newline - lineStart);
+                lineStart = newline + 1;
+                if (proxied)
+                {
+                    if (line.SequenceEqual("event: content_block_delta"u8))
+                    {
+                        if (chunks++ == 0) firstToken = Stopwatch.GetTimestamp();
+                    }
+                    else if (line.SequenceEqual("event: error"u8)) sawError = true;
+                }
+                else if (line.StartsWith("data: {"u8))
+                {
+                    // Chunk 1 is the role chunk; the next one carries the first token.
+                    if (++dataLines == 2) firstToken = Stopwatch.GetTimestamp();
+                    if (dataLines >= 2) chunks++;
+                }
+            }
+            carry = end - lineStart;
+            Buffer.BlockCopy(_buffer, lineStart, _buffer, 0, carry);
+        }
+        long stop = Stopwatch.GetTimestamp();
+        if (sawError) throw new InvalidOperationException("the proxy sent an error event");
+        if (firstToken == 0) throw new InvalidOperationException("no token arrived");
+        return new StreamTiming(
+            Stopwatch.GetElapsedTime(start, firstToken).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(start, stop).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(firstToken, stop).TotalMilliseconds,
+            chunks);
+    }
+
+    public void Dispose() => _http.Dispose();
+}

@@ -1,0 +1,20 @@
+using AnyClaude.Benchmarks;
+using AnyClaude.Benchmarks.Loopback;
+using BenchmarkDotNet.Running;
+
+// Modes: (default) BenchmarkDotNet switcher; "loopback" end-to-end harness; "workloads" sizes;
+// "loopback-backend" and "loopback-throughput" are the harness's own child processes.
+return args.FirstOrDefault() switch
+{
+    "workloads" => WorkloadReport.Print(),
+    "loopback" => await LoopbackHarness.RunAsync(args[1..]),
+    "loopback-backend" => await CannedBackend.ServeAsync(args[1..]),
+    "loopback-throughput" => await ThroughputProbe.RunChildAsync(args[1..]),
+    _ => RunBenchmarks(args),
+};
+
+static int RunBenchmarks(string[] args)
+{
+    var summaries = BenchmarkSwitcher.FromAssembly(typeof(WorkloadReport).Assembly).Run(args, BenchConfig.Create());
+    return summaries.Any(s => s.HasCriticalValidationErrors || s.Reports.Any(r => !r.Success)) ? 1 : 0;
+}
