@@ -79,10 +79,14 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
         var plan = GenerationPlan.Build(reply, request!, Options, Budget(request!, promptTokens), NewToolCallId);
         record.CompletionTokens = plan.CompletionTokens;
         record.FinishReason = plan.FinishReason;
-        var usage = new UsageFigures(promptTokens, plan.CompletionTokens, cached, Options.EffectiveReportCachedTokens);
+        var perToken = reply.MicrosecondsPerToken ?? Options.MicrosecondsPerGeneratedToken;
+        var rest = !Mlx && http.Path.StartsWith("/api/v0/", StringComparison.Ordinal)
+            ? new RestStats(record.PromptProcessingMicroseconds.Value / 1e6, plan.CompletionTokens * perToken / 1e6,
+                plan.FinishReason == "length", Options.EffectiveContextLength ?? 0)
+            : null;
+        var usage = new UsageFigures(promptTokens, plan.CompletionTokens, cached, Options.EffectiveReportCachedTokens, rest);
         var formatter = ChunkFormatter.For(Options, NewIdentity(request!, model));
         var pacer = new Pacer();
-        var perToken = reply.MicrosecondsPerToken ?? Options.MicrosecondsPerGeneratedToken;
 
         if (!request!.Stream)
         {

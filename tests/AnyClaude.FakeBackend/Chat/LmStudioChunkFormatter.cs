@@ -106,7 +106,31 @@ internal sealed class LmStudioChunkFormatter(ResponseIdentity identity, string r
         w.WriteEndArray();
         WriteUsage(w, usage);
         w.WriteStartObject("stats");
+        if (usage.Rest is { } rest)
+        {
+            // /api/v0/chat/completions (REST API v0 docs): tokens_per_second, time_to_first_token, generation_time, stop_reason.
+            w.WriteNumber("tokens_per_second", rest.GenerationSeconds > 0 ? usage.CompletionTokens / rest.GenerationSeconds : 0);
+            w.WriteNumber("time_to_first_token", rest.TimeToFirstTokenSeconds);
+            w.WriteNumber("generation_time", rest.GenerationSeconds);
+            w.WriteString("stop_reason", rest.HitLimit ? "maxPredictedTokensReached" : "eosFound");
+        }
         w.WriteEndObject();
+        if (usage.Rest is { } info)
+        {
+            w.WriteStartObject("model_info");
+            w.WriteString("arch", "qwen3");
+            w.WriteString("quant", "Q4_K_M");
+            w.WriteString("format", "gguf");
+            w.WriteNumber("context_length", info.ContextLength);
+            w.WriteEndObject();
+            w.WriteStartObject("runtime");
+            w.WriteString("name", "llama.cpp-linux-x86_64-avx2");
+            w.WriteString("version", "1.50.0");
+            w.WriteStartArray("supported_formats");
+            w.WriteStringValue("gguf");
+            w.WriteEndArray();
+            w.WriteEndObject();
+        }
         w.WriteString("system_fingerprint", Identity.SystemFingerprint);
         w.WriteEndObject();
     }

@@ -221,4 +221,23 @@ public sealed class LmStudioFlavorTests : IAsyncLifetime
         var auto = await PostForJsonAsync(Chat, Body("\"auto\""));
         Assert.False(auto.GetProperty("choices")[0].GetProperty("message").TryGetProperty("tool_calls", out _));
     }
+
+    [Fact]
+    public async Task Rest_v0_completions_report_the_simulated_time_to_first_token()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { MicrosecondsPerPromptToken = 100 });
+        var body = ChatBody("hello " + new string('w', 4000));
+        var cold = await PostForJsonAsync(fake.RootUrl + "/api/v0/chat/completions", body);
+        var warm = await PostForJsonAsync(fake.RootUrl + "/api/v0/chat/completions", body);
+
+        var coldTtft = cold.GetProperty("stats").GetProperty("time_to_first_token").GetDouble();
+        var warmTtft = warm.GetProperty("stats").GetProperty("time_to_first_token").GetDouble();
+        Assert.Equal(fake.ChatRequests[0].PromptProcessingMicroseconds!.Value / 1e6, coldTtft, 9);
+        Assert.True(warmTtft * 50 < coldTtft, $"warm {warmTtft}s vs cold {coldTtft}s");
+        Assert.Equal("eosFound", cold.GetProperty("stats").GetProperty("stop_reason").GetString());
+        Assert.Equal(32768, cold.GetProperty("model_info").GetProperty("context_length").GetInt32());
+
+        var v1 = await PostForJsonAsync(fake.BaseUrl + "/chat/completions", body);
+        Assert.Empty(v1.GetProperty("stats").EnumerateObject());
+    }
 }
