@@ -64,7 +64,14 @@ Describe 'MLX-LM' -Tag 'MlxLm' {
 Describe 'Switching modes through a running proxy' -Tag 'Switching' {
     BeforeAll {
         $script:startedHere = -not (Get-AnyClaude)
-        if ($startedHere) { Start-AnyClaude -NoLaunch | Out-Null }
+        if ($startedHere) {
+            # Start with the checklist's URLs (through the environment, restored at once) rather than the defaults.
+            $savedUrls = $env:LMSTUDIO_URL, $env:MLX_LM_URL
+            if ($LmStudioUrl) { $env:LMSTUDIO_URL = $LmStudioUrl }
+            if ($MlxLmUrl) { $env:MLX_LM_URL = $MlxLmUrl }
+            try { Start-AnyClaude -NoLaunch -Mode LmStudio | Out-Null }
+            finally { $env:LMSTUDIO_URL, $env:MLX_LM_URL = $savedUrls }
+        }
         $script:proxy = Get-AnyClaude
         $script:originalMode = $proxy.Mode
         $script:originalEnvMode = $env:ANYCLAUDE_MODE
