@@ -28,7 +28,7 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
             return await WriteErrorAsync(parseError, record, writer, ct);
         }
 
-        var (model, modelError) = ResolveModel(request!);
+        var (model, modelError) = ServerRules.ResolveModel(request!, Options);
         if (modelError is not null)
         {
             return await WriteErrorAsync(modelError, record, writer, ct);
@@ -45,7 +45,7 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
         var promptTokens = FakeTokenizer.Count(prompt);
         record.PromptTokens = promptTokens;
 
-        var overflow = CheckContext(request!, promptTokens);
+        var overflow = ServerRules.CheckContext(request!, promptTokens, Options);
         if (overflow is not null)
         {
             return await WriteErrorAsync(overflow, record, writer, ct);
@@ -76,7 +76,7 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
         record.CachedTokens = cached;
         record.PromptProcessingMicroseconds = uncached * Options.MicrosecondsPerPromptToken;
 
-        var plan = GenerationPlan.Build(reply, request!, Options, Budget(request!, promptTokens), NewToolCallId);
+        var plan = GenerationPlan.Build(reply, request!, Options, ServerRules.Budget(request!, promptTokens, Options), NewToolCallId);
         record.CompletionTokens = plan.CompletionTokens;
         record.FinishReason = plan.FinishReason;
         var perToken = reply.MicrosecondsPerToken ?? Options.MicrosecondsPerGeneratedToken;
@@ -138,76 +138,6 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
         await writer.EndStreamAsync(ct);
         Remember(cacheKey, prompt, plan);
         return !writer.MustClose;
-    }
-
-    private (string Model, FakeError? Error) ResolveModel(ChatRequest request)
-    {
-        if (Mlx)
-        {
-            // mlx: a missing model means "default_model"; the configured --model maps to it too. Any other name is
-            // handed to load() as a Hugging Face repo to download; the failure surfaces as a 500 with the hub's message.
-            var requested = request.Model ?? "default_model";
-            if (requested != "default_model" && requested != Options.Model)
-            {
-                return (requested, FakeError.Mlx(500,
-                    "404 Client Error. (Request ID: Root=1-fake)\n\nRepository Not Found for url: https://huggingface.co/api/models/"
-                    + requested + "/revision/main.\nPlease make sure you specified the correct `repo_id` and `repo_type`.\n"
-                    + "If you are trying to access a private or gated repo, make sure you are authenticated."));
-            }
-            return (requested, null);
-        }
-
-        // LM Studio: a downloaded model is served (JIT-loaded if needed); an unknown name is ignored while a model is
-        // loaded (it answers with the loaded one); with nothing loaded it is a 404 model_not_found.
-        if (request.Model is { } name && (name == Options.Model || Options.OtherModels.Contains(name)))
-        {
-            return (name, null);
-        }
-        if (Options.ModelLoaded)
-        {
-            return (Options.Model, null);
-        }
-        var list = string.Join("\n", [Options.Model, .. Options.OtherModels]);
-        return (Options.Model, FakeError.LmStudio(404,
-            $"Model \"{request.Model}\" not found. Please specify a valid model.\n\nYour models:\n\n{list}",
-            param: "model", code: "model_not_found"));
-    }
-
-    private FakeError? CheckContext(ChatRequest request, int promptTokens)
-    {
-        if (Options.EffectiveContextLength is not { } context)
-        {
-            return null;
-        }
-        if (Mlx)
-        {
-            // apply_prompt_token_limit with --prompt-overflow-policy error (ValueError -> 500).
-            return promptTokens > context
-                ? FakeError.Mlx(500, $"Prompt exceeds max prompt token limit: prompt_tokens={promptTokens}, max_prompt_tokens={context}")
-                : null;
-        }
-        var needed = promptTokens + (Options.ContextCheckIncludesMaxTokens ? request.MaxTokens ?? 0 : 0);
-        // LM Studio's wording (grammar included) when the prompt cannot fit the loaded context.
-        return needed > context
-            ? FakeError.LmStudioString(400, $"Trying to keep the first {needed} tokens when context the overflows. However, the model is loaded "
-                + $"with context length of only {context} tokens, which is not enough. Try to load the model with a larger context "
-                + "length, or provide a shorter input")
-            : null;
-    }
-
-    private int? Budget(ChatRequest request, int promptTokens)
-    {
-        if (Mlx)
-        {
-            return request.MaxTokens ?? Options.MlxDefaultMaxTokens;
-        }
-        var room = Options.EffectiveContextLength is { } c ? Math.Max(0, c - promptTokens) : (int?)null;
-        return (request.MaxTokens, room) switch
-        {
-            ({ } m, { } r) => Math.Min(m, r),
-            ({ } m, null) => m,
-            (null, var r) => r,
-        };
     }
 
     /// <summary>Waits the simulated prefill; mlx streams report progress as ": keepalive N/M" after each prefill step.</summary>
