@@ -80,9 +80,7 @@ internal static class AnthropicReplyWriter
             w.WriteString("stop_reason", answer.IsToolUse ? "tool_use" : "end_turn");
             w.WriteNull("stop_sequence");
             w.WriteEndObject();
-            w.WriteStartObject("usage");
-            w.WriteNumber("output_tokens", 12);
-            w.WriteEndObject();
+            WriteUsage(w, inputTokens, 12); // cumulative, as the API sends it
         });
         yield return Frame("message_stop", _ => { });
     }
