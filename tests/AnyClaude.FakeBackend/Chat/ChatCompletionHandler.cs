@@ -22,7 +22,7 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
     public async Task<bool> HandleAsync(HttpRequestData http, RecordedRequest record, ResponseWriter writer, CancellationToken ct)
     {
         using var lease = state.EnterChat();
-        var (request, parseError) = ChatRequestParser.Parse(http.Body, Options);
+        var (request, parseError) = ChatRequestParser.Parse(http.Body, http.HadContentLength, Options);
         if (parseError is not null)
         {
             return await WriteErrorAsync(parseError, record, writer, ct);

@@ -9,10 +9,10 @@ namespace AnyClaude.FakeBackend.Chat;
 /// </summary>
 internal static class ChatRequestParser
 {
-    public static (ChatRequest? Request, FakeError? Error) Parse(byte[]? body, FakeServerOptions options)
+    public static (ChatRequest? Request, FakeError? Error) Parse(byte[]? body, bool hadContentLength, FakeServerOptions options)
     {
         var mlx = options.Flavor == FakeFlavor.MlxLm;
-        if (body is null)
+        if (body is null || (mlx && !hadContentLength))
         {
             // mlx: int(self.headers["Content-Length"]) raises on a missing header -> the handler dies, no reply.
             return (null, mlx ? FakeError.Drop() : FakeError.LmStudio(400, "'messages' field is required"));

@@ -206,4 +206,42 @@ public sealed class ScriptingAndAdminTests
         Assert.Contains("qwen/qwen3-8b", models);
         Assert.All(fake.Requests, r => Assert.False(r.ClientDisconnected));
     }
+
+    [Theory]
+    [InlineData(FakeFlavor.LmStudio, true)]
+    [InlineData(FakeFlavor.MlxLm, false)]
+    public async Task Chunked_request_bodies_work_for_lm_studio_but_kill_mlx_which_needs_content_length(FakeFlavor flavor, bool answered)
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = flavor });
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync("127.0.0.1", fake.Port);
+        var stream = client.GetStream();
+        var json = ChatBody("chunked hello");
+        var request = $"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            + $"{Encoding.UTF8.GetByteCount(json):x}\r\n{json}\r\n0\r\n\r\n";
+        await stream.WriteAsync(Encoding.UTF8.GetBytes(request));
+        using var reader = new StreamReader(stream);
+        var response = await reader.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10));
+
+        if (answered)
+        {
+            Assert.StartsWith("HTTP/1.1 200 OK", response);
+            Assert.Contains("chunked hello", response);
+        }
+        else
+        {
+            Assert.Equal("", response); // mlx: int(self.headers["Content-Length"]) fails, the connection dies
+        }
+    }
+
+    [Fact]
+    public async Task Mlx_answers_options_with_204_and_other_methods_with_501()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
+        var (options, _) = await RawExchangeAsync(fake.Port, "OPTIONS", "/v1/chat/completions", null);
+        Assert.StartsWith("HTTP/1.0 204", options);
+        var (delete, _) = await RawExchangeAsync(fake.Port, "DELETE", "/v1/models", null);
+        Assert.StartsWith("HTTP/1.0 501", delete);
+        Assert.Contains("Unsupported method ('DELETE')", delete);
+    }
 }
