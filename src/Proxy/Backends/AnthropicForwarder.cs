@@ -65,7 +65,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
                 WriteErrorEvent(scope, BackendErrors.Stalled(backend, heartbeat.StallTimeout));
             }
         }
-        scope.Response.Close();
+        scope.Finish();
     }
 
     private static ReadOnlyMemory<byte> BuildBody(MessagesRequest request, ReadOnlyMemory<byte> clientBody, Route route, out string? model)
@@ -133,6 +133,8 @@ internal sealed class AnthropicForwarder(BackendServices services)
             scanner.ScanMessage(all.GetBuffer().AsSpan(0, (int)all.Length));
             if (scope.TraceBodies) scope.Record.ResponseBody = scope.RedactBody(all.GetBuffer().AsSpan(0, (int)all.Length), null);
             client.ContentLength64 = all.Length;
+            scope.Record.Status = client.StatusCode;
+            scope.Commit();
             await client.OutputStream.WriteAsync(all.GetBuffer().AsMemory(0, (int)all.Length), scope.Token).ConfigureAwait(false);
             return;
         }

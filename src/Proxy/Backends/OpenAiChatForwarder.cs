@@ -81,7 +81,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
             Fill(scope, translator);
             if (scope.TraceBodies) scope.Record.ResponseBody = sse.CapturedText();
         }
-        scope.Response.Close();
+        scope.Finish();
     }
 
     private async Task AggregateAsync(RequestScope scope, Route route, ReadOnlyMemory<byte> body, string messageId,
@@ -107,7 +107,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         var output = new ArrayBufferWriter<byte>(4096);
         EventSinks.WriteMessage(aggregator, output);
         if (scope.TraceBodies) scope.Record.ResponseBody = scope.RedactBody(output.WrittenSpan, route.Backend);
-        await HttpResponder.WriteJsonAsync(scope.Response, 200, output.WrittenMemory, scope.Token).ConfigureAwait(false);
+        await HttpResponder.WriteJsonAsync(scope, 200, output.WrittenMemory, scope.Token).ConfigureAwait(false);
     }
 
     /// <summary>Waits for a slot, calls the backend and feeds its stream to the translator until it ends.</summary>

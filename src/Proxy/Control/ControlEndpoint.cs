@@ -28,7 +28,7 @@ internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, Recor
                 return true;
             case ("GET", "/anyclaude/requests"):
                 var records = history.Snapshot();
-                await HttpResponder.WriteJsonAsync(scope.Response, 200, w =>
+                await HttpResponder.WriteJsonAsync(scope, 200, w =>
                 {
                     w.WriteStartObject();
                     w.WriteStartArray("data");
@@ -45,7 +45,7 @@ internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, Recor
     private Task WriteStatusAsync(RequestScope scope)
     {
         var snapshot = modes.Current;
-        return HttpResponder.WriteJsonAsync(scope.Response, 200, w =>
+        return HttpResponder.WriteJsonAsync(scope, 200, w =>
         {
             w.WriteStartObject();
             w.WriteNumber("pid", Environment.ProcessId);

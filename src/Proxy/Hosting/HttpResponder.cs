@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using AnyClaude.Proxy.Errors;
 
@@ -8,8 +9,12 @@ namespace AnyClaude.Proxy.Hosting;
 /// <summary>Writes whole (non-streaming) responses: JSON bodies and Anthropic-shaped errors.</summary>
 internal static class HttpResponder
 {
-    public static async Task WriteJsonAsync(HttpListenerResponse response, int status, ReadOnlyMemory<byte> json, CancellationToken ct)
+    /// <summary>Stores the request's record first, so a client that has read the whole answer finds it in the history.</summary>
+    public static async Task WriteJsonAsync(RequestScope scope, int status, ReadOnlyMemory<byte> json, CancellationToken ct)
     {
+        scope.Record.Status = status;
+        scope.Commit();
+        var response = scope.Response;
         response.StatusCode = status;
         response.ContentType = "application/json";
         response.ContentLength64 = json.Length;
@@ -17,15 +22,18 @@ internal static class HttpResponder
         response.Close();
     }
 
-    public static Task WriteJsonAsync(HttpListenerResponse response, int status, Action<Utf8JsonWriter> write, CancellationToken ct)
+    // Readable messages: backticks and quotes in error text stay as they are (JSON bodies, never HTML).
+    private static readonly JsonWriterOptions s_options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static Task WriteJsonAsync(RequestScope scope, int status, Action<Utf8JsonWriter> write, CancellationToken ct)
     {
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer)) write(w);
-        return WriteJsonAsync(response, status, buffer.WrittenMemory, ct);
+        using (var w = new Utf8JsonWriter(buffer, s_options)) write(w);
+        return WriteJsonAsync(scope, status, buffer.WrittenMemory, ct);
     }
 
-    public static Task WriteErrorAsync(HttpListenerResponse response, ApiException error, CancellationToken ct) =>
-        WriteJsonAsync(response, error.Status, w => WriteErrorBody(w, error.ErrorType, error.Message), ct);
+    public static Task WriteErrorAsync(RequestScope scope, ApiException error, CancellationToken ct) =>
+        WriteJsonAsync(scope, error.Status, w => WriteErrorBody(w, error.ErrorType, error.Message), ct);
 
     /// <summary>{"type":"error","error":{"type":T,"message":M}} — the body of HTTP errors and of SSE error events.</summary>
     public static void WriteErrorBody(Utf8JsonWriter w, string errorType, string message)

@@ -28,7 +28,10 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
             Mode = modes.Current.Active,
             SessionId = request.Headers["X-Claude-Code-Session-Id"],
         };
-        using var scope = new RequestScope(context, record, options, CancellationTokenSource.CreateLinkedTokenSource(serverStopping), server.Token);
+        using var scope = new RequestScope(context, record, options, CancellationTokenSource.CreateLinkedTokenSource(serverStopping), server.Token)
+        {
+            Committing = draft => Complete(draft, path),
+        };
         try
         {
             await RouteAsync(scope, request.HttpMethod, path).ConfigureAwait(false);
@@ -64,7 +67,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
             record.Error = error.Message;
             await TryWriteErrorAsync(scope, error).ConfigureAwait(false);
         }
-        Complete(record, path);
+        scope.Commit();
     }
 
     private async Task RouteAsync(RequestScope scope, string method, string path)
@@ -82,7 +85,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         switch (method, path)
         {
             case ("GET", "/"):
-                await HttpResponder.WriteJsonAsync(scope.Response, 200, w =>
+                await HttpResponder.WriteJsonAsync(scope, 200, w =>
                 {
                     w.WriteStartObject();
                     w.WriteString("name", "AnyClaude proxy");
@@ -97,7 +100,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
                 await CountTokensAsync(scope).ConfigureAwait(false);
                 return;
             case ("GET", "/v1/models"):
-                await HttpResponder.WriteJsonAsync(scope.Response, 200, w => ModelsEndpoint.Write(w, modes.Current, server.StartedAt), scope.Token).ConfigureAwait(false);
+                await HttpResponder.WriteJsonAsync(scope, 200, w => ModelsEndpoint.Write(w, modes.Current, server.StartedAt), scope.Token).ConfigureAwait(false);
                 return;
         }
         if (path.StartsWith(ControlEndpoint.Prefix, StringComparison.Ordinal) && await _control.TryHandleAsync(scope, method, path).ConfigureAwait(false))
@@ -129,7 +132,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         scope.Record.RequestedModel = request.Model;
         var count = TokenCounter.CountRequest(request.Root);
         scope.Record.InputTokens = count;
-        await HttpResponder.WriteJsonAsync(scope.Response, 200, w =>
+        await HttpResponder.WriteJsonAsync(scope, 200, w =>
         {
             w.WriteStartObject();
             w.WriteNumber("input_tokens", count);
@@ -142,7 +145,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         try
         {
             if (scope.ResponseStarted) Abort(scope.Context);
-            else await HttpResponder.WriteErrorAsync(scope.Response, error, CancellationToken.None).ConfigureAwait(false);
+            else await HttpResponder.WriteErrorAsync(scope, error, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
         {

@@ -26,5 +26,23 @@ internal sealed class RequestScope(HttpListenerContext context, RecordDraft reco
     public string RedactBody(ReadOnlySpan<byte> body, BackendSettings? backend) =>
         SecretRedactor.Redact(body, [proxyToken, backend?.ApiKey, Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY")]);
 
+    private int _committed;
+
+    /// <summary>Set by the dispatcher: stores the record (history and trace).</summary>
+    public Action<RecordDraft>? Committing { get; set; }
+
+    /// <summary>Stores the record once; called just before the last bytes go to the client.</summary>
+    public void Commit()
+    {
+        if (Interlocked.Exchange(ref _committed, 1) == 0) Committing?.Invoke(Record);
+    }
+
+    /// <summary>Stores the record and ends the response (the final chunk of a stream).</summary>
+    public void Finish()
+    {
+        Commit();
+        Response.Close();
+    }
+
     public void Dispose() => Cancel.Dispose();
 }
