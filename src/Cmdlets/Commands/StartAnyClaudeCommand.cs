@@ -150,8 +150,13 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         {
             if (startedHere && !NoLaunch)
             {
-                WriteVerbose($"Stopping the proxy on port {proxy.Port} that this command started.");
+                // Stop first: once the pipeline is stopping (Ctrl+C), any Write* throws.
+                int port = proxy.Port;
                 ProxySession.Stop();
+                if (!Stopping)
+                {
+                    WriteVerbose($"Stopped the proxy on port {port} that this command started.");
+                }
             }
         }
     }
@@ -229,7 +234,7 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         DateTimeOffset endedAt = DateTimeOffset.Now;
         if (exitCode is null)
         {
-            WriteVerbose("Stopped: Claude Code was ended.");
+            // Ctrl+C: claude was ended; the pipeline is stopping, so nothing more is written.
             return;
         }
 
