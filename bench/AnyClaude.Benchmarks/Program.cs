@@ -3,13 +3,14 @@ using AnyClaude.Benchmarks.Loopback;
 using BenchmarkDotNet.Running;
 
 // Modes: (default) BenchmarkDotNet switcher; "loopback" end-to-end harness; "workloads" sizes;
-// "loopback-backend" and "loopback-throughput" are the harness's own child processes.
+// "loopback-baseline" times a bare HttpListener; "loopback-backend" and "loopback-throughput" are the harness's own child processes.
 return args.FirstOrDefault() switch
 {
     "workloads" => WorkloadReport.Print(),
     "loopback" => await LoopbackHarness.RunAsync(args[1..]),
     "loopback-backend" => await CannedBackend.ServeAsync(args[1..]),
     "loopback-throughput" => await ThroughputProbe.RunChildAsync(args[1..]),
+    "loopback-baseline" => await ListenerBaseline.RunAsync(args[1..]),
     _ => RunBenchmarks(args),
 };
 

@@ -5,8 +5,9 @@ using System.Net.Http.Headers;
 namespace AnyClaude.Benchmarks.Loopback;
 
 /// <summary>One streamed request's timings. Chunks counts token-bearing events (OpenAI data chunks
-/// direct, content_block_delta events through the proxy).</summary>
-internal readonly record struct StreamTiming(double TtftMs, double TotalMs, double StreamingMs, int Chunks);
+/// direct, content_block_delta events through the proxy).
+/// HeadersMs and FirstEventMs (the first SSE line of any kind: message_start through the proxy) split TTFT.</summary>
+internal readonly record struct StreamTiming(double TtftMs, double TotalMs, double StreamingMs, int Chunks, double HeadersMs, double FirstEventMs);
 
 /// <summary>
 /// Sends a request and reads the SSE reply line by line with the same code for both targets, so the
@@ -46,15 +47,17 @@ internal sealed class StreamClient : IDisposable
         using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
+        long headers = Stopwatch.GetTimestamp();
         await using var stream = await response.Content.ReadAsStreamAsync();
 
-        long firstToken = 0;
+        long firstToken = 0, firstEvent = 0;
         int chunks = 0, dataLines = 0, carry = 0;
         bool sawError = false;
         while (true)
         {
             int n = await stream.ReadAsync(_buffer.AsMemory(carry));
             if (n == 0) break;
+            if (firstEvent == 0) firstEvent = Stopwatch.GetTimestamp();
             int end = carry + n, lineStart = 0, newline;
             while ((newline = Array.IndexOf(_buffer, (byte)'\n', lineStart, end - lineStart)) >= 0)
             {
@@ -85,7 +88,9 @@ internal sealed class StreamClient : IDisposable
             Stopwatch.GetElapsedTime(start, firstToken).TotalMilliseconds,
             Stopwatch.GetElapsedTime(start, stop).TotalMilliseconds,
             Stopwatch.GetElapsedTime(firstToken, stop).TotalMilliseconds,
-            chunks);
+            chunks,
+            Stopwatch.GetElapsedTime(start, headers).TotalMilliseconds,
+            Stopwatch.GetElapsedTime(start, firstEvent).TotalMilliseconds);
     }
 
     public void Dispose() => _http.Dispose();
