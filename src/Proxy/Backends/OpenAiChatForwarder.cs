@@ -34,7 +34,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         record.Model = route.Model;
         record.InputTokens = inputTokens;
 
-        var body = new ArrayBufferWriter<byte>(Math.Max(4096, request.Document.RootElement.GetRawText().Length / 2));
+        var body = new ArrayBufferWriter<byte>(64 * 1024);
         var profile = BackendProfile.For(backend with { Model = route.Model });
         ChatRequestTranslator.Write(request, profile, maxTokens, body);
         if (scope.TraceBodies) record.RequestBody = scope.RedactBody(body.WrittenSpan, backend);

@@ -4,13 +4,21 @@ using AnyClaude.Proxy.Configuration;
 namespace AnyClaude.Proxy.Hosting;
 
 /// <summary>GET /v1/models in the Anthropic list shape: every mode the proxy can route to ("lmstudio",
-/// "mlx-lm", ...) and each configured model as "&lt;mode&gt;/&lt;model&gt;".</summary>
+/// "mlx-lm", ...) and, as "&lt;mode&gt;/&lt;model&gt;", each configured model and each model the local backends list.</summary>
 internal static class ModelsEndpoint
 {
     private static readonly BackendMode[] s_listed =
         [BackendMode.LmStudio, BackendMode.MlxLm, BackendMode.Claude, BackendMode.OpenAICompatible, BackendMode.AnthropicCompatible];
 
-    public static void Write(Utf8JsonWriter w, ModeSnapshot snapshot, DateTimeOffset createdAt)
+    public static async Task<Dictionary<BackendMode, IReadOnlyList<string>>> DiscoverAsync(Backends.BackendHttp http, ModeSnapshot snapshot, CancellationToken ct)
+    {
+        var tasks = s_listed.ToDictionary(m => m, m => Backends.ModelDiscovery.ListAsync(http, snapshot.Get(m), ct));
+        await Task.WhenAll(tasks.Values).ConfigureAwait(false);
+        return tasks.ToDictionary(t => t.Key, t => t.Value.Result);
+    }
+
+    public static void Write(Utf8JsonWriter w, ModeSnapshot snapshot, DateTimeOffset createdAt,
+        IReadOnlyDictionary<BackendMode, IReadOnlyList<string>>? discovered = null)
     {
         w.WriteStartObject();
         w.WriteStartArray("data");
@@ -22,10 +30,14 @@ internal static class ModelsEndpoint
             Entry(w, name, $"{Backends.BackendNames.Display(mode)} ({backend.BaseUrl})", createdAt);
             first ??= name;
             last = name;
-            if (!string.IsNullOrEmpty(backend.Model))
+            var models = new List<string>();
+            if (!string.IsNullOrEmpty(backend.Model)) models.Add(backend.Model);
+            if (discovered is not null && discovered.TryGetValue(mode, out var found))
+                foreach (var id in found) if (!models.Contains(id)) models.Add(id);
+            foreach (var model in models)
             {
-                last = $"{name}/{backend.Model}";
-                Entry(w, last, $"{backend.Model} via {Backends.BackendNames.Display(mode)}", createdAt);
+                last = $"{name}/{model}";
+                Entry(w, last, $"{model} via {Backends.BackendNames.Display(mode)}", createdAt);
             }
         }
         w.WriteEndArray();

@@ -100,7 +100,9 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
                 await CountTokensAsync(scope).ConfigureAwait(false);
                 return;
             case ("GET", "/v1/models"):
-                await HttpResponder.WriteJsonAsync(scope, 200, w => ModelsEndpoint.Write(w, modes.Current, server.StartedAt), scope.Token).ConfigureAwait(false);
+                var snapshot = modes.Current;
+                var discovered = await ModelsEndpoint.DiscoverAsync(backends.Http, snapshot, scope.Token).ConfigureAwait(false);
+                await HttpResponder.WriteJsonAsync(scope, 200, w => ModelsEndpoint.Write(w, snapshot, server.StartedAt, discovered), scope.Token).ConfigureAwait(false);
                 return;
         }
         if (path.StartsWith(ControlEndpoint.Prefix, StringComparison.Ordinal) && await _control.TryHandleAsync(scope, method, path).ConfigureAwait(false))

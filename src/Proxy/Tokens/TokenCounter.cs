@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
 
@@ -19,7 +20,22 @@ internal static class TokenCounter
     /// <summary>Role markers and separators a chat template adds around each message.</summary>
     internal const int PerMessageTokens = 3;
 
-    public static int Count(string text) => string.IsNullOrEmpty(text) ? 0 : s_tokenizer.Value.CountTokens(text);
+    /// <summary>Counts of long texts seen before. Claude Code resends the same system prompt and 31–81 KB of tool
+    /// definitions every turn, so after the first turn only the new messages are tokenised.</summary>
+    private static readonly ConcurrentDictionary<string, int> s_longTexts = new(StringComparer.Ordinal);
+    private const int CacheMinLength = 1024;
+    private const int CacheMaxEntries = 512;
+
+    public static int Count(string text)
+    {
+        if (string.IsNullOrEmpty(text)) return 0;
+        if (text.Length < CacheMinLength) return s_tokenizer.Value.CountTokens(text);
+        if (s_longTexts.TryGetValue(text, out var cached)) return cached;
+        var count = s_tokenizer.Value.CountTokens(text);
+        if (s_longTexts.Count >= CacheMaxEntries) s_longTexts.Clear(); // crude bound: a fresh start costs one turn
+        s_longTexts[text] = count;
+        return count;
+    }
 
     /// <summary>Prompt tokens of a request body's root object.</summary>
     public static int CountRequest(JsonElement root)

@@ -96,6 +96,18 @@ public sealed class HostSurfaceTests
     }
 
     [Fact]
+    public async Task Models_include_what_a_running_local_backend_lists()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, OtherModels = ["google/gemma-3-12b"] });
+        await using var proxy = StartProxy(fake);
+        using var client = Client(proxy);
+        var root = JsonDocument.Parse(await client.GetStringAsync("/v1/models")).RootElement;
+        var ids = root.GetProperty("data").EnumerateArray().Select(m => m.GetProperty("id").GetString()).ToList();
+        Assert.Contains($"lmstudio/{fake.Options.Model}", ids);
+        Assert.Contains("lmstudio/google/gemma-3-12b", ids);
+    }
+
+    [Fact]
     public async Task Malformed_json_is_a_400_invalid_request_error()
     {
         await using var proxy = ProxyServer.Start(new ProxyOptions());

@@ -44,6 +44,16 @@ public sealed class TokenCountingTests
     }
 
     [Fact]
+    public void Long_texts_count_the_same_the_second_time_from_the_cache()
+    {
+        var tools = string.Join(",", Enumerable.Range(0, 300).Select(i => $"{{\"name\":\"tool_{i}\",\"description\":\"does thing {i}\"}}"));
+        var first = TokenCounter.Count(tools);
+        Assert.True(first > 300);
+        Assert.Equal(first, TokenCounter.Count(new string(tools.AsSpan())));
+        Assert.NotEqual(first, TokenCounter.Count(tools + " and a little more text"));
+    }
+
+    [Fact]
     public async Task Counting_is_thread_safe_on_first_use()
     {
         var texts = Enumerable.Range(0, 16).Select(i => $"parallel text number {i} with some words").ToArray();
