@@ -26,10 +26,10 @@ public sealed record BackendCheckOptions
     /// <summary>Size of the repeated prompt of the cache check.</summary>
     public int CachePromptTokens { get; init; } = 4096;
 
-    /// <summary>The cache check passes when the repeat reports at least this share of its prompt as cached...</summary>
+    /// <summary>Backends that report cached tokens pass the cache check when the repeat has at least this share cached.</summary>
     public double CacheHitThreshold { get; init; } = 0.5;
 
-    /// <summary>...or when its time to first token is at most this fraction of the first request's.</summary>
+    /// <summary>Backends that do not (LM Studio) pass when the repeat's time to first token is at most this fraction of the first's.</summary>
     public double CacheSpeedupThreshold { get; init; } = 0.5;
 
     /// <summary>The context window Claude Code needs in this mode; null derives it from the measured footprint.</summary>

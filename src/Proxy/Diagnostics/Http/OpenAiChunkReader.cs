@@ -33,8 +33,12 @@ internal static class OpenAiChunkReader
         m.UsageReported = true;
         m.PromptTokens = Int(usage, "prompt_tokens");
         m.OutputTokens = Int(usage, "completion_tokens");
-        if (usage.TryGetProperty("prompt_tokens_details", out var details) && details.ValueKind == JsonValueKind.Object)
-            m.CachedTokens = Int(details, "cached_tokens");
+        if (usage.TryGetProperty("prompt_tokens_details", out var details) && details.ValueKind == JsonValueKind.Object
+            && details.TryGetProperty("cached_tokens", out var cached) && cached.ValueKind == JsonValueKind.Number)
+        {
+            m.CachedTokens = cached.GetInt32();
+            m.CachedTokensReported = true;
+        }
     }
 
     private static void ApplyDelta(JsonElement delta, StreamMeasurement m, TimeSpan now)

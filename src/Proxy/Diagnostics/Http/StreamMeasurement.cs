@@ -11,6 +11,8 @@ internal sealed class StreamMeasurement
     public int CachedTokens { get; set; }
     public int OutputTokens { get; set; }
     public bool UsageReported { get; set; }
+    /// <summary>The usage carried a cached-token count (even 0): the backend reports its cache hits.</summary>
+    public bool CachedTokensReported { get; set; }
     public System.Text.StringBuilder Text { get; } = new();
     public List<SeenToolCall> ToolCalls { get; } = [];
     /// <summary>finish_reason (OpenAI) or stop_reason (Anthropic).</summary>
