@@ -27,7 +27,14 @@ public sealed class ClaudeCodeEndToEndTests
         Assert.NotEmpty(main);
         Assert.All(main, r => Assert.Equal(200, r.Status));
         Assert.All(main, r => Assert.True(HasTools(r), "LM Studio mode sends Claude Code's tools"));
+        // 2.1.x sends the volatile attribution line by default; it must never reach a local backend.
+        Assert.All(rig.LmStudio.ChatRequests, r => Assert.DoesNotContain("x-anthropic-billing-header", r.Body));
         Assert.Empty(rig.Mlx.ChatRequests);
+        var records = rig.Proxy.GetRecords().Where(r => r.Path.StartsWith("/v1/messages", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(records);
+        Assert.All(records, r => Assert.Equal(BackendMode.LmStudio, r.Mode));
+        if (version.StartsWith("2.1.", StringComparison.Ordinal))
+            Assert.All(records, r => Assert.Equal(result.SessionId, r.SessionId)); // X-Claude-Code-Session-Id
     }
 
     [Theory]
