@@ -1,23 +1,28 @@
 namespace AnyClaude.Proxy.Diagnostics;
 
 /// <summary>
-/// The measured size of Claude Code's fixed prompt, in o200k_base tokens. Measured on 2026-11-24 by recording the
-/// first request of `claude -p hi` (Claude Code 2.1.197, CLAUDE_CODE_ATTRIBUTION_HEADER=0, in a git repository) with
-/// a capture server: 76,479 bytes; system blocks 1,364 tokens plus a role:"system" environment message of 1,365
-/// tokens; 24 tools whose JSON is 14,747 tokens. See docs/benchmarks.md ("Claude Code's footprint") and
-/// docs/claude-code-footprint.md for how it was measured.
+/// The measured size of Claude Code's fixed prompt, in o200k_base tokens: the first main-conversation request of
+/// Claude Code 2.1.197 (the newer pinned version), as recorded against a capture server. The numbers are copied
+/// from docs/claude-code-footprint.md (measured by FootprintMeasurementTests; test constants in
+/// tests/AnyClaude.Proxy.Tests/ClaudeCode/Footprint) and a test keeps the two in step.
 /// </summary>
 public static class ClaudeCodeFootprint
 {
-    /// <summary>System prompt blocks plus the environment carried in role:"system" messages.</summary>
-    public const int SystemTokens = 1_364 + 1_365;
+    /// <summary>The top-level system blocks.</summary>
+    public const int SystemBlockTokens = 1_337;
 
-    /// <summary>The JSON of the tool definitions.</summary>
-    public const int ToolTokens = 14_747;
+    /// <summary>The role:"system" entry 2.1.x puts in messages (agent list, environment); sent to every backend.</summary>
+    public const int SystemMessageTokens = 1_365;
+
+    /// <summary>Everything the model reads before the conversation, tools aside.</summary>
+    public const int SystemTokens = SystemBlockTokens + SystemMessageTokens;
+
+    /// <summary>The raw JSON of the 24 tool definitions.</summary>
+    public const int ToolTokens = 14_742;
 
     public const int ToolCount = 24;
 
-    public const int RequestBytes = 76_479;
+    public const int RequestBytes = 76_374;
 
     public const int TotalTokens = SystemTokens + ToolTokens;
 
