@@ -3,14 +3,16 @@ using System.Text.Json;
 using AnyClaude.FakeBackend;
 
 // dotnet AnyClaude.FakeBackend.dll --flavor lmstudio|mlx-lm [--port 0] [--model M] [--context N] [--no-cache]
-//   [--tools-unsupported] [--mlx-tool-calling] [--us-per-token N] [--us-per-output-token N] [--no-stdin]
+//   [--tools-unsupported] [--mlx-tool-calling] [--us-per-token N] [--us-per-output-token N] [--cache-entries N] [--no-stdin]
+//   [--not-loaded] [--other-model M]... [--report-cached-tokens] [--reasoning-content] [--allow-late-system]
 // Prints one JSON line {"port","baseUrl","flavor"} once listening, then serves until killed or stdin closes.
 // stdin already at end in the first second, before any request (e.g. /dev/null), is ignored; --no-stdin never watches it.
 var options = ParseArguments(args, out var watchStdin);
 if (options is null)
 {
     Console.Error.WriteLine("usage: --flavor lmstudio|mlx-lm [--port N] [--model M] [--context N] [--no-cache] [--tools-unsupported] "
-        + "[--mlx-tool-calling] [--us-per-token N] [--us-per-output-token N] [--cache-entries N] [--no-stdin]");
+        + "[--mlx-tool-calling] [--us-per-token N] [--us-per-output-token N] [--cache-entries N] [--no-stdin] [--not-loaded] "
+        + "[--other-model M]... [--report-cached-tokens] [--reasoning-content] [--allow-late-system]");
     return 2;
 }
 
@@ -55,7 +57,9 @@ static FakeServerOptions? ParseArguments(string[] args, out bool watchStdin)
     var port = 0;
     string? model = null;
     int? context = null, cacheEntries = null;
-    bool noCache = false, toolsUnsupported = false, mlxTools = false;
+    bool noCache = false, toolsUnsupported = false, mlxTools = false, notLoaded = false, lateSystem = false, reasoningContent = false;
+    bool? reportCached = null;
+    var otherModels = new List<string>();
     double usPerToken = 20, usPerOutput = 0;
     for (var i = 0; i < args.Length; i++)
     {
@@ -84,6 +88,11 @@ static FakeServerOptions? ParseArguments(string[] args, out bool watchStdin)
             case "--us-per-token": usPerToken = double.Parse(Next(), CultureInfo.InvariantCulture); break;
             case "--us-per-output-token": usPerOutput = double.Parse(Next(), CultureInfo.InvariantCulture); break;
             case "--no-stdin": watchStdin = false; break;
+            case "--not-loaded": notLoaded = true; break;
+            case "--other-model": otherModels.Add(Next()); break;
+            case "--report-cached-tokens": reportCached = true; break;
+            case "--reasoning-content": reasoningContent = true; break;
+            case "--allow-late-system": lateSystem = true; break;
             default: return null;
         }
     }
@@ -103,5 +112,10 @@ static FakeServerOptions? ParseArguments(string[] args, out bool watchStdin)
         MlxToolCalling = mlxTools,
         MicrosecondsPerPromptToken = usPerToken,
         MicrosecondsPerGeneratedToken = usPerOutput,
+        ModelLoaded = !notLoaded,
+        OtherModels = otherModels,
+        ReportCachedTokens = reportCached,
+        ReasoningField = reasoningContent ? "reasoning_content" : "reasoning",
+        SystemMessageMustBeFirst = !lateSystem,
     };
 }

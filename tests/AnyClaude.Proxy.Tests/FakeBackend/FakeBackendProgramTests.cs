@@ -54,7 +54,7 @@ public sealed class FakeBackendProgramTests
     {
         var dll = Path.Combine(AppContext.BaseDirectory, "AnyClaude.FakeBackend.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { dll, "--flavor", "lmstudio", "--port", "0" })
+        foreach (var a in new[] { dll, "--flavor", "lmstudio", "--port", "0", "--not-loaded", "--other-model", "google/gemma-3-4b" })
         {
             start.ArgumentList.Add(a);
         }
@@ -66,7 +66,9 @@ public sealed class FakeBackendProgramTests
             var port = JsonDocument.Parse(line!).RootElement.GetProperty("port").GetInt32();
             await Task.Delay(1500);
             Assert.False(process.HasExited);
-            Assert.Contains("qwen/qwen3-8b", await Client.GetStringAsync($"http://127.0.0.1:{port}/api/v0/models"));
+            var models = JsonDocument.Parse(await Client.GetStringAsync($"http://127.0.0.1:{port}/api/v0/models")).RootElement.GetProperty("data");
+            Assert.Equal(["qwen/qwen3-8b", "google/gemma-3-4b"], models.EnumerateArray().Select(m => m.GetProperty("id").GetString()));
+            Assert.All(models.EnumerateArray(), m => Assert.Equal("not-loaded", m.GetProperty("state").GetString()));
         }
         finally
         {
