@@ -24,6 +24,8 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
     private bool _completed;
     private string? _finishReason;
     private string? _stopSequence;
+    // Whitespace-only content that arrived while a tool block was open; dropped unless real text follows.
+    private string? _heldWhitespace;
     private bool _emittedToolUse;
     private int _estimatedInput;
     private int _outputDeltas;
@@ -129,11 +131,7 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
             Emitted();
         }
         if (NonEmptyString(delta, "content") is { } text)
-        {
-            Ensure(Open.Text);
-            sink.TextDelta(_openIndex, text);
-            Emitted();
-        }
+            OnText(text);
         if (delta.TryGetProperty("tool_calls", out var calls) && calls.ValueKind == JsonValueKind.Array)
         {
             foreach (var call in calls.EnumerateArray())
@@ -141,8 +139,28 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
         }
     }
 
+    private void OnText(string text)
+    {
+        // Some servers send whitespace content between or around tool-call fragments. Opening a text block for it
+        // would close the tool block and strand the call's remaining fragments, so it waits for real text.
+        if (_open == Open.Tool && string.IsNullOrWhiteSpace(text))
+        {
+            _heldWhitespace = _heldWhitespace is null ? text : _heldWhitespace + text;
+            return;
+        }
+        if (_heldWhitespace is not null)
+        {
+            text = _heldWhitespace + text;
+            _heldWhitespace = null;
+        }
+        Ensure(Open.Text);
+        sink.TextDelta(_openIndex, text);
+        Emitted();
+    }
+
     private void OnToolCallFragment(JsonElement call)
     {
+        _heldWhitespace = null; // whitespace inside a run of tool-call fragments means nothing
         var id = NonEmptyString(call, "id");
         string? name = null, arguments = null;
         if (call.TryGetProperty("function", out var function) && function.ValueKind == JsonValueKind.Object)

@@ -124,6 +124,28 @@ public class ChatStreamTranslatorTests
     }
 
     [Fact]
+    public void Whitespace_between_tool_fragments_does_not_split_the_call()
+    {
+        var summary = RunChecked(
+            ToolFragment(0, "call_1", "Bash", "{\"command\":"),
+            Text("\n"),
+            ToolFragment(0, null, null, "\"ls\"}"),
+            Text("\n"),
+            Text("Done."),
+            Finish("tool_calls"));
+        Assert.Equal(["tool_use", "text"], summary.Blocks.Select(b => b.Kind));
+        Assert.Equal("""{"command":"ls"}""", summary.Blocks[0].Text);
+        Assert.Equal("\nDone.", summary.Blocks[1].Text);
+    }
+
+    [Fact]
+    public void Trailing_whitespace_after_a_tool_call_adds_no_block()
+    {
+        var summary = RunChecked(ToolFragment(0, "c", "Bash", "{}"), Text("\n\n"), Finish("tool_calls"));
+        Assert.Equal("tool_use", Assert.Single(summary.Blocks).Kind);
+    }
+
+    [Fact]
     public void Parallel_fragmented_calls_are_matched_by_index()
     {
         var summary = RunChecked(
