@@ -120,6 +120,10 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
         {
             return false;
         }
+        if (reply.StallAfterChunks is { } stallAt && stallAt >= sent && reply.StallFor > TimeSpan.Zero)
+        {
+            await Task.Delay(reply.StallFor, ct); // a stall after the last token, before the finish chunk
+        }
 
         await WriteEventAsync(writer, formatter.FinalChunk(plan.FinishReason), ct);
         if (request.HasStreamOptions)
