@@ -9,7 +9,8 @@ namespace AnyClaude.Benchmarks.Loopback;
 /// <summary>
 /// A minimal raw-socket OpenAI-compatible server that replays a canned stream as fast as it can:
 /// HTTP/1.1 keep-alive, chunked encoding, one socket send per SSE event (as LM Studio sends them),
-/// no JSON parsing of the request. GET /bench/use?chunks=N picks the stream for the next requests;
+/// no JSON parsing of the request. GET /bench/use?chunks=N[&amp;shape=Text][&amp;gap=ms] picks the stream (and a pause
+/// between token chunks) for the next requests;
 /// GET /api/v0/models answers like LM Studio so the proxy learns a context window.
 /// </summary>
 internal sealed class CannedBackend : IDisposable
@@ -22,8 +23,9 @@ internal sealed class CannedBackend : IDisposable
 
     private readonly Socket _listener;
     private readonly CancellationTokenSource _stop = new();
-    private readonly ConcurrentDictionary<int, byte[][]> _streams = new();
+    private readonly ConcurrentDictionary<(int, StreamShape), byte[][]> _streams = new();
     private volatile byte[][] _current;
+    private volatile int _gapMs;
 
     public CannedBackend(int port = 0)
     {
@@ -31,7 +33,7 @@ internal sealed class CannedBackend : IDisposable
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
         _listener.Listen(64);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        _current = Framed(2000);
+        _current = Framed(2000, StreamShape.Mixed);
         _ = AcceptLoopAsync();
     }
 
@@ -49,9 +51,9 @@ internal sealed class CannedBackend : IDisposable
     }
 
     /// <summary>The stream's events pre-framed as HTTP chunks; the last element ends the body.</summary>
-    private byte[][] Framed(int chunks) => _streams.GetOrAdd(chunks, n =>
+    private byte[][] Framed(int chunks, StreamShape shape) => _streams.GetOrAdd((chunks, shape), key =>
     {
-        var events = OpenAiStream.Create(n).Events;
+        var events = OpenAiStream.Create(key.Item1, key.Item2).Events;
         var framed = events.Select(e => Concat(Encoding.ASCII.GetBytes($"{e.Length:x}\r\n"), e, "\r\n"u8.ToArray())).ToList();
         framed.Add("0\r\n\r\n"u8.ToArray());
         return framed.ToArray();
@@ -78,15 +80,24 @@ internal sealed class CannedBackend : IDisposable
         {
             while (reader.ReadRequest() is { } request)
             {
-                if (request.Target.StartsWith("/bench/use?chunks=", StringComparison.Ordinal))
+                if (request.Target.StartsWith("/bench/use?", StringComparison.Ordinal))
                 {
-                    _current = Framed(int.Parse(request.Target["/bench/use?chunks=".Length..]));
+                    var query = System.Web.HttpUtility.ParseQueryString(request.Target["/bench/use?".Length..]);
+                    _current = Framed(int.Parse(query["chunks"] ?? "2000"), Enum.Parse<StreamShape>(query["shape"] ?? nameof(StreamShape.Mixed)));
+                    _gapMs = int.Parse(query["gap"] ?? "0");
                     SendSimple(socket, "200 OK", "text/plain", "ok"u8.ToArray());
                 }
                 else if (request.Method == "POST" && request.Target.EndsWith("/chat/completions", StringComparison.Ordinal))
                 {
                     socket.Send(s_streamHead);
-                    foreach (var frame in _current) socket.Send(frame);
+                    var frames = _current;
+                    int gap = _gapMs;
+                    for (int i = 0; i < frames.Length; i++)
+                    {
+                        // Paced mode: a token every gap ms after the role chunk, like a model generating.
+                        if (gap > 0 && i > 1 && i < frames.Length - 4) Thread.Sleep(gap);
+                        socket.Send(frames[i]);
+                    }
                 }
                 else if (request.Target.EndsWith("/models", StringComparison.Ordinal))
                 {

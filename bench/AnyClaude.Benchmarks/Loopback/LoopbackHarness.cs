@@ -7,7 +7,7 @@ namespace AnyClaude.Benchmarks.Loopback;
 
 /// <summary>Harness options: `loopback [--requests 200] [--warmup 30] [--ttft-chunks 50] [--chunks 2000]
 /// [--throughput-runs 20] [--memory-requests 1000] [--memory-every 100] [--memory-chunks 200]
-/// [--only ttft|throughput|memory] [--out file.md]`.</summary>
+/// [--paced-chunks 63] [--paced-gap 25] [--paced-runs 7] [--only ttft|throughput|memory|pacing] [--out file.md]`.</summary>
 internal sealed record HarnessOptions
 {
     public int Requests { get; init; } = 200;
@@ -18,6 +18,9 @@ internal sealed record HarnessOptions
     public int MemoryRequests { get; init; } = 1000;
     public int MemoryEvery { get; init; } = 100;
     public int MemoryChunks { get; init; } = 200;
+    public int PacedChunks { get; init; } = 63;
+    public int PacedGapMs { get; init; } = 25;
+    public int PacedRuns { get; init; } = 7;
     public string? Only { get; init; }
     public string? Out { get; init; }
 
@@ -37,6 +40,9 @@ internal sealed record HarnessOptions
                 "--memory-requests" => o with { MemoryRequests = int.Parse(v) },
                 "--memory-every" => o with { MemoryEvery = int.Parse(v) },
                 "--memory-chunks" => o with { MemoryChunks = int.Parse(v) },
+                "--paced-chunks" => o with { PacedChunks = int.Parse(v) },
+                "--paced-gap" => o with { PacedGapMs = int.Parse(v) },
+                "--paced-runs" => o with { PacedRuns = int.Parse(v) },
                 "--only" => o with { Only = v },
                 "--out" => o with { Out = v },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
@@ -70,6 +76,7 @@ internal static class LoopbackHarness
             await using (var rig = LoopbackRig.Create(backendBase))
             {
                 if (o.Runs("ttft")) ok &= await TtftAsync(rig, o, report);
+                if (o.Runs("pacing")) await PacingAsync(rig, o, report);
             }
             if (o.Runs("throughput")) ok &= Throughput(backendBase, o, report);
             if (o.Runs("memory"))
@@ -126,6 +133,7 @@ internal static class LoopbackHarness
         // Paired differences are less sensitive to load spikes than a difference of medians.
         var paired = Stats.Of(direct.Zip(proxied, (a, b) => b.TtftMs - a));
         bool ok = added < 2.0;
+        var steps = PreambleProbe.Measure(rig.AnthropicBody, 50);
         report.AppendLine($"""
 
             ### (a) Time to first token, {o.Requests} sequential requests each way (after {o.Warmup} warm-up pairs), {o.TtftChunks}-chunk replies
@@ -139,10 +147,32 @@ internal static class LoopbackHarness
             | proxy: response headers | {headers.Median:F3} | {headers.P90:F3} | {headers.P99:F3} | {headers.Min:F3} | {headers.Max:F3} |
             | proxy: first body bytes (message_start) | {firstEvent.Median:F3} | {firstEvent.P90:F3} | {firstEvent.P99:F3} | {firstEvent.Min:F3} | {firstEvent.Max:F3} |
             | proxy's own record (RequestRecord.TimeToFirstToken) | {server.Median:F3} | {server.P90:F3} | {server.P99:F3} | {server.Min:F3} | {server.Max:F3} |
+            | step: MessagesRequest.Parse | {steps.Parse.Median:F3} | {steps.Parse.P90:F3} | {steps.Parse.P99:F3} | {steps.Parse.Min:F3} | {steps.Parse.Max:F3} |
+            | step: TokenCounter.CountRequest | {steps.CountTokens.Median:F3} | {steps.CountTokens.P90:F3} | {steps.CountTokens.P99:F3} | {steps.CountTokens.Min:F3} | {steps.CountTokens.Max:F3} |
+            | step: GetRawText() buffer sizing | {steps.RawTextSizing.Median:F3} | {steps.RawTextSizing.P90:F3} | {steps.RawTextSizing.P99:F3} | {steps.RawTextSizing.Min:F3} | {steps.RawTextSizing.Max:F3} |
+            | step: ChatRequestTranslator.Write | {steps.Translate.Median:F3} | {steps.Translate.P90:F3} | {steps.Translate.P99:F3} | {steps.Translate.Min:F3} | {steps.Translate.Max:F3} |
 
             Target: added median < 2 ms — **{(ok ? "met" : "MISSED")}**.
             """);
         return ok;
+    }
+
+    private static async Task PacingAsync(LoopbackRig rig, HarnessOptions o, StringBuilder report)
+    {
+        var r = await PacingProbe.MeasureAsync(rig, o.PacedChunks, o.PacedGapMs, o.PacedRuns);
+        report.AppendLine($"""
+
+            ### (d) Paced stream: {r.Tokens} tokens, one every {r.GapMs} ms, {r.Runs} runs each way
+
+            | measure | median ms | p90 ms | p99 ms | min ms | max ms |
+            |---|---:|---:|---:|---:|---:|
+            | per-token lateness through the proxy, since the request was sent (vs direct, per-token medians) | {r.AddedPerToken.Median:F2} | {r.AddedPerToken.P90:F2} | {r.AddedPerToken.P99:F2} | {r.AddedPerToken.Min:F2} | {r.AddedPerToken.Max:F2} |
+            | same, relative to the first token's lateness (relay delay on later tokens) | {r.AddedAfterFirst.Median:F2} | {r.AddedAfterFirst.P90:F2} | {r.AddedAfterFirst.P99:F2} | {r.AddedAfterFirst.Min:F2} | {r.AddedAfterFirst.Max:F2} |
+            | gap between tokens, direct | {r.DirectGaps.Median:F2} | {r.DirectGaps.P90:F2} | {r.DirectGaps.P99:F2} | {r.DirectGaps.Min:F2} | {r.DirectGaps.Max:F2} |
+            | gap between tokens, through proxy | {r.ProxyGaps.Median:F2} | {r.ProxyGaps.P90:F2} | {r.ProxyGaps.P99:F2} | {r.ProxyGaps.Min:F2} | {r.ProxyGaps.Max:F2} |
+
+            No target in the issue; a smooth relay shows gaps like the direct ones and lateness well under a millisecond.
+            """);
     }
 
     private static bool Throughput(Uri backendBase, HarnessOptions o, StringBuilder report)

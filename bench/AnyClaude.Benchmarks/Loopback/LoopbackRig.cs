@@ -47,11 +47,11 @@ internal sealed class LoopbackRig : IAsyncDisposable
         return new LoopbackRig(backendBase, proxy, anthropic, openAi.WrittenSpan.ToArray());
     }
 
-    public async Task UseStreamAsync(int chunks) =>
-        await Client.GetStringAsync(new Uri(BackendBase, $"bench/use?chunks={chunks}"));
+    public async Task UseStreamAsync(int chunks, int gapMs = 0, StreamShape shape = StreamShape.Mixed) =>
+        await Client.GetStringAsync(new Uri(BackendBase, $"bench/use?chunks={chunks}&gap={gapMs}&shape={shape}"));
 
-    public Task<StreamTiming> DirectAsync() => Client.DirectAsync(BackendBase, OpenAiBody);
-    public Task<StreamTiming> ProxiedAsync() => Client.ProxyAsync(Proxy.BaseUrl, Proxy.Token, AnthropicBody);
+    public Task<StreamTiming> DirectAsync(List<double>? arrivals = null) => Client.DirectAsync(BackendBase, OpenAiBody, arrivals);
+    public Task<StreamTiming> ProxiedAsync(List<double>? arrivals = null) => Client.ProxyAsync(Proxy.BaseUrl, Proxy.Token, AnthropicBody, arrivals);
 
     public async ValueTask DisposeAsync()
     {

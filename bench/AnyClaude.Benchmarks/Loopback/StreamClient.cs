@@ -26,15 +26,16 @@ internal sealed class StreamClient : IDisposable
 
     private readonly byte[] _buffer = new byte[64 * 1024];
 
-    public async Task<StreamTiming> DirectAsync(Uri backendBase, byte[] openAiBody) =>
-        await SendAsync(new Uri(backendBase, "v1/chat/completions"), openAiBody, token: null, proxied: false);
+    /// <param name="arrivals">When given, receives each token event's arrival in ms since the request was sent.</param>
+    public async Task<StreamTiming> DirectAsync(Uri backendBase, byte[] openAiBody, List<double>? arrivals = null) =>
+        await SendAsync(new Uri(backendBase, "v1/chat/completions"), openAiBody, token: null, proxied: false, arrivals);
 
-    public async Task<StreamTiming> ProxyAsync(Uri proxyBase, string token, byte[] anthropicBody) =>
-        await SendAsync(new Uri(proxyBase, "/v1/messages?beta=true"), anthropicBody, token, proxied: true);
+    public async Task<StreamTiming> ProxyAsync(Uri proxyBase, string token, byte[] anthropicBody, List<double>? arrivals = null) =>
+        await SendAsync(new Uri(proxyBase, "/v1/messages?beta=true"), anthropicBody, token, proxied: true, arrivals);
 
     public Task<string> GetStringAsync(Uri url) => _http.GetStringAsync(url);
 
-    private async Task<StreamTiming> SendAsync(Uri url, byte[] body, string? token, bool proxied)
+    private async Task<StreamTiming> SendAsync(Uri url, byte[] body, string? token, bool proxied, List<double>? arrivals)
     {
         using var message = new HttpRequestMessage(HttpMethod.Post, url) { Content = new ByteArrayContent(body) };
         message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -68,6 +69,7 @@ internal sealed class StreamClient : IDisposable
                     if (line.SequenceEqual("event: content_block_delta"u8))
                     {
                         if (chunks++ == 0) firstToken = Stopwatch.GetTimestamp();
+                        arrivals?.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                     }
                     else if (line.SequenceEqual("event: error"u8)) sawError = true;
                 }
@@ -76,6 +78,7 @@ internal sealed class StreamClient : IDisposable
                     // Chunk 1 is the role chunk; the next one carries the first token.
                     if (++dataLines == 2) firstToken = Stopwatch.GetTimestamp();
                     if (dataLines >= 2) chunks++;
+                    if (dataLines >= 2) arrivals?.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 }
             }
             carry = end - lineStart;
