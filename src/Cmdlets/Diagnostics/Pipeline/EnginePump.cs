@@ -19,7 +19,20 @@ internal sealed class EnginePump : IDisposable
     /// <summary>Engine progress lands in the queue directly (not through a SynchronizationContext).</summary>
     public IProgress<DiagnosticProgress> Progress => new QueueProgress(_queue);
 
-    public void Post(object item) => _queue.Add(item);
+    /// <summary>Queues an item for the pipeline thread; dropped once the pipeline stopped listening (Ctrl+C).</summary>
+    public void Post(object item) => TryPost(_queue, item);
+
+    private static void TryPost(BlockingCollection<object> queue, object item)
+    {
+        try
+        {
+            queue.TryAdd(item);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException)
+        {
+            // Completed or disposed after a stop: nobody reads any more.
+        }
+    }
 
     /// <summary>Starts work, then dispatches each posted item to onItem on the calling (pipeline) thread until it ends.
     /// Rethrows the work's failure; returns quietly when cancelled.</summary>
@@ -83,10 +96,6 @@ internal sealed class EnginePump : IDisposable
 
     private sealed class QueueProgress(BlockingCollection<object> queue) : IProgress<DiagnosticProgress>
     {
-        public void Report(DiagnosticProgress value)
-        {
-            if (!queue.IsAddingCompleted)
-                queue.TryAdd(value);
-        }
+        public void Report(DiagnosticProgress value) => TryPost(queue, value);
     }
 }
