@@ -53,8 +53,10 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
             return;
         if (root.TryGetProperty("error", out var error) && error.ValueKind != JsonValueKind.Null)
             throw new BackendStreamException($"the backend reported an error mid-stream: {ErrorText(error)}");
-        if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object)
-            _backendUsage = ReadUsage(usage);
+        // All-zero usage (sent by some servers on every chunk, or by ones that do not count) is no report.
+        if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
+            && ReadUsage(usage) is { } reported && (reported.InputTokens | reported.OutputTokens | reported.CachedTokens) != 0)
+            _backendUsage = reported;
         if (!root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
             return;
         foreach (var choice in choices.EnumerateArray())

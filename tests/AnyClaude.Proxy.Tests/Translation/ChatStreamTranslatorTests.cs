@@ -57,6 +57,13 @@ public class ChatStreamTranslatorTests
         Assert.Equal(new UsageCounts(777, 3, 0), translator.Usage);
     }
 
+    [Fact]
+    public void All_zero_usage_counts_as_no_report()
+    {
+        var (_, translator) = RunSse([Text("a"), Text("b"), Finish("stop"), Usage(0, 0)], inputEstimate: 321);
+        Assert.Equal(new UsageCounts(321, 2, 0), translator.Usage);
+    }
+
     [Theory]
     [InlineData("reasoning")]
     [InlineData("reasoning_content")]
