@@ -3,7 +3,8 @@ BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers.psm1') -Force
     Import-Module (Get-BuiltModulePath) -Force
     $script:saved = Enter-IsolatedEnvironment -Root $TestDrive
-    $script:lmstudio = Start-FakeBackend -Flavor lmstudio -Model 'lm-fake'
+    # 200 us per uncached prompt token: LM Studio reports no cached tokens, so its cache shows only as a much faster repeat.
+    $script:lmstudio = Start-FakeBackend -Flavor lmstudio -Model 'lm-fake' -ExtraArgument '--us-per-token', '200'
     $script:mlx = Start-FakeBackend -Flavor mlx-lm -Model 'mlx-fake'
     $script:noTools = Start-FakeBackend -Flavor lmstudio -Model 'lm-fake' -ExtraArgument '--tools-unsupported'
     $script:noCache = Start-FakeBackend -Flavor mlx-lm -Model 'mlx-fake' -ExtraArgument '--no-cache'
