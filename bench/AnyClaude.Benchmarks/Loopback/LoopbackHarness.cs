@@ -182,17 +182,18 @@ internal static class LoopbackHarness
         var json = ChildProcess.WaitForLine(child, "RESULT ");
         child.WaitForExit();
         var r = JsonSerializer.Deserialize<ThroughputResult>(json)!;
-        bool ok = r.ProxyMedianRate >= 20_000;
+        bool ok = r.ProxyWholeRate >= 20_000;
         report.AppendLine($"""
 
             ### (b) Relay rate, {r.Chunks}-chunk stream, {r.Runs} runs each way, measuring process on CPU(s) {r.Cpus} (ProcessorCount {r.ProcessorCount})
 
-            | path | median stream ms | chunks/s (median) | notes |
-            |---|---:|---:|---|
-            | direct to backend | {r.DirectMedianMs:F2} | {r.DirectMedianRate:N0} | client parses OpenAI SSE lines |
-            | through proxy | {r.ProxyMedianMs:F2} | **{r.ProxyMedianRate:N0}** | p90 {r.ProxyP90Ms:F2} ms, slowest run {r.ProxyMinRate:N0}/s; {r.ProxyDeltaEvents} content_block_delta events |
+            | path | first token → end, median ms | chunks/s | headers → end, median ms | chunks/s (conservative) |
+            |---|---:|---:|---:|---:|
+            | direct to backend | {r.DirectMedianMs:F2} | {r.DirectMedianRate:N0} | {r.DirectWholeMs:F2} | {r.DirectWholeRate:N0} |
+            | through proxy | {r.ProxyMedianMs:F2} | {r.ProxyMedianRate:N0} | {r.ProxyWholeMs:F2} | **{r.ProxyWholeRate:N0}** |
 
-            Target: ≥ 20,000 chunks/s through the proxy on one core — **{(ok ? "met" : "MISSED")}**.
+            Through the proxy: first-token-to-end p90 {r.ProxyP90Ms:F2} ms, slowest run {r.ProxyMinRate:N0}/s; {r.ProxyDeltaEvents} content_block_delta events per reply.
+            Target: ≥ 20,000 chunks/s through the proxy on one core (conservative column) — **{(ok ? "met" : "MISSED")}**.
             """);
         return ok;
     }

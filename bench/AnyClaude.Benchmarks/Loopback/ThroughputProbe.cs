@@ -5,7 +5,8 @@ namespace AnyClaude.Benchmarks.Loopback;
 /// <summary>Result of the one-core relay measurement (all rates in backend chunks per second).</summary>
 internal sealed record ThroughputResult(string Cpus, int ProcessorCount, int Chunks, int Runs,
     double DirectMedianRate, double DirectP90Ms, double ProxyMedianRate, double ProxyMinRate,
-    double DirectMedianMs, double ProxyMedianMs, double ProxyP90Ms, int ProxyDeltaEvents);
+    double DirectMedianMs, double ProxyMedianMs, double ProxyP90Ms, int ProxyDeltaEvents,
+    double DirectWholeMs, double ProxyWholeMs, double DirectWholeRate, double ProxyWholeRate);
 
 /// <summary>
 /// Streams a canned N-chunk reply direct and through the proxy, alternating, and reports how fast the
@@ -39,10 +40,17 @@ internal static class ThroughputProbe
         }
         var d = Stats.Of(direct.Select(t => t.StreamingMs));
         var p = Stats.Of(proxied.Select(t => t.StreamingMs));
+        // Conservative: from the response headers (message_start through the proxy) to the last byte. It includes
+        // the backend call and any write-coalescing stall, which first-token-to-end can hide when a stalled
+        // first write lets the rest pile up and arrive in one burst.
+        var dw = Stats.Of(direct.Select(t => t.TotalMs - t.HeadersMs));
+        var pw = Stats.Of(proxied.Select(t => t.TotalMs - t.HeadersMs));
         return new ThroughputResult(ChildProcess.AllowedCpus(), Environment.ProcessorCount, chunks, runs,
             DirectMedianRate: chunks / d.Median * 1000, DirectP90Ms: d.P90,
             ProxyMedianRate: chunks / p.Median * 1000, ProxyMinRate: chunks / p.Max * 1000,
             DirectMedianMs: d.Median, ProxyMedianMs: p.Median, ProxyP90Ms: p.P90,
-            ProxyDeltaEvents: proxied[^1].Chunks);
+            ProxyDeltaEvents: proxied[^1].Chunks,
+            DirectWholeMs: dw.Median, ProxyWholeMs: pw.Median,
+            DirectWholeRate: chunks / dw.Median * 1000, ProxyWholeRate: chunks / pw.Median * 1000);
     }
 }
