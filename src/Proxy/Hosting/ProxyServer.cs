@@ -70,7 +70,6 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         if (o.StallTimeout <= TimeSpan.Zero) throw new ProxyStartException("StallTimeout must be positive.");
         if (o.HistorySize < 1) throw new ProxyStartException("HistorySize must be at least 1.");
         if (o.MaxRequestBytes < 1) throw new ProxyStartException("MaxRequestBytes must be positive.");
-        if (o.Token is { Length: > 0 and < 16 }) throw new ProxyStartException("Token must be at least 16 characters long.");
         foreach (var (mode, settings) in o.Backends)
             if (settings.Mode != mode) throw new ProxyStartException($"Backends[{mode}] holds settings for {settings.Mode}.");
     }
@@ -129,13 +128,15 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     private async Task StopCoreAsync()
     {
         if (_stateFile is not null) ProxyStateFile.Delete(_stateFile);
+        // Cancel first and let the handlers answer (the listener would otherwise close their connections with an
+        // empty 200); then stop listening and free the port.
         _stopping.Cancel();
-        try { _listener.Stop(); } catch (ObjectDisposedException) { }
-        await _acceptLoop.ConfigureAwait(false);
         Task[] pending;
         lock (_inFlightGate) pending = [.. _inFlight];
         try { await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
         catch (TimeoutException) { }
+        try { _listener.Stop(); } catch (ObjectDisposedException) { }
+        await _acceptLoop.ConfigureAwait(false);
         _listener.Close();
         if (_trace is not null) await _trace.DisposeAsync().ConfigureAwait(false);
         _backends.Dispose();

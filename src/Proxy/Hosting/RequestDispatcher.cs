@@ -42,9 +42,16 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
             record.Error = e.Message;
             await TryWriteErrorAsync(scope, e).ConfigureAwait(false);
         }
+        catch (OperationCanceledException) when (serverStopping.IsCancellationRequested)
+        {
+            var error = new ApiException(500, "api_error", "The AnyClaude proxy stopped while this request was in flight.");
+            record.Status = scope.ResponseStarted ? record.Status : error.Status;
+            record.Error = error.Message;
+            await TryWriteErrorAsync(scope, error).ConfigureAwait(false);
+        }
         catch (OperationCanceledException)
         {
-            record.Error = serverStopping.IsCancellationRequested ? "The proxy stopped." : "The client closed the connection.";
+            record.Error = "The client closed the connection.";
             if (!scope.ResponseStarted) record.Status = 499;
             Abort(context);
         }

@@ -234,6 +234,18 @@ public sealed class ChatForwardingTests
     }
 
     [Fact]
+    public async Task A_backend_that_never_answers_a_non_streaming_request_is_a_504_timeout_error()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(new ScriptedReply { Text = "too late", DelayBeforeResponse = TimeSpan.FromSeconds(30) });
+        await using var proxy = StartProxy(fake, tweak: o => o with { StallTimeout = TimeSpan.FromMilliseconds(300) });
+        using var client = Client(proxy);
+        var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
+        AssertError(status, body, 504, "timeout_error");
+        Assert.Contains("LM Studio", body.GetProperty("error").GetProperty("message").GetString());
+    }
+
+    [Fact]
     public async Task Pings_keep_the_stream_alive_while_the_backend_is_silent()
     {
         await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });

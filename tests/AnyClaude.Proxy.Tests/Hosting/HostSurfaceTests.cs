@@ -45,6 +45,23 @@ public sealed class HostSurfaceTests
     }
 
     [Fact]
+    public async Task Stop_cancels_requests_in_flight()
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(new AnyClaude.FakeBackend.Scripting.ScriptedReply { Text = "never", DelayBeforeResponse = TimeSpan.FromMinutes(5) });
+        var proxy = StartProxy(fake);
+        using var client = Client(proxy);
+        var pending = PostMessagesAsync(client, Body(false));
+        await EventuallyAsync(() => fake.ChatRequests.Count == 1, "the request to reach the backend");
+        await proxy.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        using var response = await pending.WaitAsync(TimeSpan.FromSeconds(30));
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+        AssertError((int)response.StatusCode, body, 500, "api_error");
+        await EventuallyAsync(() => proxy.GetRecords().Count == 1, "the cancelled request's record");
+        Assert.Contains("stopped", proxy.GetRecords()[0].Error);
+    }
+
+    [Fact]
     public async Task Head_root_answers_without_a_token_and_get_root_with_one()
     {
         await using var proxy = ProxyServer.Start(new ProxyOptions());
