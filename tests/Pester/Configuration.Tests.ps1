@@ -229,9 +229,10 @@ Start-AnyClaude -NoLaunch LmStudio | Select-Object BaseUrl, Token, Port | Conver
         try {
             $remote = $child.FirstLine | ConvertFrom-Json
             Get-AnyClaude | Should -BeNullOrEmpty -Because 'this session runs no proxy of its own'
-            Set-AnyClaudeMode MlxLm -Model 'remote-model'
+            # mlx_lm.server (and the fake) treat an unknown model as a hub repo to download: use the loaded one.
+            Set-AnyClaudeMode MlxLm -Model 'mlx-fake'
             (Send-ProxyMessage -Proxy $remote -Text 'after remote switch').Text | Should -BeLike 'FAKE-MLX*'
-            ((Get-FakeRequest $mlx -Chat)[-1].body | ConvertFrom-Json).model | Should -Be 'remote-model'
+            ((Get-FakeRequest $mlx -Chat)[-1].body | ConvertFrom-Json).model | Should -Be 'mlx-fake' -Because 'the settings travel with the remote switch'
         } finally {
             Stop-ChildPwsh $child
         }

@@ -88,6 +88,15 @@ Describe 'Launching Claude Code' {
         }
     }
 
+    It 'reports a claude that cannot be started and leaves no proxy behind' -Skip:$IsWindows {
+        $notExecutable = Join-Path $TestDrive 'claude-not-executable'
+        Set-Content $notExecutable 'not a program'
+        $err = { Start-AnyClaude -ClaudePath $notExecutable } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'ClaudeStartFailed,*'
+        $err.TargetObject | Should -Be $notExecutable
+        Get-AnyClaude | Should -BeNullOrEmpty
+    }
+
     It 'keeps a proxy it did not start running after claude exits' {
         $proxy = Start-AnyClaude -NoLaunch
         Start-AnyClaude -ClaudePath (New-StandInClaude 'exit 0')

@@ -229,7 +229,17 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
                      string.Join(", ", environment.Select(p => p.Value is null ? $"-{p.Key}" : p.Key == "ANTHROPIC_AUTH_TOKEN" ? $"{p.Key}=<proxy token>" : $"{p.Key}={p.Value}")));
 
         DateTimeOffset launchedAt = DateTimeOffset.Now;
-        var process = ClaudeProcess.Start(claude, ArgumentList, environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+        ClaudeProcess process;
+        try
+        {
+            process = ClaudeProcess.Start(claude, ArgumentList, environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            ThrowTerminatingError(ErrorRecords.ClaudeStartFailed(claude, e));
+            return;
+        }
+
         int? exitCode = process.WaitForExit(_stopping.Token);
         DateTimeOffset endedAt = DateTimeOffset.Now;
         if (exitCode is null)

@@ -24,9 +24,10 @@ internal static class ErrorRecords
                 $"Claude Code was not found ({searched}). Install it with 'npm install -g @anthropic-ai/claude-code', pass -ClaudePath, or use -NoLaunch to start only the proxy."),
             "ClaudeNotFound", ErrorCategory.ObjectNotFound, searched);
 
-    public static ErrorRecord NoProxy(string what) =>
-        new(new InvalidOperationException($"No AnyClaude proxy is running {what}. Start one with Start-AnyClaude (-NoLaunch for the proxy alone)."),
-            "NoProxy", ErrorCategory.ObjectNotFound, null);
+    public static ErrorRecord ClaudeStartFailed(string path, Exception e) =>
+        new(new InvalidOperationException(
+                $"Claude Code at '{path}' could not be started: {e.Message} Check that it is an executable (npm's claude launcher) or pass another -ClaudePath.", e),
+            "ClaudeStartFailed", ErrorCategory.InvalidOperation, path);
 
     public static ErrorRecord RemoteControlFailed(Uri baseUrl, Exception e) =>
         new(new InvalidOperationException(
