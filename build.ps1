@@ -125,7 +125,13 @@ function Install-TestTools {
             continue
         }
         New-Item -ItemType Directory -Force $prefix | Out-Null
-        Invoke-Native npm install --prefix $prefix --no-audit --no-fund --loglevel=error "@anthropic-ai/claude-code@$version"
+        # One retry: a registry hiccup should not fail a whole test run.
+        try {
+            Invoke-Native npm install --prefix $prefix --no-audit --no-fund --loglevel=error "@anthropic-ai/claude-code@$version"
+        } catch {
+            Write-Warning "npm install of Claude Code $version failed ($_); retrying once."
+            Invoke-Native npm install --prefix $prefix --no-audit --no-fund --loglevel=error "@anthropic-ai/claude-code@$version"
+        }
     }
 
     Invoke-Native dotnet build (Join-Path $Repo 'tests/AnyClaude.FakeBackend/AnyClaude.FakeBackend.csproj') -c $Configuration --nologo
