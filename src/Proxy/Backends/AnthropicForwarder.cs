@@ -27,8 +27,46 @@ internal sealed class AnthropicForwarder(BackendServices services)
         if (scope.TraceBodies) record.RequestBody = scope.RedactBody(body.Span, backend);
 
         using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
-        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, null, backendCancel);
-        var ct = backendCancel.Token;
+        SseResponse? sse = null;
+        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval,
+            () => sse is { } s ? s.PingAsync() : Task.CompletedTask, backendCancel);
+        if (backend.Mode == BackendMode.AnthropicCompatible && request.Stream)
+        {
+            // A local server can spend minutes on a long prompt (or we wait for a slot): commit the stream now and
+            // keep it alive with SSE comments; Claude Code gives up after about 300 s without a byte.
+            sse = BeginStream(scope, heartbeat);
+        }
+        try
+        {
+            await ForwardAsync(scope, request, backend, body, heartbeat, backendCancel.Token, () => sse ??= BeginStream(scope, heartbeat)).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (heartbeat.Stalled)
+        {
+            var stalled = BackendErrors.Stalled(backend, heartbeat.StallTimeout);
+            if (sse is null) throw stalled;
+            await WriteErrorEventAsync(scope, sse, stalled).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (sse is { ClientGone: false })
+        {
+            await WriteErrorEventAsync(scope, sse, e).ConfigureAwait(false);
+        }
+        finally
+        {
+            sse?.Dispose();
+        }
+        scope.Finish();
+    }
+
+    private static SseResponse BeginStream(RequestScope scope, Heartbeat heartbeat)
+    {
+        var sse = new SseResponse(scope) { Written = heartbeat.ClientWrite };
+        sse.Begin(captureForTrace: false);
+        return sse;
+    }
+
+    private async Task ForwardAsync(RequestScope scope, MessagesRequest request, BackendSettings backend, ReadOnlyMemory<byte> body,
+        Heartbeat heartbeat, CancellationToken ct, Func<SseResponse> stream)
+    {
         using var slot = await services.Limiter.AcquireAsync(backend, ct).ConfigureAwait(false);
         heartbeat.BackendStarted();
         using var message = CreateRequest(scope, backend, body);
@@ -36,10 +74,6 @@ internal sealed class AnthropicForwarder(BackendServices services)
         try
         {
             response = await services.Http.For(backend.IsLocal).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (heartbeat.Stalled)
-        {
-            throw BackendErrors.Stalled(backend, heartbeat.StallTimeout);
         }
         catch (HttpRequestException e) when (!ct.IsCancellationRequested)
         {
@@ -54,18 +88,11 @@ internal sealed class AnthropicForwarder(BackendServices services)
                 var error = await BackendBodies.ReadLimitedAsync(response, ct).ConfigureAwait(false);
                 throw AsApiError(backend, status, error, request);
             }
-            try
-            {
-                await RelayAsync(scope, response, heartbeat, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (heartbeat.Stalled)
-            {
-                if (!scope.ResponseStarted) throw BackendErrors.Stalled(backend, heartbeat.StallTimeout);
-                record.Error = BackendErrors.Stalled(backend, heartbeat.StallTimeout).Message;
-                WriteErrorEvent(scope, BackendErrors.Stalled(backend, heartbeat.StallTimeout));
-            }
+            if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
+                await RelayStreamAsync(scope, response, heartbeat, stream(), ct).ConfigureAwait(false);
+            else
+                await RelayMessageAsync(scope, response, ct).ConfigureAwait(false);
         }
-        scope.Finish();
     }
 
     private static ReadOnlyMemory<byte> BuildBody(MessagesRequest request, ReadOnlyMemory<byte> clientBody, Route route, out string? model)
@@ -118,29 +145,28 @@ internal sealed class AnthropicForwarder(BackendServices services)
         return message;
     }
 
-    private static async Task RelayAsync(RequestScope scope, HttpResponseMessage response, Heartbeat heartbeat, CancellationToken ct)
+    private static async Task RelayMessageAsync(RequestScope scope, HttpResponseMessage response, CancellationToken ct)
     {
+        var all = new MemoryStream();
+        await using (var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false))
+            await stream.CopyToAsync(all, ct).ConfigureAwait(false);
+        var bytes = all.GetBuffer().AsMemory(0, (int)all.Length);
+        new AnthropicUsageScanner(scope.Record).ScanMessage(bytes.Span);
+        if (scope.TraceBodies) scope.Record.ResponseBody = scope.RedactBody(bytes.Span, null);
         var client = scope.Response;
-        var isStream = response.Content.Headers.ContentType?.MediaType == "text/event-stream";
         client.StatusCode = (int)response.StatusCode;
         client.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
+        client.ContentLength64 = bytes.Length;
+        scope.Record.Status = client.StatusCode;
+        scope.Commit();
+        await client.OutputStream.WriteAsync(bytes, scope.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>Relays the backend's SSE bytes unchanged (through the gate shared with keepalives) and scans them for usage.</summary>
+    private static async Task RelayStreamAsync(RequestScope scope, HttpResponseMessage response, Heartbeat heartbeat, SseResponse sse, CancellationToken ct)
+    {
         var scanner = new AnthropicUsageScanner(scope.Record);
         await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-        if (!isStream)
-        {
-            var all = new MemoryStream();
-            await stream.CopyToAsync(all, ct).ConfigureAwait(false);
-            scanner.ScanMessage(all.GetBuffer().AsSpan(0, (int)all.Length));
-            if (scope.TraceBodies) scope.Record.ResponseBody = scope.RedactBody(all.GetBuffer().AsSpan(0, (int)all.Length), null);
-            client.ContentLength64 = all.Length;
-            scope.Record.Status = client.StatusCode;
-            scope.Commit();
-            await client.OutputStream.WriteAsync(all.GetBuffer().AsMemory(0, (int)all.Length), scope.Token).ConfigureAwait(false);
-            return;
-        }
-        client.SendChunked = true;
-        client.Headers["Cache-Control"] = "no-cache";
-        scope.ResponseStarted = true;
         using var reader = new SseLineReader(stream);
         while (true)
         {
@@ -157,34 +183,35 @@ internal sealed class AnthropicForwarder(BackendServices services)
             var fresh = reader.LastRead;
             if (!fresh.IsEmpty)
             {
-                try
-                {
-                    await client.OutputStream.WriteAsync(fresh, scope.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
-                {
-                    scope.Cancel.Cancel();
-                    throw new OperationCanceledException("The client closed the connection.", e, scope.Token);
-                }
+                await sse.EnterAsync().ConfigureAwait(false);
+                sse.Buffer.Write(fresh.Span);
+                sse.AtFrameBoundary = fresh.Span.EndsWith("\n\n"u8);
+                await sse.FlushAndExitAsync().ConfigureAwait(false);
             }
             while (reader.TryReadLine(out var line)) scanner.ScanLine(line);
             if (!more) break;
         }
-        if (scanner.StopReason is null && scope.Record.Error is null)
-        {
-            scope.Record.Error = "The backend closed the stream early.";
-            WriteErrorEvent(scope, new ApiException(500, "api_error", "The backend closed the stream early; the answer is incomplete."));
-        }
+        if (scanner.StopReason is null)
+            throw new ApiException(500, "api_error", "The backend closed the stream early; the answer is incomplete.");
     }
 
-    private static void WriteErrorEvent(RequestScope scope, ApiException error)
+    private static async Task WriteErrorEventAsync(RequestScope scope, SseResponse sse, ApiException error)
     {
-        var buffer = new ArrayBufferWriter<byte>(256);
-        buffer.Write("event: error\ndata: "u8);
-        using (var w = new Utf8JsonWriter(buffer)) HttpResponder.WriteErrorBody(w, error.ErrorType, error.Message);
-        buffer.Write("\n\n"u8);
-        try { scope.Response.OutputStream.Write(buffer.WrittenSpan); }
-        catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException) { }
+        scope.Record.Error = error.Message;
+        try
+        {
+            await sse.EnterAsync().ConfigureAwait(false);
+            // A frame cut in the middle is closed first so the error event parses on its own.
+            if (!sse.AtFrameBoundary) sse.Buffer.Write("\n\n"u8);
+            sse.Buffer.Write("event: error\ndata: "u8);
+            using (var w = new Utf8JsonWriter(sse.Buffer)) HttpResponder.WriteErrorBody(w, error.ErrorType, error.Message);
+            sse.Buffer.Write("\n\n"u8);
+            await sse.FlushAndExitAsync().ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // the client is gone too
+        }
     }
 
     /// <summary>Anthropic-shaped error bodies pass through as they are; anything else is mapped.</summary>

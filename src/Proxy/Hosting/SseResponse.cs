@@ -19,6 +19,9 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
     public ArrayBufferWriter<byte> Buffer { get; } = new(4096);
     public IAnthropicEventSink? Sink { get; set; }
     public bool ClientGone { get; private set; }
+
+    /// <summary>False while relayed bytes end inside a frame: a keepalive then would corrupt it.</summary>
+    public bool AtFrameBoundary { get; set; } = true;
     public Action? Written { get; set; }
 
     /// <summary>Commits 200 text/event-stream.</summary>
@@ -42,13 +45,15 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
         finally { _gate.Release(); }
     }
 
-    /// <summary>Heartbeat callback: a ping, unless events are being written right now anyway.</summary>
+    /// <summary>Heartbeat callback: a ping event (our own streams) or an SSE comment (relayed streams, between
+    /// frames only), unless events are being written right now anyway.</summary>
     public async Task PingAsync()
     {
-        if (Sink is null || !_gate.Wait(0)) return;
+        if (!_gate.Wait(0)) return;
         try
         {
-            Sink.Ping();
+            if (Sink is not null) Sink.Ping();
+            else if (AtFrameBoundary) Buffer.Write(": keepalive\n\n"u8);
             await SendBufferedAsync().ConfigureAwait(false);
         }
         finally { _gate.Release(); }

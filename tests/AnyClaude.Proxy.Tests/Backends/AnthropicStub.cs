@@ -12,7 +12,7 @@ internal sealed class AnthropicStub : IAsyncDisposable
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
 
-    public AnthropicStub(int status, string contentType, string body)
+    public AnthropicStub(int status, string contentType, string body, TimeSpan delay = default)
     {
         Port = FreePort();
         _listener.Prefixes.Add($"http://127.0.0.1:{Port}/");
@@ -27,6 +27,7 @@ internal sealed class AnthropicStub : IAsyncDisposable
                 using var reader = new StreamReader(ctx.Request.InputStream, Encoding.UTF8);
                 var headers = ctx.Request.Headers.AllKeys.Where(k => k is not null).ToDictionary(k => k!, k => ctx.Request.Headers[k]!, StringComparer.OrdinalIgnoreCase);
                 Received.Enqueue((ctx.Request.Url!.PathAndQuery, headers, await reader.ReadToEndAsync()));
+                if (delay > TimeSpan.Zero) await Task.Delay(delay);
                 var bytes = Encoding.UTF8.GetBytes(body);
                 ctx.Response.StatusCode = status;
                 ctx.Response.ContentType = contentType;

@@ -121,6 +121,48 @@ public sealed class PassThroughTests
         Assert.Equal(BackendMode.LmStudio, proxy.Mode);
     }
 
+    private static ProxyServer StartNative(AnthropicStub stub) => ProxyServer.Start(new ProxyOptions
+    {
+        Mode = BackendMode.AnthropicCompatible,
+        PingInterval = TimeSpan.FromMilliseconds(100),
+        Backends = new Dictionary<BackendMode, BackendSettings>
+        {
+            [BackendMode.AnthropicCompatible] = BackendSettings.Default(BackendMode.AnthropicCompatible) with { BaseUrl = stub.BaseUrl, Model = "qwen3:8b" },
+        },
+    });
+
+    [Fact]
+    public async Task A_slow_native_backend_stream_is_kept_alive_with_comments_then_relayed_intact()
+    {
+        await using var stub = new AnthropicStub(200, "text/event-stream", AnthropicStub.Stream, delay: TimeSpan.FromMilliseconds(1200));
+        await using var proxy = StartNative(stub);
+        using var client = Client(proxy);
+        using var response = await PostMessagesAsync(client, Body(true));
+        Assert.Equal(200, (int)response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.StartsWith(": keepalive\n\n", text);
+        Assert.EndsWith(AnthropicStub.Stream, text);
+        Assert.Equal(AnthropicStub.Stream, text.Replace(": keepalive\n\n", ""));
+        Assert.Equal("Streamed hi", TextOf(Events(text)));
+        Assert.Equal(9, proxy.GetRecords().Single().OutputTokens);
+    }
+
+    [Fact]
+    public async Task A_native_backend_error_after_the_stream_began_is_an_error_event()
+    {
+        await using var stub = new AnthropicStub(400, "application/json", """{"error":"model 'qwen3:8b' not found"}""");
+        await using var proxy = StartNative(stub);
+        using var client = Client(proxy);
+        using var response = await PostMessagesAsync(client, Body(true));
+        Assert.Equal(200, (int)response.StatusCode);
+        var events = Events(await response.Content.ReadAsStringAsync());
+        var error = Assert.Single(events);
+        Assert.Equal("error", error.Event);
+        Assert.Equal("invalid_request_error", error.Data.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("not found", error.Data.GetProperty("error").GetProperty("message").GetString());
+        Assert.Contains("not found", proxy.GetRecords().Single().Error);
+    }
+
     [Fact]
     public async Task Anthropic_compatible_backends_get_a_normalised_body_with_the_configured_model()
     {
