@@ -233,6 +233,12 @@ Start-AnyClaude -NoLaunch LmStudio | Select-Object BaseUrl, Token, Port | Conver
             Set-AnyClaudeMode MlxLm -Model 'mlx-fake'
             (Send-ProxyMessage -Proxy $remote -Text 'after remote switch').Text | Should -BeLike 'FAKE-MLX*'
             ((Get-FakeRequest $mlx -Chat)[-1].body | ConvertFrom-Json).model | Should -Be 'mlx-fake' -Because 'the settings travel with the remote switch'
+            $listed = @(Get-AnyClaude -All)
+            $listed.Count | Should -Be 1
+            $listed[0].ProcessId | Should -Be $child.Process.Id
+            $listed[0].Port | Should -Be $remote.Port
+            $listed[0].Mode | Should -Be 'MlxLm'
+            $listed[0].Requests | Should -BeGreaterOrEqual 1
         } finally {
             Stop-ChildPwsh $child
         }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AnyClaude.Cmdlets.Session;
+using AnyClaude.Proxy.Control;
 using AnyClaude.Proxy.Hosting;
 
 namespace AnyClaude.Cmdlets.Commands;
@@ -13,6 +14,10 @@ namespace AnyClaude.Cmdlets.Commands;
 /// <example>
 /// <code>Get-AnyClaude</code>
 /// <para>Shows the running proxy.</para>
+/// </example>
+/// <example>
+/// <code>Get-AnyClaude -All | Format-Table ProcessId, Mode, BaseUrl</code>
+/// <para>Also lists the proxies running in your other pwsh windows.</para>
 /// </example>
 /// <example>
 /// <code>Get-AnyClaude -Request -Last 5 | Format-Table Time, Mode, Status, TimeToFirstToken, CachedTokens</code>
@@ -39,18 +44,38 @@ public sealed class GetAnyClaudeCommand : PSCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int Last { get; set; }
 
+    /// <summary>
+    /// <para type="description">Also emit the proxies running in this user's other pwsh processes, found through their state
+    /// files and asked through their authenticated control endpoints.</para>
+    /// </summary>
+    [Parameter(ParameterSetName = ProxySet)]
+    public SwitchParameter All { get; set; }
+
     protected override void EndProcessing()
     {
         ProxyServer? proxy = ProxySession.Current;
-        if (proxy is null)
+        if (!Request)
         {
-            WriteVerbose("No AnyClaude proxy is running in this session.");
+            if (proxy is not null)
+            {
+                WriteObject(ProxyInfo.From(proxy));
+            }
+            else
+            {
+                WriteVerbose("No AnyClaude proxy is running in this session.");
+            }
+
+            if (All)
+            {
+                WriteOtherProcessesProxies();
+            }
+
             return;
         }
 
-        if (!Request)
+        if (proxy is null)
         {
-            WriteObject(ProxyInfo.From(proxy));
+            WriteVerbose("No AnyClaude proxy is running in this session.");
             return;
         }
 
@@ -59,6 +84,24 @@ public sealed class GetAnyClaudeCommand : PSCmdlet
         foreach (var record in selected)
         {
             WriteObject(RequestInfo.From(record));
+        }
+    }
+
+    private void WriteOtherProcessesProxies()
+    {
+        foreach (ProxyState state in ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId))
+        {
+            try
+            {
+                var client = new ProxyControlClient(state);
+                ProxyStatus status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
+                int requests = Task.Run(() => client.GetRecordsAsync()).GetAwaiter().GetResult().Count;
+                WriteObject(ProxyInfo.From(status, requests));
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or TaskCanceledException)
+            {
+                WriteWarning($"The proxy of process {state.ProcessId} at {state.BaseUrl} did not answer: {e.Message}");
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using AnyClaude.Proxy.Control;
 using AnyClaude.Proxy.Hosting;
 
 namespace AnyClaude.Cmdlets;
@@ -33,6 +34,25 @@ public sealed class ProxyInfo
         ProcessId = Environment.ProcessId,
         Requests = proxy.GetRecords().Count,
     };
+
+    /// <summary>A proxy of another process, as its control endpoint reports it.</summary>
+    internal static ProxyInfo From(ProxyStatus status, int requests)
+    {
+        var active = status.Backends.FirstOrDefault(b => b.Mode == status.Mode);
+        return new ProxyInfo
+        {
+            BaseUrl = status.State.BaseUrl,
+            Port = status.State.Port,
+            Token = status.State.Token,
+            Mode = status.Mode.ToString(),
+            Model = active?.Model,
+            BackendUrl = active?.BaseUrl ?? Proxy.Configuration.BackendSettings.Default(status.Mode).BaseUrl,
+            StartedAt = status.State.StartedAt,
+            IsRunning = true,
+            ProcessId = status.State.ProcessId,
+            Requests = requests,
+        };
+    }
 
     public override string ToString() => BaseUrl.ToString();
 }
