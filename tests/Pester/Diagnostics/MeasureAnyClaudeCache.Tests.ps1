@@ -87,6 +87,21 @@ Describe 'Measure-AnyClaudeCache' {
         Get-AnyClaude | Should -BeNullOrEmpty -Because 'the scenario uses a private proxy and stops it'
     }
 
+    It 'writes progress naming each turn' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddArgument((Get-BuiltModulePath)).AddStatement()
+            $null = $ps.AddCommand('Measure-AnyClaudeCache').AddParameter('Mode', 'MlxLm').AddParameter('BaseUrl', $mlx.BaseUrl).AddParameter('Turns', 3).AddParameter('PromptSize', 1000)
+            $out = @($ps.Invoke())
+            $progress = @($ps.Streams.Progress)
+        } finally { $ps.Dispose() }
+
+        $out | Should -HaveCount 4
+        $progress.StatusDescription | Should -Contain 'Turn 1 of 3 (MlxLm, cold)'
+        $progress.StatusDescription | Should -Contain 'Turn 3 of 3 (MlxLm)'
+        $progress[-1].RecordType | Should -Be 'Completed'
+    }
+
     It 'stops cleanly when interrupted (Ctrl+C)' {
         $ps = [powershell]::Create()
         try {

@@ -102,6 +102,21 @@ Describe 'Test-AnyClaudeBackend' {
         (Get-AnyClaude).Mode | Should -Be 'LmStudio'
     }
 
+    It 'writes progress while it runs, ending with a completed record' {
+        $ps = [powershell]::Create()
+        try {
+            $null = $ps.AddCommand('Import-Module').AddArgument((Get-BuiltModulePath)).AddStatement()
+            $null = $ps.AddCommand('Test-AnyClaudeBackend').AddParameter('Mode', 'MlxLm').AddParameter('BaseUrl', $mlx.BaseUrl)
+            $out = @($ps.Invoke())
+            $progress = @($ps.Streams.Progress)
+        } finally { $ps.Dispose() }
+
+        $out | Should -HaveCount 7
+        $progress.StatusDescription | Should -Contain 'Prompt cache'
+        $progress.StatusDescription | Should -Contain 'Round trip through the proxy'
+        $progress[-1].RecordType | Should -Be 'Completed'
+    }
+
     It 'reports an unknown mode as a configuration error' {
         Test-AnyClaudeBackend 'no-such-mode' -ErrorVariable err -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
         $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidConfiguration*'

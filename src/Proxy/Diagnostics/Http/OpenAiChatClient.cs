@@ -17,8 +17,8 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
         using var deadline = DiagnosticHttp.Deadline(timeout, cancellationToken);
         try
         {
-            using var request = DiagnosticHttp.ForBackend(Settings, HttpMethod.Get, url);
-            using var response = await http.SendAsync(request, deadline.Token).ConfigureAwait(false);
+            using var response = await SendAsync(() => DiagnosticHttp.ForBackend(Settings, HttpMethod.Get, url),
+                HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
             var body = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 throw new BackendCallException((int)response.StatusCode, $"{url} answered {(int)response.StatusCode}: {Excerpt(body)}");
@@ -42,8 +42,8 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
         using var deadline = DiagnosticHttp.Deadline(timeout, cancellationToken);
         try
         {
-            using var request = DiagnosticHttp.ForBackend(Settings, HttpMethod.Post, url, Json(body));
-            using var response = await http.SendAsync(request, deadline.Token).ConfigureAwait(false);
+            using var response = await SendAsync(() => DiagnosticHttp.ForBackend(Settings, HttpMethod.Post, url, Json(body)),
+                HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 throw new BackendCallException((int)response.StatusCode, $"{url} answered {(int)response.StatusCode}: {Excerpt(text)}");
@@ -70,8 +70,8 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
         using var deadline = DiagnosticHttp.Deadline(timeout, cancellationToken);
         try
         {
-            using var request = DiagnosticHttp.ForBackend(Settings, HttpMethod.Post, url, Json(body));
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            using var response = await SendAsync(() => DiagnosticHttp.ForBackend(Settings, HttpMethod.Post, url, Json(body)),
+                HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 var text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
@@ -94,6 +94,24 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
         }
         result.Duration = clock.Elapsed;
         return result;
+    }
+
+    // A request that could not even be sent (broken pipe or reset while writing it: a connection the server was
+    // closing) is sent once more on a fresh connection. Refused connections are not retried: the server is down.
+    private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, HttpCompletionOption completion, CancellationToken cancellationToken)
+    {
+        using (var first = create())
+        {
+            try
+            {
+                return await http.SendAsync(first, completion, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpRequestException ex) when (ex.InnerException is IOException && ex.HttpRequestError != HttpRequestError.ConnectionError)
+            {
+            }
+        }
+        using var second = create();
+        return await http.SendAsync(second, completion, cancellationToken).ConfigureAwait(false);
     }
 
     private static StringContent Json(JsonObject body) =>
