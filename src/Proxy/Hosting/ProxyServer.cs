@@ -163,6 +163,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
             {
                 return;
             }
+            ListenerSocketTuning.DisableNagle(context);
             var task = Task.Run(() => _dispatcher.HandleAsync(context, _stopping.Token));
             lock (_inFlightGate) _inFlight.Add(task);
             _ = task.ContinueWith(static (t, s) =>
