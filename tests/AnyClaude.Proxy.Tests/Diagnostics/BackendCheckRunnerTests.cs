@@ -1,5 +1,6 @@
 using Xunit;
 using AnyClaude.FakeBackend;
+using AnyClaude.FakeBackend.Scripting;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Diagnostics;
 using static AnyClaude.Proxy.Tests.Diagnostics.DiagnosticsFixtures;
@@ -206,6 +207,57 @@ public sealed class BackendCheckRunnerTests
 
         Assert.Equal(CheckStatus.Failed, r[CheckNames.ProxyRoundTrip].Status);
         Assert.Contains("401", r[CheckNames.ProxyRoundTrip].Detail);
+    }
+
+    [Fact]
+    public async Task A_failing_completion_fails_the_chat_check_with_the_backend_s_message()
+    {
+        await using var fake = Fake(FakeFlavor.LmStudio);
+        fake.Enqueue(ScriptedReply.WithError(500, "the model crashed"));
+        var r = await RunAsync(Settings(fake));
+
+        Assert.Equal(CheckStatus.Failed, r[CheckNames.Chat].Status);
+        Assert.Contains("500", r[CheckNames.Chat].Detail);
+        Assert.Contains("the model crashed", r[CheckNames.Chat].Detail);
+        Assert.Equal(CheckStatus.Passed, r[CheckNames.Streaming].Status);
+    }
+
+    [Fact]
+    public async Task A_stream_cut_short_fails_the_streaming_check()
+    {
+        await using var fake = Fake(FakeFlavor.MlxLm);
+        fake.Enqueue(ScriptedReply.WithText("ready"), new ScriptedReply { Text = "ready and waiting for more", CutAfterChunks = 1 });
+        var r = await RunAsync(Settings(fake));
+
+        Assert.Equal(CheckStatus.Passed, r[CheckNames.Chat].Status);
+        Assert.Equal(CheckStatus.Failed, r[CheckNames.Streaming].Status);
+        Assert.Contains("finish_reason", r[CheckNames.Streaming].Detail);
+    }
+
+    [Fact]
+    public async Task A_tool_call_written_as_text_fails_the_tool_check()
+    {
+        await using var fake = Fake(FakeFlavor.LmStudio);
+        fake.Enqueue(ScriptedReply.WithText("ready"), ScriptedReply.WithText("ready"),
+            ScriptedReply.WithText("<tool_call>{\"name\": \"Bash\", \"arguments\": {\"command\": \"echo anyclaude-ready\"}}</tool_call>"));
+        var r = await RunAsync(Settings(fake));
+
+        Assert.Equal(CheckStatus.Failed, r[CheckNames.ToolCalls].Status);
+        Assert.Contains("came back as text", r[CheckNames.ToolCalls].Detail);
+    }
+
+    [Fact]
+    public async Task A_backend_error_behind_the_proxy_fails_the_round_trip()
+    {
+        await using var fake = Fake(FakeFlavor.MlxLm);
+        // Chat, streaming and the two cache requests answer normally; the proxy's request gets mlx's 404.
+        fake.Enqueue(ScriptedReply.WithText("ready"), ScriptedReply.WithText("ready"), ScriptedReply.WithText("ready"),
+            ScriptedReply.WithText("ready"), ScriptedReply.WithError(404, "failed to load the model"));
+        var r = await RunAsync(Settings(fake));
+
+        Assert.Equal(CheckStatus.Passed, r[CheckNames.PromptCache].Status);
+        Assert.Equal(CheckStatus.Failed, r[CheckNames.ProxyRoundTrip].Status);
+        Assert.Contains("failed to load the model", r[CheckNames.ProxyRoundTrip].Detail);
     }
 
     [Fact]
