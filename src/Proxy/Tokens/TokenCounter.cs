@@ -37,23 +37,49 @@ internal static class TokenCounter
         return count;
     }
 
+    /// <summary>Counts of whole request parts (system, each message, the tools array) by their raw JSON. Turn n+1
+    /// repeats turn n's messages, so only the new ones (and the one that gained cache_control) are tokenised.</summary>
+    private static readonly ConcurrentDictionary<string, int> s_parts = new(StringComparer.Ordinal);
+    private const int PartMinLength = 256;
+    private const int PartMaxEntries = 4096;
+    private const long PartMaxChars = 16L * 1024 * 1024;
+    private static long s_partChars;
+
     /// <summary>Prompt tokens of a request body's root object.</summary>
     public static int CountRequest(JsonElement root)
     {
         var total = 0;
-        if (root.TryGetProperty("system", out var system)) total += CountContent(system);
+        if (root.TryGetProperty("system", out var system)) total += CountPart(system, static e => CountContent(e));
         if (root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
         {
             foreach (var message in messages.EnumerateArray())
-            {
-                total += PerMessageTokens;
-                if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content", out var content))
-                    total += CountContent(content);
-            }
+                total += PerMessageTokens + CountPart(message, static m =>
+                    m.ValueKind == JsonValueKind.Object && m.TryGetProperty("content", out var content) ? CountContent(content) : 0);
         }
         if (root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
-            foreach (var tool in tools.EnumerateArray()) total += Count(tool.GetRawText());
+            total += CountPart(tools, static t =>
+            {
+                var n = 0;
+                foreach (var tool in t.EnumerateArray()) n += Count(tool.GetRawText());
+                return n;
+            });
         return total;
+    }
+
+    private static int CountPart(JsonElement part, Func<JsonElement, int> count)
+    {
+        var raw = part.GetRawText();
+        if (raw.Length < PartMinLength) return count(part);
+        if (s_parts.TryGetValue(raw, out var cached)) return cached;
+        var n = count(part);
+        // Crude bound: when full, start over (one turn is then counted from scratch).
+        if (s_parts.Count >= PartMaxEntries || Interlocked.Add(ref s_partChars, raw.Length) > PartMaxChars)
+        {
+            s_parts.Clear();
+            Interlocked.Exchange(ref s_partChars, raw.Length);
+        }
+        s_parts[raw] = n;
+        return n;
     }
 
     private static int CountContent(JsonElement content)

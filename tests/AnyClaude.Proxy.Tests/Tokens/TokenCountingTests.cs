@@ -54,6 +54,20 @@ public sealed class TokenCountingTests
     }
 
     [Fact]
+    public void A_longer_conversation_counts_its_earlier_turns_the_same_plus_the_new_message()
+    {
+        var longText = string.Join(' ', Enumerable.Range(0, 200).Select(i => $"word{i}"));
+        var turn1 = $$"""{"system":"{{longText}} system","messages":[{"role":"user","content":"{{longText}} first question"}]}""";
+        var added = $$"""{"role":"user","content":"{{longText}} second question"}""";
+        var turn2 = turn1.Replace("]}", "," + added + "]}");
+        var one = TokenCounter.CountRequest(JsonDocument.Parse(turn1).RootElement);
+        var two = TokenCounter.CountRequest(JsonDocument.Parse(turn2).RootElement);
+        var again = TokenCounter.CountRequest(JsonDocument.Parse(turn2).RootElement);
+        Assert.Equal(two, again);
+        Assert.Equal(one + TokenCounter.PerMessageTokens + TokenCounter.Count(longText + " second question"), two);
+    }
+
+    [Fact]
     public async Task Counting_is_thread_safe_on_first_use()
     {
         var texts = Enumerable.Range(0, 16).Select(i => $"parallel text number {i} with some words").ToArray();
