@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Threading.Channels;
 
@@ -60,6 +59,4 @@ internal sealed class TraceWriter : IAsyncDisposable
         _queue.Writer.TryComplete();
         await _pump.ConfigureAwait(false);
     }
-
-    internal static string Utf8(ReadOnlySpan<byte> bytes) => Encoding.UTF8.GetString(bytes);
 }
