@@ -22,6 +22,7 @@ internal static class ListenerBaseline
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
+        bool inherited = args.Contains("--listen-nodelay") && ListenerNoDelay.Apply() > 0;
         _ = ServeAsync(listener, noDelay);
 
         var body = ClaudeCodeRequest.Create();
@@ -33,7 +34,7 @@ internal static class ListenerBaseline
         var first = Stats.Of(timings.Select(t => t.FirstEventMs));
         var token = Stats.Of(timings.Select(t => t.TtftMs));
         Console.WriteLine($"""
-            | bare HttpListener{(noDelay ? " with TCP_NODELAY" : "")}, {requests} requests of {body.Length:N0} bytes | median ms | p90 ms | p99 ms |
+            | bare HttpListener{(noDelay ? " with TCP_NODELAY" : "")}{(inherited ? " with TCP_NODELAY on the listening socket" : "")}, {requests} requests of {body.Length:N0} bytes | median ms | p90 ms | p99 ms |
             |---|---:|---:|---:|
             | first frame (message_start) | {first.Median:F3} | {first.P90:F3} | {first.P99:F3} |
             | second frame (content_block_delta), written right after | {token.Median:F3} | {token.P90:F3} | {token.P99:F3} |

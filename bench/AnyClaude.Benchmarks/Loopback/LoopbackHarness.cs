@@ -7,7 +7,8 @@ namespace AnyClaude.Benchmarks.Loopback;
 
 /// <summary>Harness options: `loopback [--requests 200] [--warmup 30] [--ttft-chunks 50] [--chunks 2000]
 /// [--throughput-runs 20] [--memory-requests 1000] [--memory-every 100] [--memory-chunks 200]
-/// [--paced-chunks 63] [--paced-gap 25] [--paced-runs 7] [--only ttft|throughput|memory|pacing] [--out file.md]`.</summary>
+/// [--paced-chunks 63] [--paced-gap 25] [--paced-runs 7] [--only ttft|throughput|memory|pacing] [--out file.md]
+/// [--what-if-nodelay]`.</summary>
 internal sealed record HarnessOptions
 {
     public int Requests { get; init; } = 200;
@@ -23,10 +24,17 @@ internal sealed record HarnessOptions
     public int PacedRuns { get; init; } = 7;
     public string? Only { get; init; }
     public string? Out { get; init; }
+    /// <summary>What-if: TCP_NODELAY on the proxy's listening socket (see <see cref="ListenerNoDelay"/>).</summary>
+    public bool NoDelay { get; init; }
 
     public static HarnessOptions Parse(string[] args)
     {
         var o = new HarnessOptions();
+        if (args.Contains("--what-if-nodelay"))
+        {
+            o = o with { NoDelay = true };
+            args = args.Where(a => a != "--what-if-nodelay").ToArray();
+        }
         for (int i = 0; i + 1 < args.Length; i += 2)
         {
             string v = args[i + 1];
@@ -75,6 +83,8 @@ internal static class LoopbackHarness
 
             await using (var rig = LoopbackRig.Create(backendBase))
             {
+                if (o.NoDelay)
+                    report.AppendLine($"\n**What-if run: TCP_NODELAY set on {ListenerNoDelay.Apply()} HttpListener socket(s) by reflection — not the shipped proxy.**");
                 if (o.Runs("ttft")) ok &= await TtftAsync(rig, o, report);
                 if (o.Runs("pacing")) await PacingAsync(rig, o, report);
             }
