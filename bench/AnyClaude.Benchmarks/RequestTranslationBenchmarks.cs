@@ -23,7 +23,7 @@ public class RequestTranslationBenchmarks
     public void Setup()
     {
         _body = ClaudeCodeRequest.Create();
-        _distinct = Enumerable.Range(1, 64).Select(seed => ClaudeCodeRequest.Create(new ClaudeCodeRequestOptions { Seed = seed * 101 })).ToArray();
+        _distinct = Enumerable.Range(1, 256).Select(seed => ClaudeCodeRequest.Create(new ClaudeCodeRequestOptions { Seed = seed * 101 })).ToArray();
         _lmStudio = BackendProfile.For(BackendSettings.Default(BackendMode.LmStudio) with { Model = "qwen/qwen3-coder-30b" });
         _mlx = BackendProfile.For(BackendSettings.Default(BackendMode.MlxLm));
         using var warm = MessagesRequest.Parse(_body);
@@ -51,8 +51,9 @@ public class RequestTranslationBenchmarks
         return TokenCounter.CountRequest(request.Root);
     }
 
-    /// <summary>A new conversation every time: 64 distinct bodies in rotation overflow TokenCounter's cache of
-    /// long texts (512 entries, about 30 per body), so nearly every count tokenises everything, as a first turn does.</summary>
+    /// <summary>A new conversation every time: 256 distinct bodies (20 MB) in rotation overflow TokenCounter's caches
+    /// (request parts: 4,096 entries or 16 M chars; long texts: 512 entries), so each count tokenises everything,
+    /// as a conversation's first turn does.</summary>
     [Benchmark]
     public int CountTokens_FirstTurn()
     {

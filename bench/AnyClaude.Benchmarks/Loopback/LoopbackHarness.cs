@@ -7,7 +7,7 @@ namespace AnyClaude.Benchmarks.Loopback;
 
 /// <summary>Harness options: `loopback [--requests 200] [--warmup 30] [--ttft-chunks 50] [--chunks 2000]
 /// [--throughput-runs 20] [--memory-requests 1000] [--memory-every 100] [--memory-chunks 200]
-/// [--paced-chunks 63] [--paced-gap 25] [--paced-runs 7] [--only ttft|throughput|memory|pacing] [--out file.md]
+/// [--memory-distinct 0] [--paced-chunks 63] [--paced-gap 25] [--paced-runs 7] [--only ttft|throughput|memory|pacing] [--out file.md]
 /// [--what-if-nodelay]`.</summary>
 internal sealed record HarnessOptions
 {
@@ -19,6 +19,8 @@ internal sealed record HarnessOptions
     public int MemoryRequests { get; init; } = 1000;
     public int MemoryEvery { get; init; } = 100;
     public int MemoryChunks { get; init; } = 200;
+    /// <summary>0: one conversation repeated; N: N different conversations in rotation.</summary>
+    public int MemoryDistinct { get; init; }
     public int PacedChunks { get; init; } = 63;
     public int PacedGapMs { get; init; } = 25;
     public int PacedRuns { get; init; } = 7;
@@ -48,6 +50,7 @@ internal sealed record HarnessOptions
                 "--memory-requests" => o with { MemoryRequests = int.Parse(v) },
                 "--memory-every" => o with { MemoryEvery = int.Parse(v) },
                 "--memory-chunks" => o with { MemoryChunks = int.Parse(v) },
+                "--memory-distinct" => o with { MemoryDistinct = int.Parse(v) },
                 "--paced-chunks" => o with { PacedChunks = int.Parse(v) },
                 "--paced-gap" => o with { PacedGapMs = int.Parse(v) },
                 "--paced-runs" => o with { PacedRuns = int.Parse(v) },
@@ -211,11 +214,11 @@ internal static class LoopbackHarness
     private static async Task<bool> MemoryAsync(LoopbackRig rig, HarnessOptions o, StringBuilder report)
     {
         var sw = Stopwatch.StartNew();
-        var samples = await MemoryProbe.MeasureAsync(rig, o.MemoryRequests, o.MemoryEvery, o.MemoryChunks);
+        var samples = await MemoryProbe.MeasureAsync(rig, o.MemoryRequests, o.MemoryEvery, o.MemoryChunks, o.MemoryDistinct);
         sw.Stop();
         report.AppendLine($"""
 
-            ### (c) Memory over {o.MemoryRequests} proxied requests ({o.MemoryChunks}-chunk replies, {sw.Elapsed.TotalSeconds:F0} s), sampled every {o.MemoryEvery}
+            ### (c) Memory over {o.MemoryRequests} proxied requests ({(o.MemoryDistinct == 0 ? "one conversation repeated" : $"{o.MemoryDistinct} different conversations in rotation")}, {o.MemoryChunks}-chunk replies, {sw.Elapsed.TotalSeconds:F0} s), sampled every {o.MemoryEvery}
 
             | requests | managed heap after full GC (KB) | working set (MB) |
             |---:|---:|---:|

@@ -52,6 +52,7 @@ internal sealed class LoopbackRig : IAsyncDisposable
 
     public Task<StreamTiming> DirectAsync(List<double>? arrivals = null) => Client.DirectAsync(BackendBase, OpenAiBody, arrivals);
     public Task<StreamTiming> ProxiedAsync(List<double>? arrivals = null) => Client.ProxyAsync(Proxy.BaseUrl, Proxy.Token, AnthropicBody, arrivals);
+    public Task<StreamTiming> ProxiedAsync(byte[] anthropicBody) => Client.ProxyAsync(Proxy.BaseUrl, Proxy.Token, anthropicBody);
 
     public async ValueTask DisposeAsync()
     {
