@@ -29,7 +29,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
         using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
         SseResponse? sse = null;
         using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval,
-            () => sse is { } s ? s.PingAsync() : Task.CompletedTask, backendCancel);
+            () => sse is { } s ? s.PingAsync() : Task.CompletedTask, backendCancel, scope.ClientClosed, scope.Cancel);
         if (backend.Mode == BackendMode.AnthropicCompatible && request.Stream)
         {
             // A local server can spend minutes on a long prompt (or we wait for a slot): commit the stream now and

@@ -4,8 +4,9 @@ namespace AnyClaude.Proxy.Backends;
 
 /// <summary>
 /// One timer per request that (a) gives up on a backend that has sent no byte for the stall timeout, by
-/// cancelling the request's token, and (b) asks for a ping when nothing has been written to the client for
-/// the ping interval. The hot path only stores timestamps; the timer does the checking.
+/// cancelling the request's token, (b) asks for a ping when nothing has been written to the client for
+/// the ping interval, and (c) cancels the whole request as soon as the client hangs up, so a local GPU does not
+/// go on processing a prompt for nobody. The hot path only stores timestamps; the timer does the checking.
 /// </summary>
 internal sealed class Heartbeat : IDisposable
 {
@@ -19,19 +20,32 @@ internal sealed class Heartbeat : IDisposable
     private int _backendActive;
     private int _pinging;
     private volatile bool _stalled;
+    private readonly Func<bool>? _clientClosed;
+    private readonly CancellationTokenSource? _request;
 
-    /// <summary>ping sends a ping (null when the client cannot receive one: non-streaming); cancel is fired on a stall.</summary>
-    public Heartbeat(TimeSpan stallTimeout, TimeSpan pingInterval, Func<Task>? ping, CancellationTokenSource cancel)
+    /// <summary>How often a hang-up is looked for: short enough to feel immediate, cheap (one poll per request).</summary>
+    private static readonly TimeSpan s_clientProbePeriod = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>ping sends a ping (null when the client cannot receive one: non-streaming); cancel is fired on a stall.
+    /// clientClosed (optional) is polled on the timer; when it says so, request is cancelled.</summary>
+    public Heartbeat(TimeSpan stallTimeout, TimeSpan pingInterval, Func<Task>? ping, CancellationTokenSource cancel,
+        Func<bool>? clientClosed = null, CancellationTokenSource? request = null)
     {
         _stallTicks = ToTicks(stallTimeout);
         _pingTicks = ToTicks(pingInterval);
         _ping = ping;
         _cancel = cancel;
+        _clientClosed = request is null ? null : clientClosed;
+        _request = request;
         _lastClientWrite = Stopwatch.GetTimestamp();
         var smallest = ping is null ? stallTimeout : (pingInterval < stallTimeout ? pingInterval : stallTimeout);
         var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, smallest.Ticks / 4));
+        if (_clientClosed is not null && period > s_clientProbePeriod) period = s_clientProbePeriod;
         _timer = new Timer(static s => ((Heartbeat)s!).Tick(), this, period, period);
     }
+
+    /// <summary>True when the request was cancelled because the client hung up.</summary>
+    public bool ClientGone { get; private set; }
 
     public TimeSpan StallTimeout => Stopwatch.GetElapsedTime(0, _stallTicks);
 
@@ -51,6 +65,12 @@ internal sealed class Heartbeat : IDisposable
 
     private void Tick()
     {
+        if (_clientClosed is not null && !ClientGone && _clientClosed())
+        {
+            ClientGone = true;
+            try { _request!.Cancel(); } catch (ObjectDisposedException) { }
+            return;
+        }
         var now = Stopwatch.GetTimestamp();
         if (Volatile.Read(ref _backendActive) == 1 && now - Volatile.Read(ref _lastBackendByte) >= _stallTicks && !_stalled)
         {

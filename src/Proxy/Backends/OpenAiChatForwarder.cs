@@ -56,7 +56,8 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         sse.Begin(scope.TraceBodies);
         // The stall timer cancels only the backend call; the client still gets the timeout as an error event.
         using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
-        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, sse.PingAsync, backendCancel);
+        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, sse.PingAsync, backendCancel,
+            scope.ClientClosed, scope.Cancel);
         sse.Written = heartbeat.ClientWrite;
 
         await sse.EnterAsync().ConfigureAwait(false);
@@ -90,7 +91,8 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         var aggregator = EventSinks.Aggregator();
         var translator = new ChatStreamTranslator(aggregator);
         using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
-        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, null, backendCancel);
+        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, null, backendCancel,
+            scope.ClientClosed, scope.Cancel);
         translator.Start(messageId, clientModel, inputTokens);
         try
         {

@@ -5,11 +5,13 @@ using System.Reflection;
 namespace AnyClaude.Proxy.Hosting;
 
 /// <summary>
-/// Turns Nagle's algorithm off on the client connection. The managed HttpListener (Linux, macOS) leaves it on,
+/// Reaches the client connection's socket, which HttpListener keeps private, for two things it has no public
+/// switch for. (1) Nagle's algorithm off on the client connection. The managed HttpListener (Linux, macOS) leaves it on,
 /// so each small SSE write after the first waits for the client's delayed ACK: about 40 ms per event on
 /// loopback, measured with the benchmarks' loopback-baseline. HttpListener exposes no public switch, so the
 /// socket is reached through its private fields; when they are absent (Windows' http.sys, or a future
-/// runtime) nothing happens.
+/// runtime) nothing happens. (2) Noticing at once that the client hung up while nothing is being written to it
+/// (prompt processing, a queued request, a non-streaming wait): see <see cref="IsPeerClosed"/>.
 /// </summary>
 internal static class ListenerSocketTuning
 {
@@ -19,14 +21,43 @@ internal static class ListenerSocketTuning
 
     public static void DisableNagle(HttpListenerContext context)
     {
-        if (s_socket is null) return;
         try
         {
-            if (s_socket.GetValue(s_connection!.GetValue(context)) is Socket { NoDelay: false } socket) socket.NoDelay = true;
+            if (TryGetSocket(context) is { NoDelay: false } socket) socket.NoDelay = true;
         }
-        catch (Exception e) when (e is SocketException or ObjectDisposedException or ArgumentException or TargetException)
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // The connection is already gone, or the internals differ: the request still works, just slower.
+            // The connection is already gone: the request fails on its own.
+        }
+    }
+
+    /// <summary>The client connection's socket, or null where the listener's internals differ.</summary>
+    public static Socket? TryGetSocket(HttpListenerContext context)
+    {
+        if (s_socket is null) return null;
+        try
+        {
+            return s_socket.GetValue(s_connection!.GetValue(context)) as Socket;
+        }
+        catch (Exception e) when (e is ArgumentException or TargetException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
+    /// True when the client has closed its side. Once the request body has been read the client sends nothing
+    /// more, so a readable socket with no bytes waiting means end of stream (FIN or reset).
+    /// </summary>
+    public static bool IsPeerClosed(Socket socket)
+    {
+        try
+        {
+            return socket.Poll(0, SelectMode.SelectRead) && socket.Available == 0;
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            return true;
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Security;
@@ -18,6 +19,12 @@ internal sealed class RequestScope(HttpListenerContext context, RecordDraft reco
     public CancellationTokenSource Cancel { get; } = cancel;
     public CancellationToken Token { get; } = cancel.Token;
     public bool TraceBodies => Options.TracePath is not null && Options.TraceLevel == TraceLevel.Debug;
+
+    private readonly Socket? _socket = ListenerSocketTuning.TryGetSocket(context);
+
+    /// <summary>True once the client has hung up (Esc in Claude Code), even while nothing is written to it.
+    /// Always false where the listener's socket cannot be reached: writes still notice then.</summary>
+    public bool ClientClosed() => _socket is not null && ListenerSocketTuning.IsPeerClosed(_socket);
 
     /// <summary>True once a response status has been committed (streams): later errors become error events.</summary>
     public bool ResponseStarted { get; set; }

@@ -309,6 +309,42 @@ public sealed class ChatForwardingTests
         Assert.Equal("after", body.GetProperty("content")[0].GetProperty("text").GetString());
     }
 
+    // While the backend processes a long prompt nothing is written to the client, so a write cannot reveal a
+    // hang-up: the proxy must notice it on its own, long before the next ping (a minute apart here).
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Client_hang_up_during_prompt_processing_cancels_the_backend_request_without_waiting_for_a_ping(bool stream)
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions
+        {
+            Flavor = FakeFlavor.LmStudio,
+            MicrosecondsPerPromptToken = 2_000_000, // two seconds a prompt token: this prompt takes over a minute
+        });
+        await using var proxy = StartProxy(fake, tweak: o => o with { PingInterval = TimeSpan.FromMinutes(1) });
+        using (var client = Client(proxy))
+        using (var hangUp = new CancellationTokenSource())
+        {
+            var sending = client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/v1/messages") { Content = Json(Body(stream)) },
+                HttpCompletionOption.ResponseHeadersRead, hangUp.Token);
+            await EventuallyAsync(() => fake.ChatRequests.Count == 1, "the request to reach the backend");
+            if (stream)
+            {
+                using var response = await sending;
+                var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
+                Assert.Equal("event: message_start", await reader.ReadLineAsync());
+            }
+            else
+            {
+                hangUp.Cancel();
+                await Assert.ThrowsAnyAsync<OperationCanceledException>(() => sending);
+            }
+        } // Esc: the connection goes away while the prompt is still being processed
+        await EventuallyAsync(() => fake.ChatRequests.Single().ClientDisconnected, "the backend request to be cancelled");
+        await EventuallyAsync(() => proxy.GetRecords().Count == 1, "the cancelled request's record");
+        Assert.Contains("client closed", proxy.GetRecords()[0].Error);
+    }
+
     [Fact]
     public async Task Mlx_close_delimited_streams_with_keepalives_work_and_tools_are_not_sent_by_default()
     {
