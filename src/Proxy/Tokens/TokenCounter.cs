@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
 
@@ -21,8 +23,9 @@ internal static class TokenCounter
     internal const int PerMessageTokens = 3;
 
     /// <summary>Counts of long texts seen before. Claude Code resends the same system prompt and 31–81 KB of tool
-    /// definitions every turn, so after the first turn only the new messages are tokenised.</summary>
-    private static readonly ConcurrentDictionary<string, int> s_longTexts = new(StringComparer.Ordinal);
+    /// definitions every turn, so after the first turn only the new messages are tokenised. Keyed by a 128-bit
+    /// hash of the text, not the text itself, so the caches hold 20 bytes an entry however long the prompt.</summary>
+    private static readonly ConcurrentDictionary<UInt128, int> s_longTexts = new();
     private const int CacheMinLength = 1024;
     private const int CacheMaxEntries = 512;
 
@@ -30,20 +33,21 @@ internal static class TokenCounter
     {
         if (string.IsNullOrEmpty(text)) return 0;
         if (text.Length < CacheMinLength) return s_tokenizer.Value.CountTokens(text);
-        if (s_longTexts.TryGetValue(text, out var cached)) return cached;
+        var key = Key(text);
+        if (s_longTexts.TryGetValue(key, out var cached)) return cached;
         var count = s_tokenizer.Value.CountTokens(text);
         if (s_longTexts.Count >= CacheMaxEntries) s_longTexts.Clear(); // crude bound: a fresh start costs one turn
-        s_longTexts[text] = count;
+        s_longTexts[key] = count;
         return count;
     }
 
+    private static UInt128 Key(string text) => XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.AsSpan()));
+
     /// <summary>Counts of whole request parts (system, each message, the tools array) by their raw JSON. Turn n+1
     /// repeats turn n's messages, so only the new ones (and the one that gained cache_control) are tokenised.</summary>
-    private static readonly ConcurrentDictionary<string, int> s_parts = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<UInt128, int> s_parts = new();
     private const int PartMinLength = 256;
     private const int PartMaxEntries = 4096;
-    private const long PartMaxChars = 16L * 1024 * 1024;
-    private static long s_partChars;
 
     /// <summary>Prompt tokens of a request body's root object.</summary>
     public static int CountRequest(JsonElement root)
@@ -70,15 +74,11 @@ internal static class TokenCounter
     {
         var raw = part.GetRawText();
         if (raw.Length < PartMinLength) return count(part);
-        if (s_parts.TryGetValue(raw, out var cached)) return cached;
+        var key = Key(raw);
+        if (s_parts.TryGetValue(key, out var cached)) return cached;
         var n = count(part);
-        // Crude bound: when full, start over (one turn is then counted from scratch).
-        if (s_parts.Count >= PartMaxEntries || Interlocked.Add(ref s_partChars, raw.Length) > PartMaxChars)
-        {
-            s_parts.Clear();
-            Interlocked.Exchange(ref s_partChars, raw.Length);
-        }
-        s_parts[raw] = n;
+        if (s_parts.Count >= PartMaxEntries) s_parts.Clear(); // crude bound: one turn is then counted from scratch
+        s_parts[key] = n;
         return n;
     }
 
