@@ -10,7 +10,7 @@
             runs xunit over the solution and Pester over tests/Pester in a fresh pwsh, prints the combined
             totals as "N passed, N failed, N skipped" and exits non-zero on any failure.
     Package builds and zips the module (a .zip and a PowerShell-Gallery-style .nupkg) into <OutputPath>.
-    Run     builds, imports the module and runs Start-AnyClaude.
+    Run     builds, imports the module and runs Start-AnyClaude (the proxy alone, until Enter, when claude is not on PATH).
     Set ANYCLAUDE_ARTIFACTS to keep intermediate build output out of the repository's artifacts/ folder.
 .EXAMPLE
     ./build.ps1 -Task Test
@@ -229,7 +229,17 @@ switch ($Task) {
     'Run' {
         Build-Module
         Import-Module (Join-Path $ModuleDir 'AnyClaude.psd1') -Force
-        Start-AnyClaude
+        if (Get-Command claude -ErrorAction Ignore) {
+            Start-AnyClaude -ErrorAction Continue # an unreachable backend is reported, not fatal
+        }
+        else {
+            # Without Claude Code the main job is still useful: the proxy alone, for any Anthropic client.
+            Write-Warning 'claude is not on PATH (npm install -g @anthropic-ai/claude-code): starting the proxy only.'
+            Start-AnyClaude -NoLaunch -ErrorAction Continue | Format-List | Out-Host
+            Write-Host 'Point an Anthropic client at BaseUrl with Token as its API key. Press Enter to stop.'
+            [void][Console]::In.ReadLine() # returns at once when there is no input (CI)
+            Stop-AnyClaude -PassThru | Format-List | Out-Host
+        }
     }
     'Test' {
         Build-Module
