@@ -48,9 +48,11 @@ Describe 'Test-AnyClaudeBackend' {
     }
 
     It '-Quiet returns a single $true for a healthy backend' {
-        $result = @(Test-AnyClaudeBackend MlxLm -BaseUrl $mlx.BaseUrl -Quiet)
+        $output = @(Test-AnyClaudeBackend MlxLm -BaseUrl $mlx.BaseUrl -Quiet -Verbose 4>&1)
+        $result = @($output | Where-Object { $_ -is [bool] })
+        $why = @($output | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like '* failed: *' }).Message -join '; '
         $result | Should -HaveCount 1
-        $result[0] | Should -BeExactly $true
+        $result[0] | Should -BeExactly $true -Because $why
     }
 
     It 'fails fast with advice when the backend is down, and -Quiet returns $false' {
@@ -61,6 +63,8 @@ Describe 'Test-AnyClaudeBackend' {
         (Get-Check $results 'Server').Advice | Should -BeLike '*mlx_lm.server --model <model> --port*'
         @($results | Where-Object Status -EQ 'Skipped') | Should -HaveCount 6
         Test-AnyClaudeBackend LmStudio -BaseUrl $url -Quiet | Should -BeExactly $false
+        $why = @(Test-AnyClaudeBackend LmStudio -BaseUrl $url -Quiet -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }).Message
+        $why | Where-Object { $_ -like 'LmStudio Server failed: *' } | Should -HaveCount 1
     }
 
     It 'fails the model check for a model the server does not have' {

@@ -55,7 +55,7 @@ public sealed class TestAnyClaudeBackendCommand : PSCmdlet
     public string? Model { get; set; }
 
     /// <summary>
-    /// <para type="description">Return a single boolean: $true when no check failed (warnings and skips allowed).</para>
+    /// <para type="description">Return a single boolean: $true when no check failed (warnings and skips allowed). With -Verbose, each failed check is named with its detail.</para>
     /// </summary>
     [Parameter]
     public SwitchParameter Quiet { get; set; }
@@ -105,6 +105,7 @@ public sealed class TestAnyClaudeBackendCommand : PSCmdlet
                 case BackendCheck c:
                     _all.Add(c);
                     if (!Quiet) WriteObject(c);
+                    else if (c.Status == BackendCheckStatus.Failed) WriteVerbose($"{c.Mode} {c.Check} failed: {c.Detail}"); // -Quiet -Verbose says why
                     break;
             }
         });
