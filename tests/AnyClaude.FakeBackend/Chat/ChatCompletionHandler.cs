@@ -92,9 +92,10 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
         {
             await ProcessPromptAsync(uncached, pacer, writer: null, ct);
             await pacer.WaitAsync(plan.CompletionTokens * perToken, ct);
+            // Generation is over, so the KV state exists: cached before the client can read the answer and ask again.
+            Remember(cacheKey, prompt, plan);
             record.Status = 200;
             await writer.WriteBodyAsync(200, Mlx ? "application/json" : "application/json; charset=utf-8", formatter.Completion(plan, usage), ct);
-            Remember(cacheKey, prompt, plan);
             return !writer.MustClose;
         }
 
@@ -125,6 +126,9 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
             await Task.Delay(reply.StallFor, ct); // a stall after the last token, before the finish chunk
         }
 
+        // Generation is over, so the KV state exists: cached before the finish reaches the client, which may ask
+        // again the moment it reads [DONE].
+        Remember(cacheKey, prompt, plan);
         await WriteEventAsync(writer, formatter.FinalChunk(plan.FinishReason), ct);
         if (request.HasStreamOptions)
         {
@@ -140,7 +144,6 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
         }
         await writer.WriteStreamAsync(Done, ct);
         await writer.EndStreamAsync(ct);
-        Remember(cacheKey, prompt, plan);
         return !writer.MustClose;
     }
 
