@@ -14,4 +14,13 @@ internal static class BackendUrls
 
     /// <summary>{BaseUrl}/models (OpenAI-style list).</summary>
     public static Uri Models(Uri baseUrl) => new(baseUrl.AbsoluteUri.TrimEnd('/') + "/models");
+
+    /// <summary>LM Studio's native REST list (state, context length), beside /v1 rather than under it:
+    /// http://host:1234/v1 → http://host:1234/api/v0/models.</summary>
+    public static Uri LmStudioModels(Uri baseUrl)
+    {
+        var path = baseUrl.AbsolutePath.TrimEnd('/');
+        if (path.EndsWith("/v1", StringComparison.OrdinalIgnoreCase)) path = path[..^3];
+        return new Uri(baseUrl, path + "/api/v0/models");
+    }
 }

@@ -31,7 +31,7 @@ internal sealed class ContextWindowCache(BackendHttp http)
         timeout.CancelAfter(s_timeout);
         try
         {
-            using var response = await http.For(true).GetAsync(NativeModelsUrl(backend.BaseUrl), timeout.Token).ConfigureAwait(false);
+            using var response = await http.For(true).GetAsync(BackendUrls.LmStudioModels(backend.BaseUrl), timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) return null;
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
             using var doc = await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);
@@ -67,13 +67,5 @@ internal sealed class ContextWindowCache(BackendHttp http)
     {
         value = 0;
         return e.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out value) && value > 0;
-    }
-
-    /// <summary>http://host:1234/v1 → http://host:1234/api/v0/models.</summary>
-    internal static Uri NativeModelsUrl(Uri baseUrl)
-    {
-        var path = baseUrl.AbsolutePath.TrimEnd('/');
-        if (path.EndsWith("/v1", StringComparison.OrdinalIgnoreCase)) path = path[..^3];
-        return new Uri(baseUrl, path + "/api/v0/models");
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Diagnostics.Http;
+using AnyClaude.Proxy.Backends;
 
 namespace AnyClaude.Proxy.Diagnostics.Checks;
 
@@ -65,7 +66,7 @@ internal sealed class ModelCheck : IBackendCheck
     {
         try
         {
-            using var doc = await context.Backend.GetJsonAsync(BackendEndpoints.LmStudioModels(context.Settings),
+            using var doc = await context.Backend.GetJsonAsync(BackendUrls.LmStudioModels(context.Settings.BaseUrl),
                 context.Options.ProbeTimeout, cancellationToken).ConfigureAwait(false);
             if (!doc.RootElement.TryGetProperty("data", out var data) || data.ValueKind != JsonValueKind.Array)
                 return null;

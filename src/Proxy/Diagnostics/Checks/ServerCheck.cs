@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AnyClaude.Proxy.Diagnostics.Http;
+using AnyClaude.Proxy.Backends;
 
 namespace AnyClaude.Proxy.Diagnostics.Checks;
 
@@ -11,7 +12,7 @@ internal sealed class ServerCheck : IBackendCheck
 
     public async Task<CheckOutcome> RunAsync(CheckContext context, CancellationToken cancellationToken)
     {
-        var url = BackendEndpoints.Models(context.Settings);
+        var url = BackendUrls.Models(context.Settings.BaseUrl);
         try
         {
             using var doc = await context.Backend.GetJsonAsync(url, context.Options.ProbeTimeout, cancellationToken).ConfigureAwait(false);

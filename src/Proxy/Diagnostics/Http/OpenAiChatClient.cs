@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Backends;
 
 namespace AnyClaude.Proxy.Diagnostics.Http;
 
@@ -38,7 +39,7 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
     public async Task<JsonDocument> CompleteAsync(JsonObject body, TimeSpan timeout, CancellationToken cancellationToken)
     {
         body["stream"] = false;
-        var url = BackendEndpoints.ChatCompletions(Settings);
+        var url = BackendUrls.ChatCompletions(Settings.BaseUrl);
         using var deadline = DiagnosticHttp.Deadline(timeout, cancellationToken);
         try
         {
@@ -64,7 +65,7 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
     {
         body["stream"] = true;
         body["stream_options"] = new JsonObject { ["include_usage"] = true };
-        var url = BackendEndpoints.ChatCompletions(Settings);
+        var url = BackendUrls.ChatCompletions(Settings.BaseUrl);
         var result = new StreamMeasurement();
         var clock = Stopwatch.StartNew();
         using var deadline = DiagnosticHttp.Deadline(timeout, cancellationToken);
