@@ -43,9 +43,7 @@ internal sealed class Heartbeat : IDisposable
         if (_clientClosed is not null && period > s_clientProbePeriod) period = s_clientProbePeriod;
         _timer = new Timer(static s => ((Heartbeat)s!).Tick(), this, period, period);
     }
-
-    /// <summary>True when the request was cancelled because the client hung up.</summary>
-    public bool ClientGone { get; private set; }
+    private bool _clientGone;
 
     public TimeSpan StallTimeout => Stopwatch.GetElapsedTime(0, _stallTicks);
 
@@ -65,9 +63,9 @@ internal sealed class Heartbeat : IDisposable
 
     private void Tick()
     {
-        if (_clientClosed is not null && !ClientGone && _clientClosed())
+        if (_clientClosed is not null && !_clientGone && _clientClosed())
         {
-            ClientGone = true;
+            _clientGone = true;
             try { _request!.Cancel(); } catch (ObjectDisposedException) { }
             return;
         }
