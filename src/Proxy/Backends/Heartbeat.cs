@@ -22,6 +22,7 @@ internal sealed class Heartbeat : IDisposable
     private volatile bool _stalled;
     private readonly Func<bool>? _clientClosed;
     private readonly CancellationTokenSource? _request;
+    private bool _clientGone;
 
     /// <summary>How often a hang-up is looked for: short enough to feel immediate, cheap (one poll per request).</summary>
     private static readonly TimeSpan s_clientProbePeriod = TimeSpan.FromMilliseconds(200);
@@ -43,7 +44,6 @@ internal sealed class Heartbeat : IDisposable
         if (_clientClosed is not null && period > s_clientProbePeriod) period = s_clientProbePeriod;
         _timer = new Timer(static s => ((Heartbeat)s!).Tick(), this, period, period);
     }
-    private bool _clientGone;
 
     public TimeSpan StallTimeout => Stopwatch.GetElapsedTime(0, _stallTicks);
 
