@@ -9,7 +9,8 @@
     Test    builds, installs what the tests need (Pester from NuGet, the pinned Claude Code CLIs from npm),
             runs xunit over the solution and Pester over tests/Pester in a fresh pwsh, prints the combined
             totals as "N passed, N failed, N skipped" and exits non-zero on any failure.
-    Package builds and zips the module (a .zip and a PowerShell-Gallery-style .nupkg) into <OutputPath>.
+    Package builds the module package <OutputPath>/AnyClaude.<version>.nupkg with PSResourceGet (what
+            Install-PSResource installs; release notes from CHANGELOG.md) and prints its file list.
     Run     builds, imports the module and runs Start-AnyClaude (the proxy alone, until Enter, when claude is not on PATH).
     Set ANYCLAUDE_ARTIFACTS to keep intermediate build output out of the repository's artifacts/ folder.
 .EXAMPLE
@@ -81,7 +82,8 @@ function Build-Module {
     # The engine's full dependency closure goes to deps/: the module's load context resolves from there.
     Invoke-Native dotnet publish (Join-Path $Repo 'src/Proxy/AnyClaude.Proxy.csproj') -c $Configuration -o $deps --nologo
     Invoke-Native dotnet build (Join-Path $Repo 'src/Cmdlets/AnyClaude.Cmdlets.csproj') -c $Configuration --nologo
-    Get-ChildItem $deps -Filter '*.pdb' | Remove-Item
+    # Only what runs: the load context resolves deps/ by file name, so no .pdb, .deps.json or XML docs.
+    Get-ChildItem $deps -Include '*.pdb', '*.deps.json', '*.xml' -Recurse | Remove-Item
 
     $cmdletsBin = Join-Path $Artifacts "bin/AnyClaude.Cmdlets/$Pivot"
     Copy-Item (Join-Path $cmdletsBin 'AnyClaude.Cmdlets.dll') $ModuleDir
@@ -106,6 +108,8 @@ function Build-Module {
         '-XmlDocPath', (Join-Path $cmdletsBin 'AnyClaude.Cmdlets.xml'),
         '-OutFile', (Join-Path $ModuleDir 'en-US/AnyClaude.Cmdlets.dll-Help.xml'))
     Invoke-Native @pwsh @helpArgs
+    Copy-Item (Join-Path $Repo 'module/en-US/about_AnyClaude.help.txt') (Join-Path $ModuleDir 'en-US')
+    Copy-Item (Join-Path $Repo 'LICENSE') $ModuleDir
     Write-Host "Module laid out in $ModuleDir" -ForegroundColor Green
 }
 
@@ -190,42 +194,52 @@ function Invoke-PesterSuite {
     return Get-Content $resultFile -Raw | ConvertFrom-Json
 }
 
-function New-Package {
-    $manifest = Import-PowerShellDataFile (Join-Path $ModuleDir 'AnyClaude.psd1')
-    $version = $manifest.ModuleVersion
-    $zip = Join-Path $OutputPath "AnyClaude-$version.zip"
-    Remove-Item $zip -ErrorAction Ignore
-    Compress-Archive -Path (Join-Path $ModuleDir '*') -DestinationPath $zip
+function Get-ReleaseNotes {
+    # The CHANGELOG.md section of a version (keep-a-changelog: '## [x.y.z] ...'), else the Unreleased one.
+    param([string] $Version)
+    $changelog = Get-Content (Join-Path $Repo 'CHANGELOG.md') -Raw
+    foreach ($heading in $Version, 'Unreleased') {
+        $match = [regex]::Match($changelog, "(?ms)^## \[$([regex]::Escape($heading))\][^\n]*\n(.*?)(?=^## \[|^\[[^\]]+\]:|\z)")
+        if ($match.Success -and $match.Groups[1].Value.Trim()) { return "## [$heading]`n`n" + $match.Groups[1].Value.Trim() }
+    }
+    throw "CHANGELOG.md has no section for $Version and no Unreleased section: a package needs release notes."
+}
 
-    # A .nupkg is a zip with a .nuspec and a content-types part; this is the layout PowerShellGet installs.
-    $staging = Join-Path $Artifacts 'package-staging'
-    if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
-    Copy-Item $ModuleDir $staging -Recurse
-    $escape = { param($s) [Security.SecurityElement]::Escape([string]$s) }
-    $nuspec = @"
-<?xml version="1.0" encoding="utf-8"?>
-<package xmlns="http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd">
-  <metadata>
-    <id>AnyClaude</id>
-    <version>$version</version>
-    <authors>$(& $escape $manifest.Author)</authors>
-    <description>$(& $escape $manifest.Description)</description>
-    <projectUrl>$(& $escape $manifest.PrivateData.PSData.ProjectUri)</projectUrl>
-    <tags>$(& $escape (($manifest.PrivateData.PSData.Tags + 'PSModule') -join ' '))</tags>
-  </metadata>
-</package>
-"@
-    Set-Content (Join-Path $staging 'AnyClaude.nuspec') $nuspec
-    Set-Content -LiteralPath (Join-Path $staging '[Content_Types].xml') '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/octet" /><Default Extension="dll" ContentType="application/octet" /><Default Extension="psd1" ContentType="application/octet" /><Default Extension="ps1xml" ContentType="application/octet" /><Default Extension="ps1" ContentType="application/octet" /><Default Extension="json" ContentType="application/octet" /><Default Extension="nuspec" ContentType="application/octet" /></Types>'
+function New-Package {
+    # The package is made by PSResourceGet itself (Compress-PSResource packs like Publish-PSResource does for
+    # the PowerShell Gallery), from the module folder as laid out, with this version's release notes.
+    if (-not (Get-Command Compress-PSResource -ErrorAction Ignore)) {
+        throw 'Packaging needs Microsoft.PowerShell.PSResourceGet 1.1+ (pwsh 7.5+; "dotnet tool restore" gives dotnet pwsh 7.6).'
+    }
+    $manifestPath = Join-Path $ModuleDir 'AnyClaude.psd1'
+    $version = (Import-PowerShellDataFile $manifestPath).ModuleVersion
+    $notes = (Get-ReleaseNotes $version) -replace "'", "''"
+    $text = Get-Content $manifestPath -Raw
+    $stamped = [regex]::Replace($text, "(?m)^(\s*ReleaseNotes\s*=\s*)'(?:[^']|'')*'", { param($m) $m.Groups[1].Value + "'" + $notes + "'" })
+    if ($stamped -eq $text -and $text -notmatch [regex]::Escape($notes)) { throw "No ReleaseNotes entry to stamp in $manifestPath." }
+    Set-Content $manifestPath $stamped -NoNewline
+    Test-ModuleManifest $manifestPath | Out-Null
+
     $nupkg = Join-Path $OutputPath "AnyClaude.$version.nupkg"
     Remove-Item $nupkg -ErrorAction Ignore
-    [IO.Compression.ZipFile]::CreateFromDirectory($staging, $nupkg)
-    Write-Host "Packages: $zip, $nupkg" -ForegroundColor Green
+    Compress-PSResource -Path $ModuleDir -DestinationPath $OutputPath
+    if (-not (Test-Path $nupkg)) { throw "Compress-PSResource did not write $nupkg." }
+
+    # The file list, for the log and for a reader's eye: what a user's Install-PSResource lays down.
+    $zip = [IO.Compression.ZipFile]::OpenRead($nupkg)
+    try {
+        Write-Host "Files in $(Split-Path $nupkg -Leaf):"
+        $zip.Entries | Sort-Object FullName | ForEach-Object { Write-Host ('  {0,10:N0}  {1}' -f $_.Length, $_.FullName) }
+    } finally {
+        $zip.Dispose()
+    }
+    Write-Host "Package: $nupkg" -ForegroundColor Green
+    return $nupkg
 }
 
 switch ($Task) {
     'Build' { Build-Module }
-    'Package' { Build-Module; New-Package }
+    'Package' { Build-Module; New-Package | Out-Null }
     'Run' {
         Build-Module
         Import-Module (Join-Path $ModuleDir 'AnyClaude.psd1') -Force
@@ -243,6 +257,7 @@ switch ($Task) {
     }
     'Test' {
         Build-Module
+        $env:ANYCLAUDE_PACKAGE = New-Package # the package suites install it as a user would
         $tools = Install-TestTools
         $xunit = if ($SkipXunit) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 } } else { Invoke-Xunit }
         $pester = Invoke-PesterSuite -Tools $tools

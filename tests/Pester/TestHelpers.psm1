@@ -13,6 +13,34 @@ function Get-BuiltModulePath {
     return Join-Path $script:Repo 'out/AnyClaude/AnyClaude.psd1'
 }
 
+function Get-PackagePath {
+    # The module package build.ps1 -Task Package (and -Task Test) writes beside the built module.
+    if ($env:ANYCLAUDE_PACKAGE) { return $env:ANYCLAUDE_PACKAGE }
+    $manifest = Get-BuiltModulePath
+    if (-not (Test-Path $manifest)) { return $null }
+    $version = (Import-PowerShellDataFile $manifest).ModuleVersion
+    return Join-Path (Split-Path (Split-Path $manifest)) "AnyClaude.$version.nupkg"
+}
+
+function New-IsolatedUserHome {
+    # Makes a user home at $Root and returns the environment of its user: HOME, XDG and Windows profile folders
+    # point inside it, PSModulePath is left for pwsh to compose from that home, and nothing AnyClaude reads is
+    # inherited. The folders exist as in a real home: PSResourceGet writes its repository list relative to the
+    # working directory when the data folder is missing (GetFolderPath returns '' for a missing folder).
+    param([Parameter(Mandatory)][string] $Root)
+    $environment = @{
+        HOME = $Root; USERPROFILE = $Root; PSModulePath = $null
+        XDG_CONFIG_HOME = Join-Path $Root '.config'; XDG_DATA_HOME = Join-Path $Root '.local/share'
+        XDG_CACHE_HOME = Join-Path $Root '.cache'; XDG_STATE_HOME = Join-Path $Root '.local/state'
+        APPDATA = Join-Path $Root 'AppData/Roaming'; LOCALAPPDATA = Join-Path $Root 'AppData/Local'
+    }
+    foreach ($name in 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME', 'APPDATA', 'LOCALAPPDATA') {
+        New-Item -ItemType Directory -Force $environment[$name] | Out-Null
+    }
+    foreach ($name in $script:ConfigVariables) { $environment[$name] = $null }
+    return $environment
+}
+
 function Get-FakeBackendPath {
     if ($env:ANYCLAUDE_FAKE_BACKEND) { return $env:ANYCLAUDE_FAKE_BACKEND }
     $artifacts = if ($env:ANYCLAUDE_ARTIFACTS) { $env:ANYCLAUDE_ARTIFACTS } else { Join-Path $script:Repo 'artifacts' }
