@@ -6,7 +6,7 @@
     Build   (default) lays out an importable module in <OutputPath>/AnyClaude:
             AnyClaude.psd1, AnyClaude.Cmdlets.dll, en-US/ help, format files, Checklist/, and deps/ with the
             engine (AnyClaude.Proxy) and its whole dependency closure, loaded in the module's own load context.
-    Test    builds, installs what the tests need (Pester from NuGet, the pinned Claude Code CLIs from npm),
+    Test    builds and packages, installs what the tests need (Pester from NuGet, the pinned Claude Code CLIs from npm),
             runs xunit over the solution and Pester over tests/Pester in a fresh pwsh, prints the combined
             totals as "N passed, N failed, N skipped" and exits non-zero on any failure.
     Package builds the module package <OutputPath>/AnyClaude.<version>.nupkg with PSResourceGet (what
@@ -257,7 +257,7 @@ switch ($Task) {
     }
     'Test' {
         Build-Module
-        $env:ANYCLAUDE_PACKAGE = New-Package # the package suites install it as a user would
+        $env:ANYCLAUDE_PACKAGE = New-Package | Select-Object -Last 1 # the package suites install it as a user would
         $tools = Install-TestTools
         $xunit = if ($SkipXunit) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 } } else { Invoke-Xunit }
         $pester = Invoke-PesterSuite -Tools $tools
