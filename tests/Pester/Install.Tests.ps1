@@ -247,4 +247,32 @@ Uninstall-PSResource AnyClaude -Version '*'
             })
         $stray | Should -BeNullOrEmpty -Because 'uninstalling leaves nothing of AnyClaude behind'
     }
+
+    It 'installs with Install-Module (the older PowerShellGet 2) from the same package' {
+        # Another user, so PowerShellGet 2 starts from a clean home as well.
+        $otherHome = Join-Path $TestDrive 'home-powershellget2'
+        $otherRepository = Join-Path $TestDrive 'repository-powershellget2'
+        New-Item -ItemType Directory -Force $otherRepository | Out-Null
+        Copy-Item $package $otherRepository
+        $environment = New-IsolatedUserHome -Root $otherHome
+        $environment.LOCAL_REPOSITORY = $otherRepository
+        $result = Invoke-ChildPwsh -Environment $environment -Script @'
+$ErrorActionPreference = 'Stop'
+Register-PSRepository -Name AnyClaudeLocal -SourceLocation $env:LOCAL_REPOSITORY -InstallationPolicy Trusted
+Install-Module AnyClaude -Repository AnyClaudeLocal -Scope CurrentUser
+Import-Module AnyClaude
+[pscustomobject]@{
+    Version = "$((Get-Module AnyClaude).Version)"
+    ModuleBase = (Get-Module AnyClaude).ModuleBase
+    Commands = @(Get-Command -Module AnyClaude).Count
+    Mode = (Get-AnyClaudeMode LmStudio).Mode
+} | ConvertTo-Json -Compress
+'@
+        $result.ExitCode | Should -Be 0 -Because "$($result.StdErr) $($result.StdOut)"
+        $facts = @($result.StdOut.Trim() -split "`r?`n")[-1] | ConvertFrom-Json
+        $facts.Version | Should -Be $version
+        $facts.ModuleBase | Should -Be (Join-Path $environment.XDG_DATA_HOME "powershell/Modules/AnyClaude/$version")
+        $facts.Commands | Should -Be 8
+        $facts.Mode | Should -Be 'LmStudio'
+    }
 }
