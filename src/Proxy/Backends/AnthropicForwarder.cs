@@ -73,7 +73,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
         HttpResponseMessage response;
         try
         {
-            response = await services.Http.For(backend.IsLocal).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            response = await services.Http.For(backend).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         }
         catch (HttpRequestException e) when (!ct.IsCancellationRequested)
         {
