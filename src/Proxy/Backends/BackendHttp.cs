@@ -67,6 +67,14 @@ internal sealed class BackendHttp : IDisposable
     /// prompt); all other hosts do, subject to the proxy's own bypass list.</summary>
     internal static bool UsesSystemProxy(BackendSettings backend) => !backend.IsLoopback;
 
+    internal static SocketsHttpHandler CreateHandler(BackendSettings backend)
+    {
+        var handler = CreateHandler(UsesSystemProxy(backend));
+        if (backend.CaCertificate is { Length: > 0 } ca)
+            handler.SslOptions.RemoteCertificateValidationCallback = BackendTrust.Validator(BackendTrust.Load(ca));
+        return handler;
+    }
+
     private static SocketsHttpHandler CreateHandler(bool useProxy) => new()
     {
         UseProxy = useProxy,
@@ -83,4 +91,12 @@ internal sealed class BackendHttp : IDisposable
             if (client.IsValueCreated) client.Value.Dispose();
         _services.Dispose();
     }
+}
+
+/// <summary>A handler for a short-lived call to a backend outside the proxy (the cmdlets' model probe and completion):
+/// the same system-proxy rule and the same extra trust (caCertificate) as the proxy's own calls.</summary>
+public static class BackendHandlers
+{
+    /// <summary>Throws ArgumentException when the mode's caCertificate file cannot be read.</summary>
+    public static HttpMessageHandler Create(BackendSettings backend) => BackendHttp.CreateHandler(backend);
 }
