@@ -13,7 +13,8 @@ internal static class BackendModels
     /// <summary>The model ids the backend lists. Throws on connection errors, timeouts and non-success statuses.</summary>
     public static async Task<IReadOnlyList<string>> GetAsync(BackendSettings backend, TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using var http = new HttpClient { Timeout = timeout };
+        // Same proxy rule and extra trust as the proxy's own calls: no system proxy for loopback, caCertificate honoured.
+        using var http = new HttpClient(Proxy.Backends.BackendHandlers.Create(backend)) { Timeout = timeout };
         using var request = new HttpRequestMessage(HttpMethod.Get, ModelsUrl(backend.BaseUrl));
         if (backend.ApiKey is not null)
         {
@@ -46,7 +47,7 @@ internal static class BackendModels
             Task.Run(() => GetAsync(backend, timeout)).GetAwaiter().GetResult();
             return null;
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException)
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or ArgumentException)
         {
             return e is TaskCanceledException ? $"no answer within {timeout.TotalSeconds:0.#} s" : e.Message;
         }

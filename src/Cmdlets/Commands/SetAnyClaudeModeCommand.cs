@@ -63,6 +63,31 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     public ToolCallSetting? ToolCalls { get; set; }
 
     /// <summary>
+    /// <para type="description">The name of a SecretManagement secret holding this mode's API key (read with Get-Secret, now for a
+    /// running proxy, else when the proxy starts). With -BaseUrl, this is how a key goes with a URL set from another window: a URL
+    /// changed there carries no key otherwise.</para>
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ApiKeySecret { get; set; }
+
+    /// <summary>
+    /// <para type="description">A PEM file of certificates to trust for this backend's HTTPS (your team's CA, or the server's
+    /// self-signed certificate), in addition to the system's. Applies to this session's proxy and later starts.</para>
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CaCertificate { get; set; }
+
+    /// <summary>
+    /// <para type="description">How many requests this backend serves at once (the rest wait). Default: 1 for a loopback backend,
+    /// 4 for a remote one.</para>
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int? MaxConcurrency { get; set; }
+
+    /// <summary>
     /// <para type="description">Also save the mode and the given settings to the user's config file (backed up first).</para>
     /// </summary>
     [Parameter]
@@ -78,10 +103,12 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     {
         BackendMode mode;
         Uri? baseUrl;
+        string? caCertificate;
         try
         {
             mode = ConfigResolver.ParseMode(Mode, "-Mode");
             baseUrl = BaseUrl is null ? null : BackendUrls.Parse(BaseUrl.OriginalString, mode, "-BaseUrl");
+            caCertificate = ResolveCaCertificate();
         }
         catch (ConfigurationException e)
         {
@@ -96,24 +123,39 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return;
         }
 
+        string? apiKey = null;
+        if (ApiKeySecret is not null && (ProxySession.Current is not null || ProxyStateFile.ReadLive().Any(s => s.ProcessId != Environment.ProcessId)))
+        {
+            try
+            {
+                apiKey = SecretReader.Read(this, ApiKeySecret, $"-ApiKeySecret");
+            }
+            catch (SecretUnavailableException e)
+            {
+                WriteError(ErrorRecords.SecretUnavailable(e));
+                return;
+            }
+        }
+
         SessionDefaults.Set(mode, baseUrl, Model, toolCalls);
+        SessionDefaults.SetRemote(mode, ApiKeySecret, caCertificate, MaxConcurrency);
         Environment.SetEnvironmentVariable(EnvironmentNames.Mode, name);
         WriteVerbose($"Set {EnvironmentNames.Mode}={name} for later starts in this session.");
 
         if (ProxySession.Current is { } proxy)
         {
-            SwitchLocal(proxy, mode, baseUrl, toolCalls);
+            SwitchLocal(proxy, mode, baseUrl, toolCalls, caCertificate, apiKey);
         }
         else
         {
-            SwitchRemote(mode, baseUrl, toolCalls);
+            SwitchRemote(mode, baseUrl, toolCalls, caCertificate, apiKey);
         }
 
         if (Persist && ShouldProcess(UserConfigFile.Path, $"Save mode {name} to the AnyClaude config file"))
         {
             try
             {
-                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls);
+                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, ApiKeySecret, caCertificate, MaxConcurrency);
                 WriteVerbose($"Saved to {path} (the previous file, if any, is in {path}.bak).");
             }
             catch (ConfigurationException e)
@@ -135,18 +177,32 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
     }
 
-    private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls)
+    private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, string? caCertificate, string? apiKey)
     {
-        if (baseUrl is not null || Model is not null || toolCalls is not null)
+        if (baseUrl is not null || Model is not null || toolCalls is not null || caCertificate is not null || MaxConcurrency is not null || apiKey is not null)
         {
-            proxy.Configure(Apply(proxy.GetBackend(mode), baseUrl, toolCalls));
+            BackendSettings settings = Apply(proxy.GetBackend(mode), baseUrl, toolCalls) with
+            {
+                CaCertificate = caCertificate ?? proxy.GetBackend(mode).CaCertificate,
+                MaxConcurrency = MaxConcurrency ?? proxy.GetBackend(mode).MaxConcurrency,
+                ApiKey = apiKey ?? proxy.GetBackend(mode).ApiKey,
+            };
+            try
+            {
+                proxy.Configure(settings);
+            }
+            catch (ArgumentException e)
+            {
+                WriteError(ErrorRecords.Configuration(new ConfigurationException($"{mode}: {e.Message}", mode.ToString(), e)));
+                return;
+            }
         }
 
         proxy.SetMode(mode);
         WriteVerbose($"The proxy at {proxy.BaseUrl} now sends requests to {mode} at {proxy.GetBackend(mode).BaseUrl}.");
     }
 
-    private void SwitchRemote(BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls)
+    private void SwitchRemote(BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, string? caCertificate, string? apiKey)
     {
         IReadOnlyList<ProxyState> others = ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId).ToArray();
         if (others.Count == 0)
@@ -161,11 +217,17 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             {
                 var client = new ProxyControlClient(state);
                 BackendSettings? settings = null;
-                if (baseUrl is not null || Model is not null || toolCalls is not null)
+                if (baseUrl is not null || Model is not null || toolCalls is not null || MaxConcurrency is not null || apiKey is not null)
                 {
                     ProxyStatus status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
                     BackendSettings current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
-                    settings = Apply(current, baseUrl, toolCalls);
+                    // The key goes only when given here (-ApiKeySecret): the proxy drops its key when the URL changes.
+                    settings = Apply(current, baseUrl, toolCalls) with { MaxConcurrency = MaxConcurrency ?? current.MaxConcurrency, ApiKey = apiKey };
+                }
+
+                if (caCertificate is not null)
+                {
+                    WriteWarning($"-CaCertificate applies to this session's later starts only: the proxy of process {state.ProcessId} trusts what its own configuration names.");
                 }
 
                 Task.Run(() => client.SetModeAsync(mode, settings)).GetAwaiter().GetResult();
@@ -176,6 +238,18 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
                 WriteError(ErrorRecords.RemoteControlFailed(state.BaseUrl, e));
             }
         }
+    }
+
+    /// <summary>-CaCertificate as a full path (relative to the current location); it must exist.</summary>
+    private string? ResolveCaCertificate()
+    {
+        if (CaCertificate is null)
+        {
+            return null;
+        }
+
+        string full = GetUnresolvedProviderPathFromPSPath(CaCertificate);
+        return File.Exists(full) ? full : throw new ConfigurationException($"-CaCertificate: the PEM file '{full}' does not exist.", full);
     }
 
     private BackendSettings Apply(BackendSettings settings, Uri? baseUrl, ToolCallMode? toolCalls) => settings with

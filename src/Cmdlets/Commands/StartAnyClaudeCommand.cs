@@ -171,15 +171,54 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
                      $"(from {config.Mode.Source}) → {config.Active.BaseUrl.Value}, model {config.Active.Model.Value ?? "<backend's choice>"}.");
         try
         {
-            ProxyServer proxy = ProxySession.Start(config.ToProxyOptions(publishStateFile: true));
+            ProxyServer proxy = ProxySession.Start(config.ToProxyOptions(publishStateFile: true, ReadNamedSecrets(config)));
             WriteVerbose($"The proxy listens at {proxy.BaseUrl}.");
             return proxy;
+        }
+        catch (ProxyStartException e) when (e.InnerException is ArgumentException bad)
+        {
+            // A backend setting the engine refused (an unreadable caCertificate PEM, ...), not the port.
+            ThrowTerminatingError(ErrorRecords.Configuration(new ConfigurationException(e.Message, config.ConfigFilePath, bad)));
+            throw; // unreachable
         }
         catch (ProxyStartException e)
         {
             ThrowTerminatingError(ErrorRecords.PortInUse(config.Port.Value, e));
             throw; // unreachable: ThrowTerminatingError always throws
         }
+    }
+
+    /// <summary>Keys from the SecretManagement secrets the configuration names (Get-Secret is called only for those).
+    /// The active mode's secret must be readable; another mode's failure is a warning and leaves that mode keyless.</summary>
+    private Dictionary<BackendMode, string> ReadNamedSecrets(EffectiveConfiguration config)
+    {
+        var keys = new Dictionary<BackendMode, string>();
+        foreach (EffectiveBackend backend in config.Backends.Values)
+        {
+            if (backend.ApiKeySecret is not { Value: { } name } secret)
+            {
+                continue;
+            }
+
+            string setting = secret.Source == ConfigSource.Session
+                ? $"Set-AnyClaudeMode {backend.Mode} -ApiKeySecret"
+                : $"\"backends.{RemoteBackendKeys.ConfigKey(backend.Mode)}.apiKeySecret\" in {config.ConfigFilePath}";
+            try
+            {
+                WriteVerbose($"Reading the {backend.Mode} API key from the secret '{name}' ({setting}).");
+                keys[backend.Mode] = SecretReader.Read(this, name, setting);
+            }
+            catch (SecretUnavailableException e) when (backend.Mode != config.Mode.Value)
+            {
+                WriteWarning($"{e.Message} The {backend.Mode} mode has no API key until then.");
+            }
+            catch (SecretUnavailableException e)
+            {
+                ThrowTerminatingError(ErrorRecords.SecretUnavailable(e));
+            }
+        }
+
+        return keys;
     }
 
     private void ReuseProxy(ProxyServer proxy, EffectiveConfiguration config)

@@ -121,7 +121,12 @@ internal static class ConfigResolver
             file?.ToolCalls,
             defaults.ToolCalls);
 
-        return new EffectiveBackend(mode, baseUrl, model, apiKey, new(toolCalls.Value ?? defaults.ToolCalls, toolCalls.Source));
+        return new EffectiveBackend(mode, baseUrl, model, apiKey, new(toolCalls.Value ?? defaults.ToolCalls, toolCalls.Source))
+        {
+            ApiKeySecret = RemoteBackendKeys.PickSecret(apiKey, session?.ApiKeySecret, file?.ApiKeySecret),
+            CaCertificate = session?.CaCertificate ?? file?.CaCertificate,
+            MaxConcurrency = session?.MaxConcurrency ?? file?.MaxConcurrency,
+        };
     }
 
     private static ConfigSetting<T> Pick<T>(T? parameter, T? session, T? environment, T? file, T fallback)

@@ -10,12 +10,22 @@ internal sealed record EffectiveBackend(
     ConfigSetting<string?> ApiKey,
     ConfigSetting<ToolCallMode> ToolCalls)
 {
+    /// <summary>The named SecretManagement secret, when it (not ApiKey) supplies the key: read at start with Get-Secret.</summary>
+    public ConfigSetting<string?>? ApiKeySecret { get; init; }
+
+    public string? CaCertificate { get; init; }
+
+    public int? MaxConcurrency { get; init; }
+
     public BackendSettings ToSettings() => BackendSettings.Default(Mode) with
     {
         BaseUrl = BaseUrl.Value,
         Model = Model.Value,
-        ApiKey = ApiKey.Value,
+        // A named secret wins over the keys below it; its value is filled in at start (Get-Secret).
+        ApiKey = ApiKeySecret is null ? ApiKey.Value : null,
         ToolCalls = ToolCalls.Value,
+        CaCertificate = CaCertificate,
+        MaxConcurrency = MaxConcurrency ?? BackendSettings.Default(Mode).MaxConcurrency,
     };
 }
 
@@ -28,11 +38,13 @@ internal sealed record EffectiveConfiguration(
 {
     public EffectiveBackend Active => Backends[Mode.Value];
 
-    public ProxyOptions ToProxyOptions(bool publishStateFile) => new()
+    /// <summary>apiKeys: keys read from the secrets the configuration names (mode → key).</summary>
+    public ProxyOptions ToProxyOptions(bool publishStateFile, IReadOnlyDictionary<BackendMode, string>? apiKeys = null) => new()
     {
         Port = Port.Value,
         Mode = Mode.Value,
-        Backends = Backends.ToDictionary(pair => pair.Key, pair => pair.Value.ToSettings()),
+        Backends = Backends.ToDictionary(pair => pair.Key, pair =>
+            apiKeys is not null && apiKeys.TryGetValue(pair.Key, out string? key) ? pair.Value.ToSettings() with { ApiKey = key } : pair.Value.ToSettings()),
         PublishStateFile = publishStateFile,
     };
 }

@@ -15,6 +15,9 @@ internal static class EnvironmentNames
     {
         BackendMode.LmStudio => ("LMSTUDIO_URL", "LMSTUDIO_MODEL", "LMSTUDIO_API_KEY"),
         BackendMode.MlxLm => ("MLX_LM_URL", "MLX_LM_MODEL", "MLX_LM_API_KEY"),
+        // Prefixed: a user's own OPENAI_API_KEY must not follow whatever URL this mode points at.
+        BackendMode.OpenAICompatible => ("ANYCLAUDE_OPENAI_URL", "ANYCLAUDE_OPENAI_MODEL", "ANYCLAUDE_OPENAI_API_KEY"),
+        BackendMode.AnthropicCompatible => ("ANYCLAUDE_ANTHROPIC_COMPATIBLE_URL", "ANYCLAUDE_ANTHROPIC_COMPATIBLE_MODEL", "ANYCLAUDE_ANTHROPIC_COMPATIBLE_API_KEY"),
         _ => null,
     };
 

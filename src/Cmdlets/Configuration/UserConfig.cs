@@ -3,7 +3,17 @@ using AnyClaude.Proxy.Configuration;
 namespace AnyClaude.Cmdlets.Configuration;
 
 /// <summary>One mode's entry in the user's config file; null members were not set there.</summary>
-internal sealed record UserBackendEntry(Uri? BaseUrl, string? Model, string? ApiKey, ToolCallMode? ToolCalls);
+internal sealed record UserBackendEntry(Uri? BaseUrl, string? Model, string? ApiKey, ToolCallMode? ToolCalls)
+{
+    /// <summary>The SecretManagement secret holding the API key ("apiKeySecret"); read with Get-Secret only when set.</summary>
+    public string? ApiKeySecret { get; init; }
+
+    /// <summary>Full path of a PEM file of certificates to trust for this backend's HTTPS ("caCertificate").</summary>
+    public string? CaCertificate { get; init; }
+
+    /// <summary>Requests served at once ("maxConcurrency"); default 1 for a loopback backend, more for a remote one.</summary>
+    public int? MaxConcurrency { get; init; }
+}
 
 /// <summary>What the user's config file says (validated).</summary>
 internal sealed record UserConfig(BackendMode? Mode, int? Port, IReadOnlyDictionary<BackendMode, UserBackendEntry> Backends)

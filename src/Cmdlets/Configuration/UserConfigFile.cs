@@ -9,6 +9,7 @@ namespace AnyClaude.Cmdlets.Configuration;
 /// The user's config.json: $XDG_CONFIG_HOME/anyclaude (or ~/.config/anyclaude), %APPDATA%\AnyClaude on
 /// Windows, or ANYCLAUDE_CONFIG. Shape:
 /// { "mode": "mlx-lm", "port": 0, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls" } } }
+/// (plus "apiKeySecret", "caCertificate", "maxConcurrency": see <see cref="RemoteBackendKeys"/>)
 /// </summary>
 internal static class UserConfigFile
 {
@@ -72,7 +73,8 @@ internal static class UserConfigFile
 
     /// <summary>Writes the mode (and that mode's given settings) into the file, keeping everything else.
     /// An existing file is first copied to config.json.bak.</summary>
-    public static string Save(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls)
+    public static string Save(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls,
+        string? apiKeySecret = null, string? caCertificate = null, int? maxConcurrency = null)
     {
         string path = Path;
         JsonObject root = new();
@@ -92,7 +94,7 @@ internal static class UserConfigFile
 
         string modeName = ModeNames.ToEnvironmentName(mode);
         root["mode"] = modeName;
-        if (baseUrl is not null || model is not null || toolCalls is not null)
+        if (baseUrl is not null || model is not null || toolCalls is not null || apiKeySecret is not null || caCertificate is not null || maxConcurrency is not null)
         {
             if (root["backends"] is not JsonObject backends)
             {
@@ -109,6 +111,14 @@ internal static class UserConfigFile
             if (baseUrl is not null) entry["baseUrl"] = baseUrl.ToString();
             if (model is not null) entry["model"] = model;
             if (toolCalls is not null) entry["toolCalls"] = toolCalls.Value.ToString();
+            if (apiKeySecret is not null)
+            {
+                entry["apiKeySecret"] = apiKeySecret;
+                entry.Remove("apiKey"); // one source of the key per mode
+            }
+
+            if (caCertificate is not null) entry["caCertificate"] = caCertificate;
+            if (maxConcurrency is not null) entry["maxConcurrency"] = maxConcurrency.Value;
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -207,7 +217,12 @@ internal static class UserConfigFile
             toolCalls = parsed;
         }
 
-        return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls);
+        return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls)
+        {
+            ApiKeySecret = RemoteBackendKeys.ParseSecretName(entry, key),
+            CaCertificate = RemoteBackendKeys.ParseCaCertificate(entry, key, path),
+            MaxConcurrency = RemoteBackendKeys.ParseMaxConcurrency(entry, key),
+        };
     }
 
     private static ConfigurationException Broken(string path, string problem, Exception? inner = null) =>

@@ -29,6 +29,10 @@ internal static class ErrorRecords
                 $"Claude Code at '{path}' could not be started: {e.Message} Check that it is an executable (npm's claude launcher) or pass another -ClaudePath.", e),
             "ClaudeStartFailed", ErrorCategory.InvalidOperation, path);
 
+    public static ErrorRecord SecretUnavailable(SecretUnavailableException e) =>
+        new(e, e.NotInstalled ? "SecretManagementNotInstalled" : "SecretUnavailable",
+            e.NotInstalled ? ErrorCategory.NotInstalled : ErrorCategory.ReadError, e.SecretName);
+
     public static ErrorRecord RemoteControlFailed(Uri baseUrl, Exception e) =>
         new(new InvalidOperationException(
                 $"The AnyClaude proxy at {baseUrl} (another pwsh process) did not accept the mode switch: {e.Message} Check that its pwsh window is still open, or switch there.", e),

@@ -9,7 +9,8 @@ public sealed class ProxyInfo
     /// <summary>What ANTHROPIC_BASE_URL should be.</summary>
     public required Uri BaseUrl { get; init; }
     public required int Port { get; init; }
-    /// <summary>The token clients send as x-api-key or Authorization: Bearer.</summary>
+    /// <summary>The token clients send as x-api-key or Authorization: Bearer (opens /v1/* only). Empty for a proxy of
+    /// another process: its data-plane token stays in that process.</summary>
     public required string Token { get; init; }
     public required string Mode { get; init; }
     /// <summary>The active backend's model; empty when the backend chooses.</summary>
@@ -43,7 +44,7 @@ public sealed class ProxyInfo
         {
             BaseUrl = status.State.BaseUrl,
             Port = status.State.Port,
-            Token = status.State.Token,
+            Token = "",
             Mode = status.Mode.ToString(),
             Model = active?.Model,
             BackendUrl = active?.BaseUrl ?? Proxy.Configuration.BackendSettings.Default(status.Mode).BaseUrl,

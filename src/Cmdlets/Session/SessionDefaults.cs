@@ -3,7 +3,12 @@ using AnyClaude.Proxy.Configuration;
 namespace AnyClaude.Cmdlets.Session;
 
 /// <summary>One mode's settings chosen with Set-AnyClaudeMode in this session; null members were not given.</summary>
-internal sealed record SessionBackendOverride(Uri? BaseUrl, string? Model, ToolCallMode? ToolCalls);
+internal sealed record SessionBackendOverride(Uri? BaseUrl, string? Model, ToolCallMode? ToolCalls)
+{
+    public string? ApiKeySecret { get; init; }
+    public string? CaCertificate { get; init; }
+    public int? MaxConcurrency { get; init; }
+}
 
 /// <summary>Settings given to Set-AnyClaudeMode, used by later starts in this pwsh process.</summary>
 internal static class SessionDefaults
@@ -30,7 +35,27 @@ internal static class SessionDefaults
         lock (s_gate)
         {
             SessionBackendOverride old = s_overrides.GetValueOrDefault(mode) ?? new SessionBackendOverride(null, null, null);
-            s_overrides[mode] = new SessionBackendOverride(baseUrl ?? old.BaseUrl, model ?? old.Model, toolCalls ?? old.ToolCalls);
+            s_overrides[mode] = old with { BaseUrl = baseUrl ?? old.BaseUrl, Model = model ?? old.Model, ToolCalls = toolCalls ?? old.ToolCalls };
+        }
+    }
+
+    /// <summary>Merges the remote-backend settings (-ApiKeySecret, -CaCertificate, -MaxConcurrency) over earlier ones.</summary>
+    public static void SetRemote(BackendMode mode, string? apiKeySecret, string? caCertificate, int? maxConcurrency)
+    {
+        if (apiKeySecret is null && caCertificate is null && maxConcurrency is null)
+        {
+            return;
+        }
+
+        lock (s_gate)
+        {
+            SessionBackendOverride old = s_overrides.GetValueOrDefault(mode) ?? new SessionBackendOverride(null, null, null);
+            s_overrides[mode] = old with
+            {
+                ApiKeySecret = apiKeySecret ?? old.ApiKeySecret,
+                CaCertificate = caCertificate ?? old.CaCertificate,
+                MaxConcurrency = maxConcurrency ?? old.MaxConcurrency,
+            };
         }
     }
 

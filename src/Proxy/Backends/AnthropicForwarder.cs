@@ -73,7 +73,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
         HttpResponseMessage response;
         try
         {
-            response = await services.Http.For(backend.IsLocal).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            response = await services.Http.For(backend).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         }
         catch (HttpRequestException e) when (!ct.IsCancellationRequested)
         {
@@ -126,10 +126,13 @@ internal sealed class AnthropicForwarder(BackendServices services)
         if (backend.Mode == BackendMode.Claude)
         {
             // The user's own key; never the proxy token the client authenticated with.
-            var key = backend.ApiKey ?? Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY");
+            // Only the key configured with this URL: never this process's ANTHROPIC_API_KEY as a fallback, or a URL
+            // changed over the control endpoint would receive it.
+            var key = backend.ApiKey;
             if (string.IsNullOrEmpty(key))
                 throw new ApiException(401, "authentication_error",
-                    "Claude mode needs your Anthropic API key: set ANTHROPIC_API_KEY or use Set-AnyClaudeMode Claude -ApiKey.");
+                    $"Claude mode has no Anthropic API key for {backend.BaseUrl}: set ANTHROPIC_API_KEY (or \"backends.claude.apiKeySecret\") in the pwsh that starts the proxy. " +
+                    "A URL changed from another window carries no key unless one is given with it.");
             message.Headers.TryAddWithoutValidation("x-api-key", key);
             if (headers["anthropic-beta"] is { } beta) message.Headers.TryAddWithoutValidation("anthropic-beta", beta);
         }

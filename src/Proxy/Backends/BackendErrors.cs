@@ -12,9 +12,23 @@ internal static class BackendErrors
     /// <summary>Connection refused, DNS failure, reset before the response: the backend is not there.</summary>
     public static ApiException Unreachable(BackendSettings backend, Exception cause)
     {
+        if (BackendTrust.IsCertificateFailure(cause)) return CertificateRefused(backend, cause);
         var reason = cause is HttpRequestException { InnerException: SocketException se } ? se.SocketErrorCode.ToString() : cause.Message;
         return new ApiException(500, "api_error",
             $"{BackendNames.Display(backend.Mode)} is not reachable at {backend.BaseUrl} ({reason}). {BackendNames.StartAdvice(backend)}",
+            cause);
+    }
+
+    /// <summary>The TLS handshake failed on the server's certificate: name the URL and the setting that fixes it.</summary>
+    public static ApiException CertificateRefused(BackendSettings backend, Exception cause)
+    {
+        var mode = ModeNames.ToEnvironmentName(backend.Mode);
+        var trusted = backend.CaCertificate is { } ca ? $" It is not signed by the certificates in {ca} either." : "";
+        return new ApiException(502, "api_error",
+            $"The TLS certificate of {BackendNames.Display(backend.Mode)} at {backend.BaseUrl} was refused: {BackendTrust.Reason(cause)}.{trusted} " +
+            $"If the server uses your team's own CA or a self-signed certificate, set \"backends.{mode}.caCertificate\" in the AnyClaude config file " +
+            $"(or Set-AnyClaudeMode {backend.Mode} -CaCertificate <file.pem>) to that CA's PEM file; if the host name does not match the certificate, use the name it was issued for. " +
+            "Certificate checks are never switched off.",
             cause);
     }
 

@@ -11,7 +11,7 @@ internal sealed class ConcurrencyLimiter
 
     public async ValueTask<Slot> AcquireAsync(BackendSettings backend, CancellationToken ct)
     {
-        var max = Math.Max(1, backend.MaxConcurrency);
+        var max = backend.EffectiveMaxConcurrency;
         var gate = _gates.GetOrAdd((backend.Mode, backend.BaseUrl.AbsoluteUri, max), static k => new SemaphoreSlim(k.Item3, k.Item3));
         await gate.WaitAsync(ct).ConfigureAwait(false);
         return new Slot(gate);

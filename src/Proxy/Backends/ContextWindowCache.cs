@@ -31,7 +31,7 @@ internal sealed class ContextWindowCache(BackendHttp http)
         timeout.CancelAfter(s_timeout);
         try
         {
-            using var response = await http.For(true).GetAsync(BackendUrls.LmStudioModels(backend.BaseUrl), timeout.Token).ConfigureAwait(false);
+            using var response = await http.For(backend).GetAsync(BackendUrls.LmStudioModels(backend.BaseUrl), timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) return null;
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
             using var doc = await JsonDocument.ParseAsync(body, cancellationToken: timeout.Token).ConfigureAwait(false);

@@ -18,7 +18,7 @@ internal static class ModelDiscovery
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, BackendUrls.Models(backend.BaseUrl));
             if (!string.IsNullOrEmpty(backend.ApiKey)) request.Headers.Authorization = new("Bearer", backend.ApiKey);
-            using var response = await http.For(true).SendAsync(request, timeout.Token).ConfigureAwait(false);
+            using var response = await http.For(backend).SendAsync(request, timeout.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode) return [];
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
             using var doc = await JsonDocument.ParseAsync(stream, cancellationToken: timeout.Token).ConfigureAwait(false);

@@ -123,7 +123,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         HttpResponseMessage response;
         try
         {
-            response = await services.Http.For(backend.IsLocal).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
+            response = await services.Http.For(backend).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (heartbeat.Stalled)
         {

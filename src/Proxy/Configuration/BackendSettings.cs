@@ -19,8 +19,21 @@ public sealed record BackendSettings
     /// <summary>The model's context window in tokens when known; max_tokens is clamped to fit it.</summary>
     public int? ContextWindow { get; init; }
 
-    /// <summary>How many requests this backend serves at once; the rest wait (kept alive with pings).</summary>
-    public int MaxConcurrency { get; init; } = 1;
+    /// <summary>How many requests this backend serves at once; the rest wait (kept alive with pings). 0 (the
+    /// default) means automatic: see <see cref="EffectiveMaxConcurrency"/>.</summary>
+    public int MaxConcurrency { get; init; }
+
+    /// <summary>Remote backends (a team's inference server) serve several requests at once; a loopback one is
+    /// usually a single GPU that serves one well.</summary>
+    public const int RemoteDefaultConcurrency = 4;
+
+    /// <summary><see cref="MaxConcurrency"/> when set; otherwise 1 for a loopback backend and
+    /// <see cref="RemoteDefaultConcurrency"/> for any other host.</summary>
+    public int EffectiveMaxConcurrency => MaxConcurrency > 0 ? MaxConcurrency : IsLoopback ? 1 : RemoteDefaultConcurrency;
+
+    /// <summary>A PEM file of certificates to trust for this backend's HTTPS, in addition to the system's roots
+    /// (a team's own CA or a self-signed server certificate). Certificate checks are never switched off.</summary>
+    public string? CaCertificate { get; init; }
 
     /// <summary>Extra headers sent with every backend request (generic OpenAI-compatible backends).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
@@ -38,4 +51,17 @@ public sealed record BackendSettings
 
     /// <summary>True for backends on this machine (or the user's LAN): everything but Claude.</summary>
     public bool IsLocal => Mode != BackendMode.Claude;
+
+    /// <summary>True when the URL names this machine (localhost, 127.0.0.0/8, ::1): such backends never go
+    /// through a system proxy; every other host does when one is configured.</summary>
+    public bool IsLoopback => IsLoopbackHost(BaseUrl);
+
+    public static bool IsLoopbackHost(Uri url)
+    {
+        if (url.IsLoopback) return true;
+        var host = url.IdnHost.TrimStart('[').TrimEnd(']');
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase)
+            || (System.Net.IPAddress.TryParse(host, out var ip) && System.Net.IPAddress.IsLoopback(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip));
+    }
 }

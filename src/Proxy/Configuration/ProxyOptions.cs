@@ -9,6 +9,10 @@ public sealed record ProxyOptions
     /// <summary>The token clients must present; null generates a random one.</summary>
     public string? Token { get; init; }
 
+    /// <summary>The token the control endpoints (/anyclaude/…) require; null generates a random one. Must differ
+    /// from <see cref="Token"/>.</summary>
+    public string? ControlToken { get; init; }
+
     public BackendMode Mode { get; init; } = BackendMode.LmStudio;
 
     /// <summary>Settings per mode; modes missing here use <see cref="BackendSettings.Default"/>.</summary>

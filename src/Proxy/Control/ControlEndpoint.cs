@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Hosting;
@@ -8,7 +7,8 @@ namespace AnyClaude.Proxy.Control;
 
 /// <summary>
 /// The control endpoint other processes of the same user reach (token from the private state file):
-/// GET /anyclaude/status, POST /anyclaude/mode, GET /anyclaude/requests. Same token check as the API.
+/// GET /anyclaude/status, POST /anyclaude/mode, GET /anyclaude/requests. The dispatcher has already checked the
+/// control token (RequestGuard.Authorize) before any path here is matched.
 /// </summary>
 internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, RecordHistory history)
 {
@@ -60,64 +60,22 @@ internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, Recor
         }, scope.Token);
     }
 
-    /// <summary>{mode, baseUrl?, model?, apiKey?, toolCalls?, contextWindow?, maxConcurrency?}: properties present
-    /// replace that mode's settings (null clears model and contextWindow), then the mode becomes active.</summary>
+    /// <summary>Validates the request, replaces that mode's settings with the fields present (see
+    /// <see cref="ModeChangeRequest"/>), then makes the mode active.</summary>
     private void ApplyMode(ReadOnlyMemory<byte> body)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(body); }
-        catch (JsonException e) { throw ApiException.InvalidRequest($"The mode request is not valid JSON: {e.Message}"); }
-        using (doc)
+        var change = ModeChangeRequest.Parse(body);
+        if (change.ChangesSettings)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("mode", out var modeElement) || modeElement.ValueKind != JsonValueKind.String)
-                throw ApiException.InvalidRequest("mode: required (lmstudio, mlx-lm, claude, openai, anthropic-compatible).");
-            var modeText = modeElement.GetString();
-            if (!ModeNames.TryParse(modeText, out var mode) && !Enum.TryParse(modeText, ignoreCase: true, out mode))
-                throw ApiException.InvalidRequest($"mode: unknown mode '{modeText}'. Known: {string.Join(", ", ModeNames.All)}.");
-            var settings = modes.Current.Get(mode);
-            var changed = false;
             try
             {
-                if (root.TryGetProperty("baseUrl", out var url) && url.ValueKind == JsonValueKind.String)
-                {
-                    settings = settings with { BaseUrl = new Uri(url.GetString()!, UriKind.Absolute) };
-                    changed = true;
-                }
-                if (root.TryGetProperty("model", out var model))
-                {
-                    settings = settings with { Model = model.ValueKind == JsonValueKind.String ? model.GetString() : null };
-                    changed = true;
-                }
-                if (root.TryGetProperty("apiKey", out var key) && key.ValueKind == JsonValueKind.String)
-                {
-                    settings = settings with { ApiKey = key.GetString() };
-                    changed = true;
-                }
-                if (root.TryGetProperty("toolCalls", out var tools) && tools.ValueKind == JsonValueKind.String)
-                {
-                    if (!Enum.TryParse<ToolCallMode>(tools.GetString(), ignoreCase: true, out var toolMode))
-                        throw ApiException.InvalidRequest("toolCalls: Native or Off.");
-                    settings = settings with { ToolCalls = toolMode };
-                    changed = true;
-                }
-                if (root.TryGetProperty("contextWindow", out var window))
-                {
-                    settings = settings with { ContextWindow = window.ValueKind == JsonValueKind.Number ? window.GetInt32() : null };
-                    changed = true;
-                }
-                if (root.TryGetProperty("maxConcurrency", out var max) && max.ValueKind == JsonValueKind.Number)
-                {
-                    settings = settings with { MaxConcurrency = max.GetInt32() };
-                    changed = true;
-                }
-                if (changed) server.Configure(settings);
+                server.Configure(change.ApplyTo(modes.Current.Get(change.Mode)));
             }
-            catch (Exception e) when (e is UriFormatException or ArgumentException or FormatException or InvalidOperationException)
+            catch (ArgumentException e)
             {
                 throw ApiException.InvalidRequest($"Invalid mode settings: {e.Message}");
             }
-            server.SetMode(mode);
         }
+        server.SetMode(change.Mode);
     }
 }

@@ -26,7 +26,9 @@ public sealed class ProxyControlClient(ProxyState state)
         return ReadStatus(doc.RootElement);
     }
 
-    /// <summary>Switches the proxy's mode; settings (optional) replace that mode's settings first.</summary>
+    /// <summary>Switches the proxy's mode; settings (optional) replace that mode's settings first. The proxy keeps
+    /// the mode's API key only while the URL stays the same: with a new BaseUrl, only settings.ApiKey (given here,
+    /// by the caller) goes there.</summary>
     public async Task SetModeAsync(BackendMode mode, BackendSettings? settings = null, CancellationToken cancellationToken = default)
     {
         if (settings is not null && settings.Mode != mode)
@@ -43,7 +45,7 @@ public sealed class ProxyControlClient(ProxyState state)
                 if (!string.IsNullOrEmpty(settings.ApiKey)) w.WriteString("apiKey", settings.ApiKey);
                 w.WriteString("toolCalls", settings.ToolCalls.ToString());
                 if (settings.ContextWindow is { } cw) w.WriteNumber("contextWindow", cw); else w.WriteNull("contextWindow");
-                w.WriteNumber("maxConcurrency", settings.MaxConcurrency);
+                if (settings.MaxConcurrency > 0) w.WriteNumber("maxConcurrency", settings.MaxConcurrency); else w.WriteNull("maxConcurrency");
             }
             w.WriteEndObject();
         }
@@ -69,7 +71,7 @@ public sealed class ProxyControlClient(ProxyState state)
     private async Task<JsonDocument> SendAsync(HttpMethod method, string relative, byte[]? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, new Uri(new Uri($"http://127.0.0.1:{State.Port}/"), relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", State.Token);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", State.ControlToken);
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);

@@ -3,8 +3,10 @@ using System.Text.Json;
 
 namespace AnyClaude.Proxy.Control;
 
-/// <summary>What a running proxy publishes in its state file so the same user's other processes can reach it.</summary>
-public sealed record ProxyState(int ProcessId, int Port, string Token, Uri BaseUrl, DateTimeOffset StartedAt);
+/// <summary>What a running proxy publishes in its state file so the same user's other processes can reach it.
+/// The file holds the control token only (it opens /anyclaude/…, not /v1/*); the data-plane token Claude Code
+/// holds is not in it.</summary>
+public sealed record ProxyState(int ProcessId, int Port, string ControlToken, Uri BaseUrl, DateTimeOffset StartedAt);
 
 /// <summary>Where state files live (a folder only the user can read) and how to read them.</summary>
 public static class ProxyStateFile
@@ -72,7 +74,7 @@ public static class ProxyStateFile
             w.WriteStartObject();
             w.WriteNumber("pid", state.ProcessId);
             w.WriteNumber("port", state.Port);
-            w.WriteString("token", state.Token);
+            w.WriteString("controlToken", state.ControlToken);
             w.WriteString("baseUrl", state.BaseUrl.AbsoluteUri);
             w.WriteString("startedAt", state.StartedAt);
             w.WriteEndObject();
@@ -91,7 +93,7 @@ public static class ProxyStateFile
             return new ProxyState(
                 r.GetProperty("pid").GetInt32(),
                 r.GetProperty("port").GetInt32(),
-                r.GetProperty("token").GetString() ?? throw new FormatException("token"),
+                r.GetProperty("controlToken").GetString() ?? throw new FormatException("controlToken"),
                 new Uri(r.GetProperty("baseUrl").GetString() ?? throw new FormatException("baseUrl")),
                 r.GetProperty("startedAt").GetDateTimeOffset());
         }

@@ -34,14 +34,15 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         _listener = listener;
         Port = port;
         Token = string.IsNullOrEmpty(options.Token) ? ProxyToken.Generate() : options.Token;
+        ControlToken = string.IsNullOrEmpty(options.ControlToken) ? ProxyToken.Generate() : options.ControlToken;
         BaseUrl = new Uri($"http://127.0.0.1:{port}");
         StartedAt = DateTimeOffset.UtcNow;
         _modes = new ModeTable(ModeSnapshot.From(options));
         _history = new RecordHistory(options.HistorySize);
         _trace = options.TracePath is null ? null : new TraceWriter(options.TracePath);
-        _dispatcher = new RequestDispatcher(this, options, new RequestGuard(Token), _modes, _backends, _history, _trace);
+        _dispatcher = new RequestDispatcher(this, options, new RequestGuard(Token, ControlToken), _modes, _backends, _history, _trace);
         if (options.PublishStateFile)
-            _stateFile = ProxyStateFile.Write(new ProxyState(Environment.ProcessId, port, Token, BaseUrl, StartedAt));
+            _stateFile = ProxyStateFile.Write(new ProxyState(Environment.ProcessId, port, ControlToken, BaseUrl, StartedAt));
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
@@ -70,15 +71,25 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         if (o.StallTimeout <= TimeSpan.Zero) throw new ProxyStartException("StallTimeout must be positive.");
         if (o.HistorySize < 1) throw new ProxyStartException("HistorySize must be at least 1.");
         if (o.MaxRequestBytes < 1) throw new ProxyStartException("MaxRequestBytes must be positive.");
+        if (!string.IsNullOrEmpty(o.Token) && o.Token == o.ControlToken)
+            throw new ProxyStartException("Token and ControlToken must differ: each opens its own plane.");
         foreach (var (mode, settings) in o.Backends)
+        {
             if (settings.Mode != mode) throw new ProxyStartException($"Backends[{mode}] holds settings for {settings.Mode}.");
+            try { CheckSettings(settings); }
+            catch (ArgumentException e) { throw new ProxyStartException($"{mode}: {e.Message}", e); }
+        }
     }
 
     public int Port { get; }
     /// <summary>http://127.0.0.1:{Port} — what ANTHROPIC_BASE_URL should be.</summary>
     public Uri BaseUrl { get; }
-    /// <summary>The token every request must carry (x-api-key or Authorization: Bearer).</summary>
+    /// <summary>The data-plane token: what Claude Code carries (x-api-key or Authorization: Bearer). It opens the
+    /// Anthropic API (/v1/*) only, never the control endpoints.</summary>
     public string Token { get; }
+    /// <summary>The control token: opens the control endpoints (/anyclaude/…) only, not /v1/*. Published only in the
+    /// user-private state file; never give it to Claude Code or the processes it starts.</summary>
+    public string ControlToken { get; }
     public DateTimeOffset StartedAt { get; }
     public bool IsRunning => _stopTask is null;
     /// <summary>The mode new requests go to (a request whose model names a mode overrides it).</summary>
@@ -107,10 +118,17 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     public void Configure(BackendSettings settings)
     {
         ArgumentNullException.ThrowIfNull(settings);
+        CheckSettings(settings);
+        _modes.Update(s => s with { Backends = s.Backends.SetItem(settings.Mode, settings) });
+    }
+
+    private static void CheckSettings(BackendSettings settings)
+    {
         if (!settings.BaseUrl.IsAbsoluteUri || (settings.BaseUrl.Scheme != Uri.UriSchemeHttp && settings.BaseUrl.Scheme != Uri.UriSchemeHttps))
             throw new ArgumentException("BaseUrl must be an absolute http or https URL.", nameof(settings));
-        if (settings.MaxConcurrency < 1) throw new ArgumentException("MaxConcurrency must be at least 1.", nameof(settings));
-        _modes.Update(s => s with { Backends = s.Backends.SetItem(settings.Mode, settings) });
+        if (settings.MaxConcurrency < 0) throw new ArgumentException("MaxConcurrency must be at least 1 (0: automatic).", nameof(settings));
+        if (settings.ContextWindow is <= 0) throw new ArgumentException("ContextWindow must be a positive number of tokens.", nameof(settings));
+        if (settings.CaCertificate is not null) BackendTrust.Load(settings.CaCertificate);
     }
 
     /// <summary>The bounded history of request records, oldest first.</summary>

@@ -80,6 +80,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
     private async Task RouteAsync(RequestScope scope, string method, string path)
     {
         var headers = scope.Request.Headers;
+        if (RequestGuard.CheckPeer(scope.Request.RemoteEndPoint) is { } foreign) throw foreign;
         if (RequestGuard.CheckOrigin(headers) is { } forbidden) throw forbidden;
         // HEAD / is Claude Code's connectivity probe; it reveals nothing, so it needs no token.
         if (method == "HEAD" && path == "/")
@@ -87,7 +88,8 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
             HttpResponder.WriteEmpty(scope.Response, 200);
             return;
         }
-        if (guard.CheckToken(headers) is { } unauthorized) throw unauthorized;
+        // The one token check: /anyclaude/… needs the control token, everything else the data-plane token.
+        if (guard.Authorize(path, headers) is { } unauthorized) throw unauthorized;
 
         switch (method, path)
         {

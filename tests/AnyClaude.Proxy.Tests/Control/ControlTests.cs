@@ -30,7 +30,9 @@ public sealed class ControlTests : IDisposable
         var proxy = ProxyServer.Start(new ProxyOptions { PublishStateFile = true });
         var state = Assert.Single(ProxyStateFile.ReadLive());
         Assert.Equal(proxy.Port, state.Port);
-        Assert.Equal(proxy.Token, state.Token);
+        Assert.Equal(proxy.ControlToken, state.ControlToken);
+        // Only the control token: the data-plane token Claude Code holds is not published.
+        Assert.DoesNotContain(proxy.Token, File.ReadAllText(Assert.Single(Directory.GetFiles(_dir))));
         Assert.Equal(Environment.ProcessId, state.ProcessId);
         Assert.Equal(proxy.BaseUrl, state.BaseUrl);
         if (!OperatingSystem.IsWindows())
@@ -49,7 +51,7 @@ public sealed class ControlTests : IDisposable
     {
         Directory.CreateDirectory(_dir);
         var stale = Path.Combine(_dir, "proxy-999999-1234.json");
-        File.WriteAllText(stale, """{"pid":999999,"port":1234,"token":"t","baseUrl":"http://127.0.0.1:1234/","startedAt":"2026-01-01T00:00:00Z"}""");
+        File.WriteAllText(stale, """{"pid":999999,"port":1234,"controlToken":"t","baseUrl":"http://127.0.0.1:1234/","startedAt":"2026-01-01T00:00:00Z"}""");
         var broken = Path.Combine(_dir, "proxy-1-2.json");
         File.WriteAllText(broken, "{not json");
         Assert.Empty(ProxyStateFile.ReadLive());
@@ -102,7 +104,7 @@ public sealed class ControlTests : IDisposable
         await using var proxy = ProxyServer.Start(new ProxyOptions());
         var wrong = new ProxyControlClient(new ProxyState(Environment.ProcessId, proxy.Port, "not-the-token", proxy.BaseUrl, proxy.StartedAt));
         await Assert.ThrowsAsync<ProxyControlException>(() => wrong.GetStatusAsync());
-        using var client = Client(proxy);
+        using var client = ControlClient(proxy);
         var (status, body) = await PostForJsonAsync(client, "/anyclaude/mode", """{"mode":"nonsense"}""");
         AssertError(status, body, 400, "invalid_request_error");
         Assert.Equal(BackendMode.LmStudio, proxy.Mode);

@@ -34,6 +34,14 @@ internal static class ProxyTestKit
         return client;
     }
 
+    /// <summary>A client carrying the control token (the /anyclaude/… endpoints), as another pwsh window would.</summary>
+    public static HttpClient ControlClient(ProxyServer proxy)
+    {
+        var client = new HttpClient { BaseAddress = proxy.BaseUrl, Timeout = TimeSpan.FromSeconds(60) };
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", proxy.ControlToken);
+        return client;
+    }
+
     public static string Body(bool stream, string text = "Hello", string model = "claude-sonnet-4-5", int maxTokens = 1024, string? extra = null)
     {
         var sb = new StringBuilder();
