@@ -67,7 +67,7 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
     public int Port { get; set; }
 
     /// <summary>
-    /// <para type="description">The Claude Code executable. Default: claude on PATH (claude.cmd or claude.exe on Windows).</para>
+    /// <para type="description">The Claude Code executable: claude, claude.exe, npm's claude.cmd (run through cmd.exe) or claude.ps1 (run through this pwsh). Default: the first on PATH (on Windows claude.exe, then claude.cmd, then claude.ps1), else ~/.local/bin, where the native installer puts it (%USERPROFILE%\.local\bin on Windows).</para>
     /// </summary>
     [Parameter(ParameterSetName = LaunchSet)]
     [ValidateNotNullOrEmpty]
@@ -202,6 +202,19 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>The pwsh running this command, to run a claude.ps1 with: its executable, or dotnet and pwsh.dll.</summary>
+    private string[] CurrentPwsh()
+    {
+        string process = Environment.ProcessPath ?? "pwsh";
+        if (Path.GetFileNameWithoutExtension(process).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
+            && SessionState.PSVariable.GetValue("PSHOME") is string psHome)
+        {
+            return [process, Path.Combine(psHome, "pwsh.dll")];
+        }
+
+        return [process];
+    }
+
     private void WarnIfBackendDown(ProxyServer proxy)
     {
         BackendSettings backend = proxy.ActiveBackend;
@@ -232,9 +245,9 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         ClaudeProcess process;
         try
         {
-            process = ClaudeProcess.Start(claude, ArgumentList, environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            process = ClaudeProcess.Start(claude, ArgumentList, environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath, CurrentPwsh());
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or ArgumentException)
         {
             ThrowTerminatingError(ErrorRecords.ClaudeStartFailed(claude, e));
             return;

@@ -1,0 +1,63 @@
+namespace AnyClaude.Proxy.Launch;
+
+/// <summary>
+/// How to start Claude Code: a program and its arguments. On Windows <see cref="CommandLine"/> holds the exact
+/// argument string (ProcessStartInfo.Arguments; the .NET runtime puts the quoted program in front); elsewhere
+/// <see cref="Arguments"/> is the argument vector (ProcessStartInfo.ArgumentList).
+/// </summary>
+public sealed record LaunchCommand(string FileName, IReadOnlyList<string> Arguments, string? CommandLine)
+{
+    /// <summary>What kind of file was found (for messages): exe, cmd, ps1 or a Unix executable.</summary>
+    public required ClaudeKind Kind { get; init; }
+}
+
+/// <summary>The kinds of claude launcher.</summary>
+public enum ClaudeKind
+{
+    /// <summary>A native program: the installer's claude.exe, or the Unix 'claude' (a symlink to cli.js or the native binary).</summary>
+    Executable,
+    /// <summary>npm's claude.cmd shim (Windows), run by cmd.exe.</summary>
+    BatchFile,
+    /// <summary>npm's claude.ps1 shim, run by pwsh itself.</summary>
+    PowerShellScript,
+}
+
+/// <summary>Turns a claude path and the user's arguments into a <see cref="LaunchCommand"/>. Pure: the platform,
+/// ComSpec and the pwsh to use are parameters.</summary>
+public static class ClaudeLaunch
+{
+    /// <param name="claudePath">The full path found by <see cref="ClaudeSearch"/> or given with -ClaudePath.</param>
+    /// <param name="arguments">Passed to Claude Code unchanged.</param>
+    /// <param name="windows">Build a Windows command line.</param>
+    /// <param name="pwsh">The pwsh running now, as a command: its executable, or dotnet and pwsh.dll.</param>
+    /// <param name="comSpec">%ComSpec% (cmd.exe) on Windows.</param>
+    public static LaunchCommand Plan(string claudePath, IReadOnlyList<string> arguments, bool windows, IReadOnlyList<string> pwsh, string? comSpec)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(claudePath);
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(pwsh);
+        var kind = KindOf(claudePath, windows);
+        switch (kind)
+        {
+            case ClaudeKind.BatchFile:
+                return new LaunchCommand(string.IsNullOrEmpty(comSpec) ? "cmd.exe" : comSpec, [], WindowsCommandLine.ForBatchFile(claudePath, arguments)) { Kind = kind };
+            case ClaudeKind.PowerShellScript:
+            {
+                if (pwsh.Count == 0) throw new ArgumentException("The pwsh command is empty.", nameof(pwsh));
+                // -File passes each following argument to the script as a string, unparsed.
+                string[] all = [.. pwsh.Skip(1), "-NoProfile", "-NoLogo", "-File", claudePath, .. arguments];
+                return new LaunchCommand(pwsh[0], all, windows ? WindowsCommandLine.JoinArguments(all) : null) { Kind = kind };
+            }
+            default:
+                return new LaunchCommand(claudePath, arguments, windows ? WindowsCommandLine.JoinArguments(arguments) : null) { Kind = kind };
+        }
+    }
+
+    public static ClaudeKind KindOf(string path, bool windows)
+    {
+        if (path.EndsWith(".ps1", StringComparison.OrdinalIgnoreCase)) return ClaudeKind.PowerShellScript;
+        if (windows && (path.EndsWith(".cmd", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".bat", StringComparison.OrdinalIgnoreCase)))
+            return ClaudeKind.BatchFile;
+        return ClaudeKind.Executable;
+    }
+}
