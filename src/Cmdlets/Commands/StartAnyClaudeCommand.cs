@@ -173,11 +173,16 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         {
             ProxyServer proxy = ProxySession.Start(config.ToProxyOptions(publishStateFile: true));
             WriteVerbose($"The proxy listens at {proxy.BaseUrl}.");
+            if (proxy.ListenerLimitation is { } limitation)
+            {
+                WriteVerbose(limitation);
+            }
+
             return proxy;
         }
         catch (ProxyStartException e)
         {
-            ThrowTerminatingError(ErrorRecords.PortInUse(config.Port.Value, e));
+            ThrowTerminatingError(e.Reason == ProxyStartFailure.PortInUse ? ErrorRecords.PortInUse(config.Port.Value, e) : ErrorRecords.ProxyStartFailed(config.Port.Value, e));
             throw; // unreachable: ThrowTerminatingError always throws
         }
     }
