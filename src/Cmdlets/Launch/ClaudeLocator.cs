@@ -17,7 +17,7 @@ internal static class ClaudeLocator
         }
 
         bool windows = OperatingSystem.IsWindows();
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
         searched = ClaudeSearch.Describe(windows, home);
         return ClaudeSearch.Find(windows, Environment.GetEnvironmentVariable("PATH"), home, File.Exists);
     }

@@ -44,14 +44,37 @@ public static class ClaudeLaunch
             case ClaudeKind.PowerShellScript:
             {
                 if (pwsh.Count == 0) throw new ArgumentException("The pwsh command is empty.", nameof(pwsh));
-                // -File passes each following argument to the script as a string, unparsed.
-                string[] all = [.. pwsh.Skip(1), "-NoProfile", "-NoLogo", "-File", claudePath, .. arguments];
+                string[] all = [.. pwsh.Skip(1), "-NoProfile", "-NoLogo", "-EncodedCommand", EncodeCommand(PowerShellInvocation(claudePath, arguments))];
                 return new LaunchCommand(pwsh[0], all, windows ? WindowsCommandLine.JoinArguments(all) : null) { Kind = kind };
             }
             default:
                 return new LaunchCommand(claudePath, arguments, windows ? WindowsCommandLine.JoinArguments(arguments) : null) { Kind = kind };
         }
     }
+
+    /// <summary>
+    /// The script pwsh runs for a .ps1 launcher: the arguments as single-quoted literals splatted as an array.
+    /// Not <c>-File script args</c>: there pwsh splits an argument like <c>--flag:value</c> in two; an
+    /// array splat passes every string as it is. Sent with -EncodedCommand, so no quoting layer is left.
+    /// </summary>
+    public static string PowerShellInvocation(string script, IReadOnlyList<string> arguments) =>
+        $"$claudeArguments = @({string.Join(", ", arguments.Select(Literal))}); & {Literal(script)} @claudeArguments; exit $LASTEXITCODE";
+
+    /// <summary>A PowerShell single-quoted string: each quote character (' and the typographic ‘ ’ ‚ ‛ the
+    /// parser also takes as quotes) is doubled.</summary>
+    public static string Literal(string value)
+    {
+        var builder = new System.Text.StringBuilder(value.Length + 2).Append('\'');
+        foreach (var c in value)
+        {
+            builder.Append(c);
+            if (c is '\'' or '\u2018' or '\u2019' or '\u201A' or '\u201B') builder.Append(c);
+        }
+        return builder.Append('\'').ToString();
+    }
+
+    /// <summary>-EncodedCommand's format: base64 of the UTF-16LE text.</summary>
+    public static string EncodeCommand(string script) => Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes(script));
 
     public static ClaudeKind KindOf(string path, bool windows)
     {

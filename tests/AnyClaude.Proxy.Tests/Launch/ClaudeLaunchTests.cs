@@ -20,6 +20,7 @@ public sealed class ClaudeLaunchTests
         { ["C:\\Program Files\\dir\\", "trailing\\\\", "back\\\"slash", "\\\\\"\"", "\\"] },
         { ["tab\there", "  leading and trailing  ", "ünïcødé 日本語", "emoji 🙂"] },
         { ["--append-system-prompt", "Use \"double\" and 'single' quotes; 100% & done^"] },
+        { ["--flag:value", "-x:y", "--model=a b", "-File", "--", "it's ’quoted’", "$HOME `n"] },
     };
 
     private static readonly Dictionary<string, string> s_cmdEnvironment = new(StringComparer.OrdinalIgnoreCase)
@@ -86,12 +87,15 @@ public sealed class ClaudeLaunchTests
     [MemberData(nameof(HostileArguments))]
     public void A_ps1_shim_runs_through_the_current_pwsh_on_Windows(string[] arguments)
     {
-        const string Script = @"C:\Users\Jo Doe\AppData\Roaming\npm\claude.ps1";
+        const string Script = @"C:\Users\Jo O'Doe\AppData\Roaming\npm\claude.ps1";
         var command = ClaudeLaunch.Plan(Script, arguments, windows: true, [@"C:\Program Files\PowerShell\7\pwsh.exe"], null);
 
         Assert.Equal(ClaudeKind.PowerShellScript, command.Kind);
         Assert.Equal(@"C:\Program Files\PowerShell\7\pwsh.exe", command.FileName);
-        Assert.Equal(["-NoProfile", "-NoLogo", "-File", Script, .. arguments], WindowsParsers.ParseArguments(command.CommandLine!));
+        var argv = WindowsParsers.ParseArguments(command.CommandLine!);
+        Assert.Equal(["-NoProfile", "-NoLogo", "-EncodedCommand"], argv[..3]);
+        Assert.Equal(ClaudeLaunch.PowerShellInvocation(Script, arguments),
+            System.Text.Encoding.Unicode.GetString(Convert.FromBase64String(Assert.Single(argv[3..]))));
     }
 
     [Fact]
@@ -99,8 +103,18 @@ public sealed class ClaudeLaunchTests
     {
         var command = ClaudeLaunch.Plan("/home/jo/npm/claude.ps1", ["-p", "a b"], windows: false, ["/usr/share/dotnet/dotnet", "/tools/pwsh.dll"], null);
         Assert.Equal("/usr/share/dotnet/dotnet", command.FileName);
-        Assert.Equal(["/tools/pwsh.dll", "-NoProfile", "-NoLogo", "-File", "/home/jo/npm/claude.ps1", "-p", "a b"], command.Arguments);
+        Assert.Equal(["/tools/pwsh.dll", "-NoProfile", "-NoLogo", "-EncodedCommand", ClaudeLaunch.EncodeCommand(
+            "$claudeArguments = @('-p', 'a b'); & '/home/jo/npm/claude.ps1' @claudeArguments; exit $LASTEXITCODE")], command.Arguments);
         Assert.Null(command.CommandLine);
+    }
+
+    [Fact]
+    public void PowerShell_literals_double_every_kind_of_single_quote()
+    {
+        Assert.Equal("'it''s'", ClaudeLaunch.Literal("it's"));
+        Assert.Equal("'\u2018\u2018x\u2019\u2019\u201A\u201A\u201B\u201B'", ClaudeLaunch.Literal("\u2018x\u2019\u201A\u201B"));
+        Assert.Equal("'$HOME `n \"'", ClaudeLaunch.Literal("$HOME `n \""));
+        Assert.Equal("''", ClaudeLaunch.Literal(""));
     }
 
     [Theory]
