@@ -207,18 +207,10 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>The pwsh running this command, to run a claude.ps1 with: its executable, or dotnet and pwsh.dll.</summary>
-    private string[] CurrentPwsh()
-    {
-        string process = Environment.ProcessPath ?? "pwsh";
-        if (Path.GetFileNameWithoutExtension(process).Equals("dotnet", StringComparison.OrdinalIgnoreCase)
-            && SessionState.PSVariable.GetValue("PSHOME") is string psHome)
-        {
-            return [process, Path.Combine(psHome, "pwsh.dll")];
-        }
-
-        return [process];
-    }
+    /// <summary>The pwsh of this session ($PSHOME), to run a claude.ps1 with (see ClaudeLaunch.PwshCommand).</summary>
+    private IReadOnlyList<string> CurrentPwsh() =>
+        Proxy.Launch.ClaudeLaunch.PwshCommand(SessionState.PSVariable.GetValue("PSHOME") as string, Environment.ProcessPath,
+            OperatingSystem.IsWindows(), File.Exists);
 
     private void WarnIfBackendDown(ProxyServer proxy)
     {

@@ -50,7 +50,7 @@ public static class ClaudeSearch
         return Candidates(windows, pathVariable, home).FirstOrDefault(exists);
     }
 
-    private static string Join(string folder, string name, bool windows)
+    internal static string Join(string folder, string name, bool windows)
     {
         var separator = windows ? '\\' : '/';
         return folder.EndsWith(separator) || (windows && folder.EndsWith('/')) ? folder + name : folder + separator + name;

@@ -76,6 +76,27 @@ public static class ClaudeLaunch
     /// <summary>-EncodedCommand's format: base64 of the UTF-16LE text.</summary>
     public static string EncodeCommand(string script) => Convert.ToBase64String(System.Text.Encoding.Unicode.GetBytes(script));
 
+    /// <summary>
+    /// The pwsh to run a .ps1 launcher with: the one this session runs from ($PSHOME), so a 7.4 session uses 7.4.
+    /// When the current process is dotnet running $PSHOME's pwsh.dll (the dotnet tool), the same; else $PSHOME's pwsh
+    /// executable; else pwsh.dll through dotnet; else pwsh from PATH. Pure: paths and a file test are parameters.
+    /// </summary>
+    public static IReadOnlyList<string> PwshCommand(string? psHome, string? processPath, bool windows, Func<string, bool> exists)
+    {
+        ArgumentNullException.ThrowIfNull(exists);
+        if (!string.IsNullOrEmpty(psHome))
+        {
+            var executable = ClaudeSearch.Join(psHome, windows ? "pwsh.exe" : "pwsh", windows);
+            var dll = ClaudeSearch.Join(psHome, "pwsh.dll", windows);
+            var isDotnet = processPath is not null && Path.GetFileNameWithoutExtension(processPath).Equals("dotnet", StringComparison.OrdinalIgnoreCase);
+            // Run exactly as this session runs: dotnet pwsh.dll (the dotnet tool) when that is the current process.
+            if (isDotnet && exists(dll)) return [processPath!, dll];
+            if (exists(executable)) return [executable];
+            if (exists(dll)) return ["dotnet", dll];
+        }
+        return [windows ? "pwsh.exe" : "pwsh"];
+    }
+
     public static ClaudeKind KindOf(string path, bool windows)
     {
         if (path.EndsWith(".ps1", StringComparison.OrdinalIgnoreCase)) return ClaudeKind.PowerShellScript;

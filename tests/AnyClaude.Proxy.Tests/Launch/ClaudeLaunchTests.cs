@@ -109,6 +109,23 @@ public sealed class ClaudeLaunchTests
     }
 
     [Fact]
+    public void The_ps1_runs_with_the_sessions_own_pwsh_wherever_it_is_hosted()
+    {
+        // Installed pwsh (any host process: VS Code's extension host too): $PSHOME's executable.
+        Assert.Equal([@"C:\Program Files\PowerShell\7\pwsh.exe"], ClaudeLaunch.PwshCommand(@"C:\Program Files\PowerShell\7",
+            @"C:\Program Files\Microsoft VS Code\Code.exe", windows: true, p => p == @"C:\Program Files\PowerShell\7\pwsh.exe"));
+        Assert.Equal(["/opt/microsoft/powershell/7/pwsh"], ClaudeLaunch.PwshCommand("/opt/microsoft/powershell/7", "/opt/microsoft/powershell/7/pwsh",
+            windows: false, p => p == "/opt/microsoft/powershell/7/pwsh"));
+        // The dotnet tool: pwsh.dll through the dotnet running it.
+        Assert.Equal(["/usr/share/dotnet/dotnet", "/t/.store/powershell/7.6.9/pwsh.dll"], ClaudeLaunch.PwshCommand("/t/.store/powershell/7.6.9",
+            "/usr/share/dotnet/dotnet", windows: false, _ => true));
+        Assert.Equal(["dotnet", "/t/pwsh.dll"], ClaudeLaunch.PwshCommand("/t", "/usr/bin/myhost", windows: false, p => p.EndsWith("pwsh.dll")));
+        // Nothing in $PSHOME: pwsh from PATH.
+        Assert.Equal(["pwsh"], ClaudeLaunch.PwshCommand(null, null, windows: false, _ => false));
+        Assert.Equal(["pwsh.exe"], ClaudeLaunch.PwshCommand(@"C:\x", null, windows: true, _ => false));
+    }
+
+    [Fact]
     public void PowerShell_literals_double_every_kind_of_single_quote()
     {
         Assert.Equal("'it''s'", ClaudeLaunch.Literal("it's"));
