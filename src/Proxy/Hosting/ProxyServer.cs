@@ -46,8 +46,8 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
-    /// <summary>Binds 127.0.0.1:<see cref="ProxyOptions.Port"/> and starts serving.
-    /// Throws <see cref="ProxyStartException"/> when the port is taken or the options are invalid.</summary>
+    /// <summary>Binds 127.0.0.1:<see cref="ProxyOptions.Port"/> (on Windows possibly the localhost name alone: see LoopbackListener) and starts serving.
+    /// Throws <see cref="ProxyStartException"/> (its Reason: port in use, access denied, invalid options).</summary>
     public static ProxyServer Start(ProxyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
