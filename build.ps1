@@ -7,7 +7,8 @@
             AnyClaude.psd1, AnyClaude.Cmdlets.dll, en-US/ help, format files, Checklist/, and deps/ with the
             engine (AnyClaude.Proxy) and its whole dependency closure, loaded in the module's own load context.
     Test    builds and packages, installs what the tests need (Pester from NuGet, the pinned Claude Code CLIs from npm),
-            runs xunit over the solution and Pester over tests/Pester in a fresh pwsh, prints the combined
+            runs xunit over the solution, the engine's xunit tests again on .NET 8 (pwsh 7.4's runtime, self-contained
+            from NuGet's runtime pack), and Pester over tests/Pester in a fresh pwsh, prints the combined
             totals as "N passed, N failed, N skipped" and exits non-zero on any failure.
     Package builds the module package <OutputPath>/AnyClaude.<version>.nupkg with PSResourceGet (what
             Install-PSResource installs; release notes from CHANGELOG.md) and prints its file list.
@@ -167,6 +168,40 @@ function Invoke-Xunit {
     return $totals
 }
 
+function Invoke-XunitOnNet8 {
+    # The module targets net8.0 for pwsh 7.4 LTS, while the normal run uses the installed .NET 10. pwsh 7.4 itself
+    # cannot be restored here (NuGet serves the PowerShell tool and Microsoft.PowerShell.SDK only from 7.6.9 on,
+    # which need .NET 10), so the engine's xunit tests run again on .NET 8: built for net8.0 and self-contained
+    # with the .NET 8 runtime pack from NuGet, so no .NET 8 install is needed. Own output folder under .cache/
+    # (re-runs are incremental). Subset: all but the Claude Code CLI end-to-end tests (they test the CLI, and
+    # run on .NET 10) and the fake backend's program tests (they start it with the machine's dotnet).
+    $rid = [Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
+    $results = Join-Path $Artifacts "TestResults/xunit-net8-$([DateTime]::UtcNow.ToString('yyyyMMddHHmmss'))"
+    $savedArtifacts = $env:ANYCLAUDE_ARTIFACTS
+    $env:ANYCLAUDE_ARTIFACTS = Join-Path $Repo '.cache/net8/artifacts'
+    try {
+        & dotnet test (Join-Path $Repo 'tests/AnyClaude.Proxy.Tests/AnyClaude.Proxy.Tests.csproj') -c $Configuration --nologo `
+            -p:TestTargetFramework=net8.0 -r $rid -p:SelfContained=true `
+            --filter 'FullyQualifiedName!~AnyClaude.Proxy.Tests.ClaudeCode&FullyQualifiedName!~FakeBackendProgramTests' `
+            --logger trx --results-directory $results | Out-Host
+        $exit = $LASTEXITCODE
+    } finally {
+        $env:ANYCLAUDE_ARTIFACTS = $savedArtifacts
+    }
+    $totals = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    foreach ($trx in Get-ChildItem $results -Filter '*.trx' -Recurse -ErrorAction Ignore) {
+        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
+        $totals.Passed += [int]$counters.passed
+        $totals.Failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
+        $totals.Skipped += [int]$counters.notExecuted
+    }
+    if ($exit -ne 0 -and $totals.Failed -eq 0) {
+        Write-Warning "dotnet test on .NET 8 exited with code $exit without reporting failed tests."
+        $totals.Failed += 1
+    }
+    return $totals
+}
+
 function Invoke-PesterSuite {
     param($Tools)
     $resultFile = Join-Path $Artifacts "TestResults/pester-$([DateTime]::UtcNow.ToString('yyyyMMddHHmmss')).json"
@@ -260,12 +295,14 @@ switch ($Task) {
         $env:ANYCLAUDE_PACKAGE = New-Package | Select-Object -Last 1 # the package suites install it as a user would
         $tools = Install-TestTools
         $xunit = if ($SkipXunit) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 } } else { Invoke-Xunit }
+        $net8 = if ($SkipXunit) { [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 } } else { Invoke-XunitOnNet8 }
         $pester = Invoke-PesterSuite -Tools $tools
         Write-Host "xunit:  $($xunit.Passed) passed, $($xunit.Failed) failed, $($xunit.Skipped) skipped"
+        Write-Host "xunit on .NET 8 (pwsh 7.4's runtime): $($net8.Passed) passed, $($net8.Failed) failed, $($net8.Skipped) skipped"
         Write-Host "Pester: $($pester.Passed) passed, $($pester.Failed) failed, $($pester.Skipped) skipped"
-        $passed = $xunit.Passed + $pester.Passed
-        $failed = $xunit.Failed + $pester.Failed
-        $skipped = $xunit.Skipped + $pester.Skipped
+        $passed = $xunit.Passed + $net8.Passed + $pester.Passed
+        $failed = $xunit.Failed + $net8.Failed + $pester.Failed
+        $skipped = $xunit.Skipped + $net8.Skipped + $pester.Skipped
         # The plain closing line CI reads.
         Write-Host "$passed passed, $failed failed, $skipped skipped"
         if ($failed -gt 0 -or $passed -eq 0) { exit 1 }

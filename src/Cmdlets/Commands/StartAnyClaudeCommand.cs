@@ -67,7 +67,7 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
     public int Port { get; set; }
 
     /// <summary>
-    /// <para type="description">The Claude Code executable. Default: claude on PATH (claude.cmd or claude.exe on Windows).</para>
+    /// <para type="description">The Claude Code executable: claude, claude.exe, npm's claude.cmd (run through cmd.exe) or claude.ps1 (run through this pwsh). Default: the first on PATH (on Windows claude.exe, then claude.cmd, then claude.ps1), else ~/.local/bin, where the native installer puts it (%USERPROFILE%\.local\bin on Windows).</para>
     /// </summary>
     [Parameter(ParameterSetName = LaunchSet)]
     [ValidateNotNullOrEmpty]
@@ -173,6 +173,11 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         {
             ProxyServer proxy = ProxySession.Start(config.ToProxyOptions(publishStateFile: true, ReadNamedSecrets(config)));
             WriteVerbose($"The proxy listens at {proxy.BaseUrl}.");
+            if (proxy.ListenerLimitation is { } limitation)
+            {
+                WriteVerbose(limitation);
+            }
+
             return proxy;
         }
         catch (ProxyStartException e) when (e.InnerException is ArgumentException bad)
@@ -183,7 +188,7 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         }
         catch (ProxyStartException e)
         {
-            ThrowTerminatingError(ErrorRecords.PortInUse(config.Port.Value, e));
+            ThrowTerminatingError(e.Reason == ProxyStartFailure.PortInUse ? ErrorRecords.PortInUse(config.Port.Value, e) : ErrorRecords.ProxyStartFailed(config.Port.Value, e));
             throw; // unreachable: ThrowTerminatingError always throws
         }
     }
@@ -241,6 +246,11 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>The pwsh of this session ($PSHOME), to run a claude.ps1 with (see ClaudeLaunch.PwshCommand).</summary>
+    private IReadOnlyList<string> CurrentPwsh() =>
+        Proxy.Launch.ClaudeLaunch.PwshCommand(SessionState.PSVariable.GetValue("PSHOME") as string, Environment.ProcessPath,
+            OperatingSystem.IsWindows(), File.Exists);
+
     private void WarnIfBackendDown(ProxyServer proxy)
     {
         BackendSettings backend = proxy.ActiveBackend;
@@ -271,9 +281,9 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         ClaudeProcess process;
         try
         {
-            process = ClaudeProcess.Start(claude, ArgumentList, environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath);
+            process = ClaudeProcess.Start(claude, ArgumentList, environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath, CurrentPwsh());
         }
-        catch (System.ComponentModel.Win32Exception e)
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or ArgumentException)
         {
             ThrowTerminatingError(ErrorRecords.ClaudeStartFailed(claude, e));
             return;

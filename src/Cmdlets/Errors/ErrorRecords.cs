@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AnyClaude.Cmdlets.Configuration;
+using AnyClaude.Proxy.Hosting;
 
 namespace AnyClaude.Cmdlets.Errors;
 
@@ -13,6 +14,12 @@ internal static class ErrorRecords
         new(new InvalidOperationException(
                 $"The proxy could not listen on 127.0.0.1:{port}: {e.Message} Pick another port with -Port (0 picks a free one) or stop the program using it.", e),
             "PortInUse", ErrorCategory.ResourceUnavailable, port);
+
+    /// <summary>The proxy did not start for another reason than a port in use: access denied (Windows http.sys
+    /// URL reservations) gets its own id and category, so it is never mistaken for a busy port.</summary>
+    public static ErrorRecord ProxyStartFailed(int port, ProxyStartException e) => e.Reason == ProxyStartFailure.AccessDenied
+        ? new(new UnauthorizedAccessException(e.Message, e), "PortAccessDenied", ErrorCategory.PermissionDenied, port)
+        : new(new InvalidOperationException($"The proxy could not start: {e.Message}", e), "ProxyStartFailed", ErrorCategory.InvalidOperation, port);
 
     public static ErrorRecord BackendUnreachable(string mode, Uri baseUrl, string problem) =>
         new(new InvalidOperationException(

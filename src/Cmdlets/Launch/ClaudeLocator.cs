@@ -1,6 +1,9 @@
+using AnyClaude.Proxy.Launch;
+
 namespace AnyClaude.Cmdlets.Launch;
 
-/// <summary>Finds the claude executable: an explicit path, else PATH (claude.cmd / claude.exe on Windows).</summary>
+/// <summary>Finds the claude executable: an explicit path, else PATH, else the native installer's ~/.local/bin
+/// (the search order is <see cref="ClaudeSearch"/>, tested on every OS).</summary>
 internal static class ClaudeLocator
 {
     /// <summary>The full path, or null; <paramref name="searched"/> says where it looked.</summary>
@@ -13,21 +16,9 @@ internal static class ClaudeLocator
             return File.Exists(full) ? full : null;
         }
 
-        string[] names = OperatingSystem.IsWindows() ? ["claude.cmd", "claude.exe", "claude.ps1"] : ["claude"];
-        string pathVariable = Environment.GetEnvironmentVariable("PATH") ?? "";
-        searched = $"{string.Join(" or ", names)} on PATH";
-        foreach (string folder in pathVariable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            foreach (string name in names)
-            {
-                string candidate = Path.Combine(folder, name);
-                if (File.Exists(candidate))
-                {
-                    return candidate;
-                }
-            }
-        }
-
-        return null;
+        bool windows = OperatingSystem.IsWindows();
+        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
+        searched = ClaudeSearch.Describe(windows, home);
+        return ClaudeSearch.Find(windows, Environment.GetEnvironmentVariable("PATH"), home, File.Exists);
     }
 }

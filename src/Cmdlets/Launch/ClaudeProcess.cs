@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AnyClaude.Proxy.Launch;
 
 namespace AnyClaude.Cmdlets.Launch;
 
@@ -14,10 +15,17 @@ internal sealed class ClaudeProcess
 
     public int Id => _process.Id;
 
-    public static ClaudeProcess Start(string path, IEnumerable<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory)
+    /// <summary>Starts claude. A .cmd runs through cmd.exe with BatBadBut-safe quoting, a .ps1 through
+    /// <paramref name="pwsh"/> (the pwsh running now); see <see cref="ClaudeLaunch"/>.</summary>
+    /// <exception cref="ArgumentException">An argument that cannot be passed to a .cmd launcher.</exception>
+    public static ClaudeProcess Start(string path, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory,
+        IReadOnlyList<string> pwsh)
     {
+        bool windows = OperatingSystem.IsWindows();
+        LaunchCommand command = ClaudeLaunch.Plan(path, arguments, windows, pwsh, Environment.GetEnvironmentVariable("ComSpec"));
         var info = new ProcessStartInfo
         {
+            FileName = command.FileName,
             UseShellExecute = false,
             // No redirection: claude owns the console (its TUI, or -p output to our stdout).
             RedirectStandardInput = false,
@@ -26,21 +34,17 @@ internal sealed class ClaudeProcess
             WorkingDirectory = workingDirectory,
         };
 
-        if (OperatingSystem.IsWindows() && path.EndsWith(".cmd", StringComparison.OrdinalIgnoreCase))
+        if (command.CommandLine is not null)
         {
-            info.FileName = Environment.GetEnvironmentVariable("ComSpec") ?? "cmd.exe";
-            info.ArgumentList.Add("/d");
-            info.ArgumentList.Add("/c");
-            info.ArgumentList.Add(path);
+            // Windows: the exact string, quoted by our tested rules (cmd.exe's differ from CommandLineToArgvW's).
+            info.Arguments = command.CommandLine;
         }
         else
         {
-            info.FileName = path;
-        }
-
-        foreach (string argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
+            foreach (string argument in command.Arguments)
+            {
+                info.ArgumentList.Add(argument);
+            }
         }
 
         foreach ((string name, string? value) in environment)

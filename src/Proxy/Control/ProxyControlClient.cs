@@ -70,7 +70,7 @@ public sealed class ProxyControlClient(ProxyState state)
 
     private async Task<JsonDocument> SendAsync(HttpMethod method, string relative, byte[]? body, CancellationToken ct)
     {
-        using var request = new HttpRequestMessage(method, new Uri(new Uri($"http://127.0.0.1:{State.Port}/"), relative));
+        using var request = new HttpRequestMessage(method, new Uri(State.BaseUrl, relative));
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", State.ControlToken);
         if (body is not null)
         {

@@ -10,14 +10,36 @@ namespace AnyClaude.Proxy.Hosting;
 /// so each small SSE write after the first waits for the client's delayed ACK: about 40 ms per event on
 /// loopback, measured with the benchmarks' loopback-baseline. HttpListener exposes no public switch, so the
 /// socket is reached through its private fields; when they are absent (Windows' http.sys, or a future
-/// runtime) nothing happens. (2) Noticing at once that the client hung up while nothing is being written to it
+/// runtime) nothing happens, and <see cref="Limitation"/> says so (Start-AnyClaude -Verbose shows it). (2) Noticing at once that the client hung up while nothing is being written to it
 /// (prompt processing, a queued request, a non-streaming wait): see <see cref="IsPeerClosed"/>.
 /// </summary>
 internal static class ListenerSocketTuning
 {
     private const BindingFlags Private = BindingFlags.NonPublic | BindingFlags.Instance;
     private static readonly FieldInfo? s_connection = typeof(HttpListenerContext).GetField("_connection", Private);
-    private static readonly FieldInfo? s_socket = s_connection?.FieldType.GetField("_socket", Private);
+    private static readonly FieldInfo? s_socket = s_connection?.FieldType.GetField("_socket", Private) is { } f
+        && typeof(Socket).IsAssignableFrom(f.FieldType) ? f : null;
+    private static int s_missedAtRunTime;
+
+    /// <summary>True when this runtime's HttpListener has the private fields both workarounds need (verified for
+    /// the managed listener of .NET 8 and .NET 10 by the tests; absent on Windows, where http.sys owns the sockets).</summary>
+    public static bool IsAvailable => s_socket is not null && Volatile.Read(ref s_missedAtRunTime) == 0;
+
+    /// <summary>Null when both workarounds work here; otherwise what is missing and what that changes, for -Verbose.</summary>
+    public static string? Limitation => IsAvailable ? null : Describe(OperatingSystem.IsWindows(), s_socket is not null, Environment.Version);
+
+    /// <summary>The diagnostic text (pure, for the tests).</summary>
+    public static string Describe(bool httpSys, bool fieldsFound, Version runtime)
+    {
+        var why = httpSys
+            ? "HttpListener on Windows is http.sys, which keeps the client connections in the kernel"
+            : fieldsFound
+                ? $"HttpListener's private connection field held no socket on .NET {runtime}"
+                : $"HttpListener of .NET {runtime} has no private _connection._socket field (the runtime changed)";
+        return $"{why}: the proxy cannot reach the client's socket, so Nagle's algorithm is left as the listener sets it " +
+               "(streamed events may each wait for the client's delayed ACK, about 40 ms on loopback) and a client that hangs up " +
+               "while the backend is still processing is noticed at the next write to it (a ping within the ping interval), not at once.";
+    }
 
     public static void DisableNagle(HttpListenerContext context)
     {
@@ -37,7 +59,9 @@ internal static class ListenerSocketTuning
         if (s_socket is null) return null;
         try
         {
-            return s_socket.GetValue(s_connection!.GetValue(context)) as Socket;
+            if (s_socket.GetValue(s_connection!.GetValue(context)) is Socket socket) return socket;
+            Volatile.Write(ref s_missedAtRunTime, 1);
+            return null;
         }
         catch (Exception e) when (e is ArgumentException or TargetException)
         {

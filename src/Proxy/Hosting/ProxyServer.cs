@@ -28,14 +28,15 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     private readonly string? _stateFile;
     private Task? _stopTask;
 
-    private ProxyServer(ProxyOptions options, HttpListener listener, int port)
+    private ProxyServer(ProxyOptions options, LoopbackBinding binding)
     {
         _options = options;
-        _listener = listener;
+        _listener = binding.Listener;
+        var port = binding.Port;
         Port = port;
         Token = string.IsNullOrEmpty(options.Token) ? ProxyToken.Generate() : options.Token;
         ControlToken = string.IsNullOrEmpty(options.ControlToken) ? ProxyToken.Generate() : options.ControlToken;
-        BaseUrl = new Uri($"http://127.0.0.1:{port}");
+        BaseUrl = binding.BaseUrl;
         StartedAt = DateTimeOffset.UtcNow;
         _modes = new ModeTable(ModeSnapshot.From(options));
         _history = new RecordHistory(options.HistorySize);
@@ -46,21 +47,20 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
-    /// <summary>Binds 127.0.0.1:<see cref="ProxyOptions.Port"/> and starts serving.
-    /// Throws <see cref="ProxyStartException"/> when the port is taken or the options are invalid.</summary>
+    /// <summary>Binds 127.0.0.1:<see cref="ProxyOptions.Port"/> (on Windows possibly the localhost name alone: see LoopbackListener) and starts serving.
+    /// Throws <see cref="ProxyStartException"/> (its Reason: port in use, access denied, invalid options).</summary>
     public static ProxyServer Start(ProxyOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
-        var listener = LoopbackListener.Start(options.Port);
-        var port = new Uri(listener.Prefixes.First()).Port;
+        var binding = LoopbackListener.Start(options.Port);
         try
         {
-            return new ProxyServer(options, listener, port);
+            return new ProxyServer(options, binding);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            listener.Close();
+            binding.Listener.Close();
             throw new ProxyStartException($"The proxy could not start: {e.Message}", e);
         }
     }
@@ -82,7 +82,8 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     }
 
     public int Port { get; }
-    /// <summary>http://127.0.0.1:{Port} — what ANTHROPIC_BASE_URL should be.</summary>
+    /// <summary>http://127.0.0.1:{Port} — what ANTHROPIC_BASE_URL should be. On Windows, when http.sys lets this
+    /// user register only the localhost name, http://localhost:{Port} (http.sys routes by Host).</summary>
     public Uri BaseUrl { get; }
     /// <summary>The data-plane token: what Claude Code carries (x-api-key or Authorization: Bearer). It opens the
     /// Anthropic API (/v1/*) only, never the control endpoints.</summary>
@@ -91,6 +92,10 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     /// user-private state file; never give it to Claude Code or the processes it starts.</summary>
     public string ControlToken { get; }
     public DateTimeOffset StartedAt { get; }
+    /// <summary>Null when the listener's socket tuning (Nagle off, immediate hang-up detection) works on this
+    /// platform and runtime; otherwise what is missing and what that changes. Behaviour is the same either way
+    /// except for those two; hosts show it once (Start-AnyClaude -Verbose).</summary>
+    public string? ListenerLimitation => ListenerSocketTuning.Limitation;
     public bool IsRunning => _stopTask is null;
     /// <summary>The mode new requests go to (a request whose model names a mode overrides it).</summary>
     public BackendMode Mode => _modes.Current.Active;
@@ -196,5 +201,21 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     public void Dispose() => StopAsync().GetAwaiter().GetResult();
 }
 
-/// <summary>The proxy could not start (port in use, bad options).</summary>
-public sealed class ProxyStartException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>The proxy could not start (port in use, access denied, bad options); <see cref="Reason"/> says which.</summary>
+public sealed class ProxyStartException(string message, Exception? inner = null, ProxyStartFailure reason = ProxyStartFailure.Other) : Exception(message, inner)
+{
+    public ProxyStartFailure Reason { get; } = reason;
+}
+
+/// <summary>Why the proxy could not start.</summary>
+public enum ProxyStartFailure
+{
+    /// <summary>Anything else (a state file that cannot be written, an unexpected listener error).</summary>
+    Other,
+    /// <summary>Another program listens on the port.</summary>
+    PortInUse,
+    /// <summary>The system refused this user the port (on Windows: an http.sys URL reservation); not a port in use.</summary>
+    AccessDenied,
+    /// <summary>The options are invalid.</summary>
+    InvalidOptions,
+}
