@@ -26,6 +26,8 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     private readonly object _inFlightGate = new();
     private readonly HashSet<Task> _inFlight = [];
     private readonly string? _stateFile;
+    private readonly StatusLine? _statusLine;
+    private readonly SessionRecords? _sessionRecords;
     private Task? _stopTask;
 
     private ProxyServer(ProxyOptions options, HttpListener listener, int port)
@@ -41,7 +43,15 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         _trace = options.TracePath is null ? null : new TraceWriter(options.TracePath);
         _dispatcher = new RequestDispatcher(this, options, new RequestGuard(Token), _modes, _backends, _history, _trace);
         if (options.PublishStateFile)
+        {
             _stateFile = ProxyStateFile.Write(new ProxyState(Environment.ProcessId, port, Token, BaseUrl, StartedAt));
+            // What outlives a request for other windows and Claude Code's status line (see SessionFiles).
+            _statusLine = new StatusLine(SessionFiles.StatusLinePath(Environment.ProcessId, port), () => _modes.Current);
+            SessionId = SessionRecords.IdFor(StartedAt, Environment.ProcessId, port);
+            _sessionRecords = SessionRecords.Start(SessionFiles.SessionsDirectory, SessionId, Secrets);
+            _history.Added += _statusLine.Record;
+            _history.Added += _sessionRecords.Add;
+        }
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
@@ -75,6 +85,10 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     }
 
     public int Port { get; }
+    /// <summary>The id of this proxy's records file (Get-AnyClaude -Request -Session); null without a state file.</summary>
+    public string? SessionId { get; }
+    /// <summary>The file holding the status-line text Claude Code shows; null without a state file.</summary>
+    public string? StatusLinePath => _statusLine?.Path;
     /// <summary>http://127.0.0.1:{Port} — what ANTHROPIC_BASE_URL should be.</summary>
     public Uri BaseUrl { get; }
     /// <summary>The token every request must carry (x-api-key or Authorization: Bearer).</summary>
@@ -101,6 +115,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     {
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode));
         _modes.Update(s => s with { Active = mode });
+        _statusLine?.Refresh();
     }
 
     /// <summary>Replaces one mode's settings (URL, model, tool calls, ...) at run time.</summary>
@@ -111,10 +126,23 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
             throw new ArgumentException("BaseUrl must be an absolute http or https URL.", nameof(settings));
         if (settings.MaxConcurrency < 1) throw new ArgumentException("MaxConcurrency must be at least 1.", nameof(settings));
         _modes.Update(s => s with { Backends = s.Backends.SetItem(settings.Mode, settings) });
+        _statusLine?.Refresh();
     }
 
     /// <summary>The bounded history of request records, oldest first.</summary>
     public IReadOnlyList<RequestRecord> GetRecords() => _history.Snapshot();
+
+    /// <summary>The records numbered after <paramref name="after"/>, waiting up to <paramref name="wait"/> when there
+    /// are none yet (the live view); pass the answer's Next as <paramref name="after"/> next time.</summary>
+    public Task<RecordBatch> ReadRecordsAsync(long after, TimeSpan wait, CancellationToken cancellationToken = default) =>
+        _history.WaitAfterAsync(after, wait, cancellationToken);
+
+    private IEnumerable<string?> Secrets()
+    {
+        yield return Token;
+        yield return Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY");
+        foreach (var backend in Backends) yield return backend.ApiKey;
+    }
 
     /// <summary>Stops listening, cancels requests in flight, frees the port, removes the state file.</summary>
     public Task StopAsync()
@@ -128,6 +156,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     private async Task StopCoreAsync()
     {
         if (_stateFile is not null) ProxyStateFile.Delete(_stateFile);
+        _statusLine?.Delete();
         // Cancel first and let the handlers answer (the listener would otherwise close their connections with an
         // empty 200); then stop listening and free the port.
         _stopping.Cancel();
@@ -139,6 +168,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         await _acceptLoop.ConfigureAwait(false);
         _listener.Close();
         if (_trace is not null) await _trace.DisposeAsync().ConfigureAwait(false);
+        if (_sessionRecords is not null) await _sessionRecords.DisposeAsync().ConfigureAwait(false);
         _backends.Dispose();
     }
 
