@@ -164,3 +164,114 @@ Describe 'A finished session''s records' {
         $err.CategoryInfo.Category | Should -Be 'ObjectNotFound'
     }
 }
+
+Describe 'Claude Code''s status line' {
+    BeforeAll {
+        function New-StandInClaude([string] $Body) {
+            $path = Join-Path $TestDrive "claude-$([Guid]::NewGuid().ToString('n').Substring(0, 8))"
+            Set-Content $path "#!/bin/sh`n$Body"
+            chmod +x $path
+            return $path
+        }
+        $script:noCurl = $IsWindows -or -not (Get-Command curl -ErrorAction Ignore)
+        if ($env:CI -eq 'true' -and -not $IsWindows -and $noCurl) { throw 'curl is required in CI for the status-line test.' }
+    }
+    BeforeEach { Reset-AnyClaudeSession; Set-BackendEnvironment }
+
+    It 'is added with --settings and its command prints the running proxy''s status, updated per turn' -Skip:$noCurl {
+        $dir = Join-Path $TestDrive 'statusline'
+        New-Item -ItemType Directory -Force $dir | Out-Null
+        # The stand-in does what Claude Code does: read --settings, run the status-line command through sh (with
+        # the session JSON on stdin) before and after a turn.
+        $claude = New-StandInClaude @"
+for a in "`$@"; do echo "[`$a]"; done > '$dir/args.txt'
+cp "`$2" '$dir/settings.json'
+cmd=`$(sed -n 's/.*"command":"\([^"]*\)".*/\1/p' "`$2")
+echo '{"session_id":"s"}' | sh -c "`$cmd" > '$dir/before.txt'
+curl -s -o /dev/null -H "x-api-key: `$ANTHROPIC_AUTH_TOKEN" -H 'content-type: application/json' -d '{"model":"claude-sonnet-4-5","max_tokens":16,"stream":true,"messages":[{"role":"user","content":"hi"}]}' "`$ANTHROPIC_BASE_URL/v1/messages"
+echo '{"session_id":"s"}' | sh -c "`$cmd" > '$dir/after.txt'
+"@
+        Start-AnyClaude LmStudio -Model 'lm-fake' -ClaudePath $claude
+        $LASTEXITCODE | Should -Be 0
+        $args = @(Get-Content "$dir/args.txt")
+        $args[0] | Should -Be '[--settings]'
+        $settings = Get-Content "$dir/settings.json" -Raw | ConvertFrom-Json
+        $settings.statusLine.type | Should -Be 'command'
+        $settings.statusLine.command | Should -BeLike 'cat *statusline-*.txt*'
+        Get-Content "$dir/before.txt" | Should -Be 'LmStudio · lm-fake · no turn yet · 0 errors'
+        Get-Content "$dir/after.txt" | Should -Match '^LmStudio · lm-fake · (cached \d+%|prefill \d+\.\ds)( · [\d.]+ tok/s)? · 0 errors$'
+        Get-ChildItem $env:ANYCLAUDE_STATE_DIR -Filter 'statusline-*' | Should -BeNullOrEmpty -Because 'the proxy removes its status files when it stops'
+    }
+
+    It 'is left out with -NoStatusLine' {
+        $argsFile = Join-Path $TestDrive 'nostatus-args.txt'
+        $claude = New-StandInClaude "for a in `"`$@`"; do echo `"[`$a]`"; done > '$argsFile'"
+        Start-AnyClaude -ClaudePath $claude -NoStatusLine -ArgumentList '--verbose'
+        Get-Content $argsFile | Should -Be @('[--verbose]')
+    }
+}
+
+Describe 'A dead backend at start' {
+    BeforeAll {
+        function New-StandInClaude([string] $Marker) {
+            $path = Join-Path $TestDrive "claude-$([Guid]::NewGuid().ToString('n').Substring(0, 8))"
+            if ($IsWindows) { $path += '.cmd'; Set-Content $path "@echo off`r`necho launched> `"$Marker`"" }
+            else { Set-Content $path "#!/bin/sh`necho launched > '$Marker'"; chmod +x $path }
+            return $path
+        }
+    }
+    BeforeEach { Reset-AnyClaudeSession; $env:LMSTUDIO_URL = "http://127.0.0.1:$(Get-FreePort)/v1" }
+    AfterEach { Set-BackendEnvironment }
+
+    It 'fails a headless run fast with an ErrorRecord, before launching claude' {
+        $marker = Join-Path $TestDrive 'headless-launched.txt'
+        $err = { Start-AnyClaude LmStudio -ClaudePath (New-StandInClaude $marker) -ArgumentList '-p', 'hi' } | Should -Throw -PassThru
+        $err.FullyQualifiedErrorId | Should -BeLike 'BackendUnreachable,*'
+        $err.CategoryInfo.Category | Should -Be 'ConnectionError'
+        $err.Exception.Message | Should -Match 'Set-AnyClaudeMode LmStudio -BaseUrl'
+        $marker | Should -Not -Exist
+        Get-AnyClaude | Should -BeNullOrEmpty -Because 'the proxy it started is stopped'
+    }
+
+    It 'launches with a warning under -Force' {
+        $marker = Join-Path $TestDrive 'force-launched.txt'
+        Start-AnyClaude LmStudio -ClaudePath (New-StandInClaude $marker) -Force -WarningVariable warnings -WarningAction SilentlyContinue
+        $marker | Should -Exist
+        "$warnings" | Should -Match 'not reachable'
+    }
+
+    It 'fails instead of hanging or launching when the host cannot ask' {
+        $marker = Join-Path $TestDrive 'noninteractive-launched.txt'
+        $claude = New-StandInClaude $marker
+        $result = Invoke-ChildPwsh -Environment @{ LMSTUDIO_URL = $env:LMSTUDIO_URL } -Script @"
+Import-Module `$ModulePath
+try { Start-AnyClaude LmStudio -ClaudePath '$claude' } catch { 'ERROR ' + `$_.FullyQualifiedErrorId }
+"@
+        $result.StdOut | Should -Match 'ERROR BackendUnreachable'
+        $marker | Should -Not -Exist
+    }
+
+    It 'asks in an interactive session and launches only on yes' -TestCases @(
+        @{ Answer = 'n'; Launched = $false }
+        @{ Answer = 'y'; Launched = $true }
+    ) {
+        $marker = Join-Path $TestDrive "interactive-$Answer.txt"
+        $claude = New-StandInClaude $marker
+        $file = Join-Path $TestDrive "interactive-$Answer.ps1"
+        Set-Content $file "Import-Module '$((Get-BuiltModulePath) -replace "'", "''")'`nStart-AnyClaude LmStudio -ClaudePath '$claude'`n'done'"
+        # An interactive pwsh (no -NonInteractive) whose console input is the answer typed at the prompt.
+        $info = New-ChildPwshStartInfo $file @{ LMSTUDIO_URL = $env:LMSTUDIO_URL }
+        $info.ArgumentList.Remove('-NonInteractive') | Should -BeTrue
+        $process = [Diagnostics.Process]::Start($info)
+        $stdout = $process.StandardOutput.ReadToEndAsync()
+        $process.StandardInput.WriteLine($Answer)
+        $process.StandardInput.Close()
+        $process.WaitForExit(120000) | Should -BeTrue
+        $text = $stdout.Result
+        $text | Should -Match 'The LmStudio backend does not answer'
+        $text | Should -Match 'Launch Claude Code anyway\?'
+        $text | Should -Match 'done'
+        Test-Path $marker | Should -Be $Launched
+        if (-not $Launched) { $text | Should -Match 'Claude Code was not launched' }
+    }
+}

@@ -89,6 +89,9 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     public string? SessionId { get; }
     /// <summary>The file holding the status-line text Claude Code shows; null without a state file.</summary>
     public string? StatusLinePath => _statusLine?.Path;
+    /// <summary>Claude Code settings that show <see cref="StatusLinePath"/> as its status line (for claude --settings);
+    /// null without a state file.</summary>
+    public string? StatusLineSettingsPath => _statusLine?.SettingsPath;
     /// <summary>http://127.0.0.1:{Port} — what ANTHROPIC_BASE_URL should be.</summary>
     public Uri BaseUrl { get; }
     /// <summary>The token every request must carry (x-api-key or Authorization: Bearer).</summary>

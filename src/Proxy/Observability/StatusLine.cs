@@ -23,9 +23,36 @@ internal sealed class StatusLine
         _path = path;
         _modes = modes;
         Refresh();
+        SettingsPath = System.IO.Path.ChangeExtension(path, ".settings.json");
+        WriteSettings();
     }
 
     public string Path => _path;
+
+    /// <summary>Claude Code settings ({"statusLine": {"type": "command", "command": ...}}) for its --settings option,
+    /// which adds them to the user's own settings without touching their files. Null when no command can carry the path.</summary>
+    public string? SettingsPath { get; private set; }
+
+    private void WriteSettings()
+    {
+        try
+        {
+            var command = CommandFor(_path, OperatingSystem.IsWindows());
+            using var stream = Security.PrivateFiles.Create(SettingsPath!);
+            using var w = new System.Text.Json.Utf8JsonWriter(stream);
+            w.WriteStartObject();
+            w.WriteStartObject("statusLine");
+            w.WriteString("type", "command");
+            w.WriteString("command", command);
+            w.WriteNumber("padding", 0);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            SettingsPath = null;
+        }
+    }
 
     /// <summary>A request completed: remember it when it is a model turn, count it when it failed.</summary>
     public void Record(RequestRecord record)
@@ -41,13 +68,21 @@ internal sealed class StatusLine
     /// <summary>Rewrites the file (the mode or a model changed).</summary>
     public void Refresh()
     {
-        string text;
-        lock (_gate) text = Render(_modes(), _lastTurn, _errors);
+        // One writer at a time (requests complete concurrently); the file is tiny.
+        lock (_gate)
+        {
+            Write(Render(_modes(), _lastTurn, _errors));
+        }
+    }
+
+    private void Write(string text)
+    {
         try
         {
             // Write aside, then swap in: a reader never sees half a line.
             var temp = _path + ".tmp";
-            File.WriteAllText(temp, text + "\n", Encoding.UTF8);
+            using (var stream = Security.PrivateFiles.Create(temp))
+                stream.Write(Encoding.UTF8.GetBytes(text + "\n"));
             File.Move(temp, _path, overwrite: true);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
@@ -58,7 +93,12 @@ internal sealed class StatusLine
 
     public void Delete()
     {
-        try { File.Delete(_path); File.Delete(_path + ".tmp"); }
+        try
+        {
+            File.Delete(_path);
+            File.Delete(_path + ".tmp");
+            if (SettingsPath is not null) File.Delete(SettingsPath);
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 

@@ -36,8 +36,10 @@ public sealed class ControlTests : IDisposable
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dir));
-            var file = Assert.Single(Directory.GetFiles(_dir));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            // The state file, and the status line's text and settings: every one private.
+            var files = Directory.GetFiles(_dir);
+            Assert.Contains(files, f => Path.GetFileName(f).StartsWith("proxy-", StringComparison.Ordinal));
+            foreach (var file in files) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         }
         await proxy.StopAsync();
         Assert.Empty(ProxyStateFile.ReadLive());
