@@ -39,7 +39,11 @@ internal sealed class StatusLine
         {
             var command = CommandFor(_path, OperatingSystem.IsWindows());
             using var stream = Security.PrivateFiles.Create(SettingsPath!);
-            using var w = new System.Text.Json.Utf8JsonWriter(stream);
+            // Relaxed escaping: the command stays readable ('...' rather than \u0027...\u0027); no HTML ever reads it.
+            using var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions
+            {
+                Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            });
             w.WriteStartObject();
             w.WriteStartObject("statusLine");
             w.WriteString("type", "command");
@@ -131,7 +135,7 @@ internal sealed class StatusLine
             else if (turn.TimeToFirstToken is { } ttft)
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"prefill {ttft.TotalSeconds:0.0}s"));
             if (TokensPerSecond(turn) is { } rate)
-                parts.Add(string.Create(CultureInfo.InvariantCulture, $"{rate:0.#} tok/s"));
+                parts.Add(string.Create(CultureInfo.InvariantCulture, rate >= 100 ? $"{rate:0} tok/s" : $"{rate:0.#} tok/s"));
         }
         parts.Add(errors == 1 ? "1 error" : $"{errors} errors");
         return string.Join(" · ", parts);
