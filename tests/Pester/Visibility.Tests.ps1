@@ -275,3 +275,21 @@ try { Start-AnyClaude LmStudio -ClaudePath '$claude' } catch { 'ERROR ' + `$_.Fu
         if (-not $Launched) { $text | Should -Match 'Claude Code was not launched' }
     }
 }
+
+Describe 'Default views' {
+    It 'Test-AnyClaudeBackend''s table shows what to do for a failed check' {
+        $dead = "http://127.0.0.1:$(Get-FreePort)/v1"
+        $checks = @(Test-AnyClaudeBackend LmStudio -BaseUrl $dead)
+        $failed = $checks | Where-Object { $_.Status -eq 'Failed' -and $_.Advice } | Select-Object -First 1
+        $failed | Should -Not -BeNullOrEmpty
+        $table = ($checks | Out-String -Width 500) -replace '\s+', ' '
+        $table | Should -Match ([regex]::Escape(($failed.Advice -replace '\s+', ' ')))
+    }
+
+    It 'the records table shows the cached share of each prompt' {
+        $record = [AnyClaude.Cmdlets.RequestInfo]@{ Id = 'r'; Time = [DateTimeOffset]::Now; Path = '/v1/messages'; Mode = 'MlxLm'; InputTokens = 100; CachedTokens = 900; Status = 200 }
+        $table = $record | Out-String -Width 300
+        $table | Should -Match 'Cache%'
+        $table | Should -Match '90\s?%'
+    }
+}

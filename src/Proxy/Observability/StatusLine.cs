@@ -135,7 +135,7 @@ internal sealed class StatusLine
             else if (turn.TimeToFirstToken is { } ttft)
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"prefill {ttft.TotalSeconds:0.0}s"));
             if (TokensPerSecond(turn) is { } rate)
-                parts.Add(string.Create(CultureInfo.InvariantCulture, rate >= 100 ? $"{rate:0} tok/s" : $"{rate:0.#} tok/s"));
+                parts.Add(rate.ToString(rate >= 100 ? "0" : "0.#", CultureInfo.InvariantCulture) + " tok/s");
         }
         parts.Add(errors == 1 ? "1 error" : $"{errors} errors");
         return string.Join(" · ", parts);
