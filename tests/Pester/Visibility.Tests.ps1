@@ -71,6 +71,30 @@ Describe 'Records from any window' {
     }
 }
 
+Describe 'The README''s "another window" section' {
+    BeforeEach { Reset-AnyClaudeSession; Set-BackendEnvironment }
+
+    It 'works as written against a proxy that another process runs' {
+        $readme = Get-Content (Join-Path $PSScriptRoot '../../README.md') -Raw
+        $section = [regex]::Match($readme, '(?s)In another pwsh window, while that Claude Code session runs:\s*```powershell\r?\n(.*?)```').Groups[1].Value
+        $lines = @($section -split '\r?\n' | Where-Object { $_.Trim() })
+        $lines.Count | Should -BeGreaterOrEqual 3
+        ($lines -match '-Wait').Count | Should -BeGreaterOrEqual 1 -Because 'the section shows the live view'
+        $child = Start-ChildPwsh -Environment @{ LMSTUDIO_URL = $lmstudio.BaseUrl } -Script $ProxyChildScript
+        try {
+            # Every line but the live view (which runs until Ctrl+C, tested below) runs as written.
+            foreach ($line in $lines | Where-Object { $_ -notmatch '-Wait' }) {
+                $code = ($line -replace '\s+#.*$', '').Trim()
+                $out = Invoke-Expression $code -ErrorVariable problems 3>&1 | Out-String
+                $problems | Should -BeNullOrEmpty -Because $code
+                if ($code -like 'Get-AnyClaude -Request*') { $out | Should -Match '/v1/messages|LmStudio' -Because "$code shows the other window's request" }
+            }
+        } finally {
+            Stop-ChildPwsh $child
+        }
+    }
+}
+
 Describe 'Live view (-Wait)' {
     BeforeEach { Reset-AnyClaudeSession; Set-BackendEnvironment }
 
