@@ -249,7 +249,8 @@ Describe 'A dead backend at start' {
 
     It 'fails a headless run fast with an ErrorRecord, before launching claude' {
         $marker = Join-Path $TestDrive 'headless-launched.txt'
-        $err = { Start-AnyClaude LmStudio -ClaudePath (New-StandInClaude $marker) -ArgumentList '-p', 'hi' } | Should -Throw -PassThru
+        # -ErrorAction Continue: the failure is terminating, not an error written on the way to launching anyway.
+        $err = { Start-AnyClaude LmStudio -ClaudePath (New-StandInClaude $marker) -ArgumentList '-p', 'hi' -ErrorAction Continue 2>$null } | Should -Throw -PassThru
         $err.FullyQualifiedErrorId | Should -BeLike 'BackendUnreachable,*'
         $err.CategoryInfo.Category | Should -Be 'ConnectionError'
         $err.Exception.Message | Should -Match 'Set-AnyClaudeMode LmStudio -BaseUrl'
