@@ -12,7 +12,9 @@
             totals as "N passed, N failed, N skipped" and exits non-zero on any failure.
     Package builds the module package <OutputPath>/AnyClaude.<version>.nupkg with PSResourceGet (what
             Install-PSResource installs; release notes from CHANGELOG.md) and prints its file list.
-    Run     builds, imports the module and runs Start-AnyClaude (the proxy alone, until Enter, when claude is not on PATH).
+    Run     builds, imports the module and runs Start-AnyClaude in the configured mode (ANYCLAUDE_MODE, the config
+            file, else LmStudio; -Mode overrides): the proxy alone, until Enter, when claude is not on PATH.
+            Problems are printed as plain sentences (no escape codes when the output is redirected).
     Set ANYCLAUDE_ARTIFACTS to keep intermediate build output out of the repository's artifacts/ folder.
 .EXAMPLE
     ./build.ps1 -Task Test
@@ -37,11 +39,16 @@ param(
     [string[]] $PesterPath,
 
     # Skip the xunit step (Pester only); handy while iterating.
-    [switch] $SkipXunit
+    [switch] $SkipXunit,
+
+    # -Task Run: the mode to start in (LmStudio, MlxLm, ...); default: the configured mode.
+    [string] $Mode
 )
 
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version 3.0
+# Plain text when redirected (CI logs, files): no escape codes in tables, warnings or errors.
+if ([Console]::IsOutputRedirected) { $PSStyle.OutputRendering = 'PlainText' }
 
 $Repo = $PSScriptRoot
 $Artifacts = if ($env:ANYCLAUDE_ARTIFACTS) { $env:ANYCLAUDE_ARTIFACTS } else { Join-Path $Repo 'artifacts' }
@@ -278,16 +285,32 @@ switch ($Task) {
     'Run' {
         Build-Module
         Import-Module (Join-Path $ModuleDir 'AnyClaude.psd1') -Force
-        if (Get-Command claude -ErrorAction Ignore) {
-            Start-AnyClaude -ErrorAction Continue # an unreachable backend is reported, not fatal
+        $startArgs = @{}
+        if ($Mode) { $startArgs.Mode = $Mode }
+        $active = if ($Mode) { Get-AnyClaudeMode $Mode } else { Get-AnyClaudeMode | Where-Object IsActive }
+        Write-Host "Mode $($active.Mode) (from $(if ($Mode) { '-Mode' } else { $active.ModeSource })): $($active.BaseUrl.AbsoluteUri). Another mode: ./build.ps1 -Task Run -Mode <mode>, or Set-AnyClaudeMode <mode> -Persist."
+        try {
+            if (Get-Command claude -ErrorAction Ignore) {
+                # An unreachable backend is reported (and, interactively, asked about) before Claude Code starts.
+                Start-AnyClaude @startArgs -ErrorVariable problems -ErrorAction SilentlyContinue
+            }
+            else {
+                # Without Claude Code the main job is still useful: the proxy alone, for any Anthropic client.
+                Write-Host 'claude is not on PATH (npm install -g @anthropic-ai/claude-code): starting the proxy only.'
+                $proxy = Start-AnyClaude @startArgs -NoLaunch -ErrorVariable problems -ErrorAction SilentlyContinue
+                foreach ($problem in $problems) { Write-Host "Problem: $($problem.Exception.Message)" }
+                $problems = @()
+                Write-Host "Proxy: $($proxy.BaseUrl.AbsoluteUri)  Token: $($proxy.Token)"
+                Write-Host 'Point an Anthropic client at that URL with the token as its API key. Press Enter to stop.'
+                [void][Console]::In.ReadLine() # returns at once when there is no input (CI)
+                Stop-AnyClaude -PassThru | Format-List | Out-Host
+            }
+            foreach ($problem in $problems) { Write-Host "Problem: $($problem.Exception.Message)" }
         }
-        else {
-            # Without Claude Code the main job is still useful: the proxy alone, for any Anthropic client.
-            Write-Warning 'claude is not on PATH (npm install -g @anthropic-ai/claude-code): starting the proxy only.'
-            Start-AnyClaude -NoLaunch -ErrorAction Continue | Format-List | Out-Host
-            Write-Host 'Point an Anthropic client at BaseUrl with Token as its API key. Press Enter to stop.'
-            [void][Console]::In.ReadLine() # returns at once when there is no input (CI)
-            Stop-AnyClaude -PassThru | Format-List | Out-Host
+        catch {
+            # A terminating error (headless run against a dead backend, port in use, ...): its message, not a script trace.
+            Write-Host "Problem: $($_.Exception.Message)"
+            exit 1
         }
     }
     'Test' {

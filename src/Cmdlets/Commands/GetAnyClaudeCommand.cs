@@ -1,90 +1,283 @@
 using System.Management.Automation;
+using System.Threading.Channels;
+using AnyClaude.Cmdlets.Completion;
 using AnyClaude.Cmdlets.Session;
 using AnyClaude.Proxy.Control;
 using AnyClaude.Proxy.Hosting;
+using AnyClaude.Proxy.Observability;
 
 namespace AnyClaude.Cmdlets.Commands;
 
 /// <summary>
-/// <para type="synopsis">Gets the AnyClaude proxy running in this session, or its recent requests.</para>
+/// <para type="synopsis">Gets the AnyClaude proxy running in this session, or the requests it served, from any pwsh window.</para>
 /// <para type="description">Without parameters, emits the running proxy (BaseUrl, Port, Token, Mode, Model, StartedAt).
-/// With -Request, emits the proxy's recent request records, oldest first: mode, model, status, time to first token,
-/// duration, input, output and cached tokens, stop reason and error. Emits nothing when no proxy runs.</para>
+/// With -Request, emits request records, oldest first: mode, model, status, time to first token, duration, input,
+/// output and cached tokens, stop reason and error. The records come from this session's proxy or, when this session
+/// runs none, from the newest proxy of your other pwsh windows (through its authenticated control endpoint);
+/// -All merges every running proxy's records, with ProxyId and Port telling them apart. -Wait keeps emitting each
+/// record as its request completes, until Ctrl+C: a live monitor or a logger. A proxy keeps its records after it
+/// stops: -Session reads a finished session's (Last for the most recent one).</para>
 /// </summary>
 /// <example>
 /// <code>Get-AnyClaude</code>
 /// <para>Shows the running proxy.</para>
 /// </example>
 /// <example>
-/// <code>Get-AnyClaude -All | Format-Table ProcessId, Mode, BaseUrl</code>
+/// <code>Get-AnyClaude -All | Format-Table ProcessId, Mode, Port, Requests</code>
 /// <para>Also lists the proxies running in your other pwsh windows.</para>
 /// </example>
 /// <example>
 /// <code>Get-AnyClaude -Request -Last 5 | Format-Table Time, Mode, Status, TimeToFirstToken, CachedTokens</code>
-/// <para>Shows the five most recent requests and how much of each prompt came from the backend's cache.</para>
+/// <para>Shows the five most recent requests (of this window's proxy, or of the one Start-AnyClaude runs in another
+/// window) and how much of each prompt came from the backend's cache.</para>
+/// </example>
+/// <example>
+/// <code>Get-AnyClaude -Request -Wait | Format-Table Time, Mode, Model, TimeToFirstToken, CachedTokens, Status</code>
+/// <para>A live monitor: one row per request as it completes, until Ctrl+C.</para>
+/// </example>
+/// <example>
+/// <code>Get-AnyClaude -Request -Wait | Export-Csv requests.csv</code>
+/// <para>A logger: every request, as it completes, appended to a CSV file until Ctrl+C.</para>
+/// </example>
+/// <example>
+/// <code>Get-AnyClaude -Request -Session Last | Measure-Object CachedTokens, InputTokens -Sum</code>
+/// <para>Reads the records of the last finished session (after Claude Code exited and its proxy stopped).</para>
 /// </example>
 [Cmdlet(VerbsCommon.Get, "AnyClaude", DefaultParameterSetName = ProxySet)]
 [OutputType(typeof(ProxyInfo), ParameterSetName = [ProxySet])]
-[OutputType(typeof(RequestInfo), ParameterSetName = [RequestSet])]
-public sealed class GetAnyClaudeCommand : PSCmdlet
+[OutputType(typeof(RequestInfo), ParameterSetName = [RequestSet, SessionSet])]
+public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
 {
     private const string ProxySet = "Proxy";
     private const string RequestSet = "Request";
+    private const string SessionSet = "Session";
+
+    /// <summary>How long one live-view call waits at the proxy before asking again.</summary>
+    private static readonly TimeSpan s_pollWait = TimeSpan.FromSeconds(10);
+
+    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>
-    /// <para type="description">Emit the proxy's request records instead of the proxy.</para>
+    /// <para type="description">Emit request records instead of the proxy.</para>
     /// </summary>
     [Parameter(ParameterSetName = RequestSet, Mandatory = true)]
+    [Parameter(ParameterSetName = SessionSet, Mandatory = true)]
     public SwitchParameter Request { get; set; }
 
     /// <summary>
-    /// <para type="description">Only the most recent N records.</para>
+    /// <para type="description">Only the most recent N records (with -Wait: of those already there; new ones all follow).</para>
     /// </summary>
     [Parameter(ParameterSetName = RequestSet)]
+    [Parameter(ParameterSetName = SessionSet)]
     [ValidateRange(1, int.MaxValue)]
     public int Last { get; set; }
 
     /// <summary>
-    /// <para type="description">Also emit the proxies running in this user's other pwsh processes, found through their state
-    /// files and asked through their authenticated control endpoints.</para>
+    /// <para type="description">Also the proxies running in this user's other pwsh processes, found through their state
+    /// files and asked through their authenticated control endpoints. With -Request, their records are merged by time.</para>
     /// </summary>
     [Parameter(ParameterSetName = ProxySet)]
+    [Parameter(ParameterSetName = RequestSet)]
     public SwitchParameter All { get; set; }
+
+    /// <summary>
+    /// <para type="description">Keep emitting each record as its request completes, until Ctrl+C (like Get-Content -Wait).</para>
+    /// </summary>
+    [Parameter(ParameterSetName = RequestSet)]
+    public SwitchParameter Wait { get; set; }
+
+    /// <summary>
+    /// <para type="description">Read a session's kept records instead of a running proxy's: a session id (the records file's
+    /// name in the sessions folder of the state directory), or Last for the most recent finished session.</para>
+    /// </summary>
+    [Parameter(ParameterSetName = SessionSet, Mandatory = true)]
+    [ArgumentCompleter(typeof(SessionCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? Session { get; set; }
 
     protected override void EndProcessing()
     {
-        ProxyServer? proxy = ProxySession.Current;
         if (!Request)
         {
-            if (proxy is not null)
-            {
-                WriteObject(ProxyInfo.From(proxy));
-            }
-            else
-            {
-                WriteVerbose("No AnyClaude proxy is running in this session.");
-            }
-
-            if (All)
-            {
-                WriteOtherProcessesProxies();
-            }
-
+            WriteProxies();
             return;
         }
 
-        if (proxy is null)
+        if (Session is not null)
         {
-            WriteVerbose("No AnyClaude proxy is running in this session.");
+            WriteSession(Session);
             return;
         }
 
-        IReadOnlyList<Proxy.Observability.RequestRecord> records = proxy.GetRecords();
-        IEnumerable<Proxy.Observability.RequestRecord> selected = Last > 0 ? records.Skip(Math.Max(0, records.Count - Last)) : records;
-        foreach (var record in selected)
+        IReadOnlyList<RecordFeed> feeds = RecordFeed.Find(All);
+        if (feeds.Count == 0)
         {
-            WriteObject(RequestInfo.From(record));
+            var problem = new ItemNotFoundException(
+                "No AnyClaude proxy is running for this user (in this window or another). Start one with Start-AnyClaude, " +
+                "or read a finished session with Get-AnyClaude -Request -Session Last.");
+            if (Wait) WriteError(new ErrorRecord(problem, "NoProxyRunning", ErrorCategory.ObjectNotFound, null));
+            else WriteWarning(problem.Message);
+            return;
         }
+
+        foreach (RecordFeed feed in feeds) WriteVerbose($"Reading the records of {feed.Description}.");
+        if (Wait) WriteLive(feeds);
+        else WriteSnapshot(feeds);
+    }
+
+    protected override void StopProcessing() => _stopping.Cancel();
+
+    public void Dispose() => _stopping.Dispose();
+
+    private void WriteProxies()
+    {
+        ProxyServer? proxy = ProxySession.Current;
+        if (proxy is not null) WriteObject(ProxyInfo.From(proxy));
+        else WriteVerbose("No AnyClaude proxy is running in this session.");
+
+        if (All) WriteOtherProcessesProxies();
+    }
+
+    private void WriteSnapshot(IReadOnlyList<RecordFeed> feeds)
+    {
+        var merged = new List<RequestInfo>();
+        foreach (RecordFeed feed in feeds)
+        {
+            try
+            {
+                RecordBatch batch = Task.Run(() => feed.ReadAsync(0, TimeSpan.Zero, _stopping.Token)).GetAwaiter().GetResult();
+                merged.AddRange(batch.Records.Select(r => RequestInfo.From(r, feed.ProcessId, feed.Port)));
+            }
+            catch (ProxyControlException e)
+            {
+                WriteWarning($"{Capitalise(feed.Description)} did not answer: {e.Message}");
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        if (feeds.Count > 1) merged.Sort((a, b) => a.Time.CompareTo(b.Time));
+        WriteObject(Last > 0 ? merged.Skip(Math.Max(0, merged.Count - Last)) : merged, enumerateCollection: true);
+    }
+
+    /// <summary>One long-poll loop per proxy on the thread pool; records reach the pipeline only here, on its thread.</summary>
+    private void WriteLive(IReadOnlyList<RecordFeed> feeds)
+    {
+        var items = Channel.CreateUnbounded<(RequestInfo? Record, string? Problem)>(new UnboundedChannelOptions { SingleReader = true });
+        var backlog = new List<RequestInfo>();
+        var cursors = new long[feeds.Count];
+        for (int i = 0; i < feeds.Count; i++)
+        {
+            try
+            {
+                RecordFeed feed = feeds[i];
+                RecordBatch batch = Task.Run(() => feed.ReadAsync(0, TimeSpan.Zero, _stopping.Token)).GetAwaiter().GetResult();
+                backlog.AddRange(batch.Records.Select(r => RequestInfo.From(r, feed.ProcessId, feed.Port)));
+                cursors[i] = batch.Next;
+            }
+            catch (ProxyControlException e)
+            {
+                WriteWarning($"{Capitalise(feeds[i].Description)} did not answer: {e.Message}");
+                cursors[i] = -1;
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+
+        backlog.Sort((a, b) => a.Time.CompareTo(b.Time));
+        WriteObject(Last > 0 ? backlog.Skip(Math.Max(0, backlog.Count - Last)) : backlog, enumerateCollection: true);
+
+        CancellationToken stopping = _stopping.Token;
+        var loops = new List<Task>();
+        for (int i = 0; i < feeds.Count; i++)
+        {
+            if (cursors[i] < 0) continue;
+            RecordFeed feed = feeds[i];
+            long after = cursors[i];
+            loops.Add(Task.Run(async () =>
+            {
+                try
+                {
+                    while (true)
+                    {
+                        RecordBatch batch = await feed.ReadAsync(after, s_pollWait, stopping).ConfigureAwait(false);
+                        foreach (RequestRecord r in batch.Records) items.Writer.TryWrite((RequestInfo.From(r, feed.ProcessId, feed.Port), null));
+                        after = batch.Next;
+                    }
+                }
+                catch (ProxyControlException e)
+                {
+                    items.Writer.TryWrite((null, $"{Capitalise(feed.Description)} is gone ({e.Message}); no more records from it."));
+                }
+                catch (OperationCanceledException)
+                {
+                }
+            }, CancellationToken.None));
+        }
+
+        if (loops.Count == 0) return;
+        _ = Task.WhenAll(loops).ContinueWith(_ => items.Writer.TryComplete(), TaskScheduler.Default);
+
+        try
+        {
+            while (Task.Run(() => items.Reader.WaitToReadAsync(stopping).AsTask()).GetAwaiter().GetResult())
+            {
+                while (items.Reader.TryRead(out var item))
+                {
+                    if (item.Record is not null) WriteObject(item.Record);
+                    else WriteWarning(item.Problem!);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C: the pipeline is stopping; the loops end with the same token.
+        }
+    }
+
+    private void WriteSession(string session)
+    {
+        IReadOnlyList<SessionFile> sessions = SessionFiles.List();
+        SessionFile? file;
+        if (string.Equals(session, "Last", StringComparison.OrdinalIgnoreCase))
+        {
+            var live = ProxyStateFile.ReadLive().Select(s => (s.ProcessId, s.Port)).ToHashSet();
+            if (ProxySession.Current is { } own) live.Add((Environment.ProcessId, own.Port));
+            file = sessions.FirstOrDefault(s => !live.Contains((s.ProcessId, s.Port)));
+        }
+        else
+        {
+            file = sessions.FirstOrDefault(s => string.Equals(s.Id, session, StringComparison.OrdinalIgnoreCase));
+        }
+
+        if (file is null)
+        {
+            string known = sessions.Count == 0 ? "none is kept yet" : "kept: " + string.Join(", ", sessions.Take(5).Select(s => s.Id)) + (sessions.Count > 5 ? ", ..." : "");
+            ThrowTerminatingError(new ErrorRecord(
+                new ItemNotFoundException($"No finished AnyClaude session '{session}' in {SessionFiles.SessionsDirectory} ({known}). " +
+                                          "Sessions are kept for proxies started by Start-AnyClaude; tab completion lists their ids."),
+                "SessionNotFound", ErrorCategory.ObjectNotFound, session));
+            return;
+        }
+
+        WriteVerbose($"Reading session {file.Id} ({file.Path}).");
+        IReadOnlyList<RequestRecord> records;
+        try
+        {
+            records = SessionFiles.ReadRecords(file);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            ThrowTerminatingError(new ErrorRecord(e, "SessionUnreadable", ErrorCategory.ReadError, file.Path));
+            return;
+        }
+
+        IEnumerable<RequestRecord> selected = Last > 0 ? records.Skip(Math.Max(0, records.Count - Last)) : records;
+        WriteObject(selected.Select(r => RequestInfo.From(r, file.ProcessId, file.Port)), enumerateCollection: true);
     }
 
     private void WriteOtherProcessesProxies()
@@ -98,10 +291,12 @@ public sealed class GetAnyClaudeCommand : PSCmdlet
                 int requests = Task.Run(() => client.GetRecordsAsync()).GetAwaiter().GetResult().Count;
                 WriteObject(ProxyInfo.From(status, requests));
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or TaskCanceledException)
+            catch (Exception e) when (e is ProxyControlException or HttpRequestException or IOException or InvalidOperationException or TaskCanceledException)
             {
                 WriteWarning($"The proxy of process {state.ProcessId} at {state.BaseUrl} did not answer: {e.Message}");
             }
         }
     }
+
+    private static string Capitalise(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 }

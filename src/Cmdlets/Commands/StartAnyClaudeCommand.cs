@@ -24,12 +24,18 @@ namespace AnyClaude.Cmdlets.Commands;
 /// <para>Runs Claude Code interactively against mlx_lm.server.</para>
 /// </example>
 /// <example>
-/// <code>$proxy = Start-AnyClaude LmStudio -NoLaunch; $proxy.BaseUrl</code>
+/// <code>$proxy = Start-AnyClaude LmStudio -NoLaunch; $proxy.BaseUrl.AbsoluteUri</code>
 /// <para>Starts only the proxy, in LM Studio mode, and shows the URL clients should use (the token is $proxy.Token).</para>
 /// </example>
 /// <example>
 /// <code>Start-AnyClaude -Mode LmStudio -ArgumentList '-p', 'Summarise README.md' -PassThru</code>
 /// <para>Runs Claude Code headless with a prompt, then emits a summary of the requests, tokens and cache hits.</para>
+/// </example>
+/// <example>
+/// <code>Start-AnyClaude MlxLm -Force</code>
+/// <para>Launches Claude Code even when mlx_lm.server does not answer yet (without -Force, Start-AnyClaude says so and asks;
+/// a headless run with -p fails at once). Claude Code's status line shows mode · model · cached share or prefill time ·
+/// tokens/s · errors; -NoStatusLine leaves it out.</para>
 /// </example>
 [Cmdlet(VerbsLifecycle.Start, "AnyClaude", SupportsShouldProcess = true, DefaultParameterSetName = LaunchSet)]
 [OutputType(typeof(SessionSummary), ParameterSetName = [LaunchSet])]
@@ -93,6 +99,20 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = LaunchSet)]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>
+    /// <para type="description">Do not show the proxy's status line in Claude Code. By default Claude Code is launched with
+    /// --settings adding a status line (mode, model, the last turn's cached share or prefill time, tokens/s, errors);
+    /// your own settings files are never changed.</para>
+    /// </summary>
+    [Parameter(ParameterSetName = LaunchSet)]
+    public SwitchParameter NoStatusLine { get; set; }
+
+    /// <summary>
+    /// <para type="description">Launch Claude Code even when the mode's backend does not answer, without asking.</para>
+    /// </summary>
+    [Parameter(ParameterSetName = LaunchSet)]
+    public SwitchParameter Force { get; set; }
+
     protected override void EndProcessing()
     {
         EffectiveConfiguration config;
@@ -137,7 +157,11 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
 
         try
         {
-            WarnIfBackendDown(proxy);
+            if (!CheckBackend(proxy))
+            {
+                return;
+            }
+
             if (NoLaunch)
             {
                 WriteObject(ProxyInfo.From(proxy));
@@ -251,19 +275,86 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         Proxy.Launch.ClaudeLaunch.PwshCommand(SessionState.PSVariable.GetValue("PSHOME") as string, Environment.ProcessPath,
             OperatingSystem.IsWindows(), File.Exists);
 
-    private void WarnIfBackendDown(ProxyServer proxy)
+    /// <summary>Says so when the mode's backend does not answer, before Claude Code takes the screen. -NoLaunch: an
+    /// error, the proxy stays for when the backend comes up. Headless (-p): fails fast. Interactive: asks whether to
+    /// launch anyway (-Force: launches). Returns false when Claude Code must not be launched.</summary>
+    private bool CheckBackend(ProxyServer proxy)
     {
         BackendSettings backend = proxy.ActiveBackend;
         if (!backend.IsLocal || backend.Mode == BackendMode.AnthropicCompatible)
         {
-            return;
+            return true;
         }
 
         WriteVerbose($"Checking that the {backend.Mode} backend answers at {backend.BaseUrl}.");
-        if (BackendModels.Probe(backend, TimeSpan.FromSeconds(3)) is { } problem)
+        if (BackendModels.Probe(backend, TimeSpan.FromSeconds(3)) is not { } problem)
         {
-            WriteError(ErrorRecords.BackendUnreachable(backend.Mode.ToString(), backend.BaseUrl, problem));
+            return true;
         }
+
+        ErrorRecord unreachable = ErrorRecords.BackendUnreachable(backend.Mode.ToString(), backend.BaseUrl, problem);
+        if (NoLaunch)
+        {
+            WriteError(unreachable);
+            return true;
+        }
+
+        if (ClaudeArguments.IsHeadless(ArgumentList))
+        {
+            ThrowTerminatingError(unreachable);
+        }
+
+        if (Force)
+        {
+            WriteWarning(unreachable.Exception.Message + " Launching Claude Code anyway (-Force).");
+            return true;
+        }
+
+        bool launch;
+        try
+        {
+            launch = ShouldContinue(unreachable.Exception.Message + " Claude Code's requests will fail until it answers." +
+                                    Environment.NewLine + "Launch Claude Code anyway? (-Force skips this question)",
+                                    $"The {backend.Mode} backend does not answer");
+        }
+        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException)
+        {
+            // A host that cannot ask (pwsh -NonInteractive, a job): the error, not a hang or a silent launch.
+            ThrowTerminatingError(unreachable);
+            throw; // unreachable: ThrowTerminatingError always throws
+        }
+
+        if (!launch)
+        {
+            WriteWarning($"Claude Code was not launched. Start the {backend.Mode} backend, then run Start-AnyClaude again (or Test-AnyClaudeBackend {backend.Mode} to see what is missing).");
+        }
+
+        return launch;
+    }
+
+    /// <summary>--settings with the proxy's status line, unless -NoStatusLine, a headless run (no status line to show)
+    /// or the user's own --settings (Claude Code takes one).</summary>
+    private IEnumerable<string> StatusLineArguments(ProxyServer proxy)
+    {
+        if (NoStatusLine || ClaudeArguments.IsHeadless(ArgumentList))
+        {
+            return [];
+        }
+
+        if (ClaudeArguments.HasSettings(ArgumentList))
+        {
+            WriteVerbose("-ArgumentList has its own --settings: the proxy's status line is not added.");
+            return [];
+        }
+
+        if (proxy.StatusLineSettingsPath is not { } settings)
+        {
+            WriteVerbose("The proxy keeps no status line (no state file, or a path no shell command can carry).");
+            return [];
+        }
+
+        WriteVerbose($"Claude Code's status line reads {proxy.StatusLinePath} (settings: {settings}).");
+        return ["--settings", settings];
     }
 
     private void Launch(ProxyServer proxy, string claude)
@@ -281,7 +372,7 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         ClaudeProcess process;
         try
         {
-            process = ClaudeProcess.Start(claude, ArgumentList, environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath, CurrentPwsh());
+            process = ClaudeProcess.Start(claude, StatusLineArguments(proxy).Concat(ArgumentList ?? []).ToArray(), environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath, CurrentPwsh());
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or ArgumentException)
         {

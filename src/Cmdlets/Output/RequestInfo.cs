@@ -24,9 +24,15 @@ public sealed class RequestInfo
     public string? StopReason { get; init; }
     public string? Error { get; init; }
     public string? SessionId { get; init; }
+    /// <summary>The pwsh process whose proxy served the request (Get-AnyClaude -All -Request merges several).</summary>
+    public int? ProxyId { get; init; }
+    /// <summary>The port of the proxy that served the request.</summary>
+    public int? Port { get; init; }
 
-    internal static RequestInfo From(RequestRecord r) => new()
+    internal static RequestInfo From(RequestRecord r, int? proxyId = null, int? port = null) => new()
     {
+        ProxyId = proxyId,
+        Port = port,
         Id = r.Id,
         Time = r.Time,
         Path = r.Path,

@@ -7,8 +7,8 @@ namespace AnyClaude.Proxy.Control;
 
 /// <summary>
 /// The control endpoint other processes of the same user reach (token from the private state file):
-/// GET /anyclaude/status, POST /anyclaude/mode, GET /anyclaude/requests. The dispatcher has already checked the
-/// control token (RequestGuard.Authorize) before any path here is matched.
+/// GET /anyclaude/status, POST /anyclaude/mode, GET /anyclaude/requests[?after=N&amp;waitMs=M]. The dispatcher has already
+/// checked the control token (RequestGuard.Authorize) before any path here is matched.
 /// </summary>
 internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, RecordHistory history)
 {
@@ -27,19 +27,34 @@ internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, Recor
                 await WriteStatusAsync(scope).ConfigureAwait(false);
                 return true;
             case ("GET", "/anyclaude/requests"):
-                var records = history.Snapshot();
+                var batch = await ReadRecordsAsync(scope).ConfigureAwait(false);
                 await HttpResponder.WriteJsonAsync(scope, 200, w =>
                 {
                     w.WriteStartObject();
                     w.WriteStartArray("data");
-                    foreach (var r in records) RecordJson.Write(w, r);
+                    foreach (var r in batch.Records) RecordJson.Write(w, r);
                     w.WriteEndArray();
+                    w.WriteNumber("next", batch.Next);
                     w.WriteEndObject();
                 }, scope.Token).ConfigureAwait(false);
                 return true;
             default:
                 return false;
         }
+    }
+
+    /// <summary>The longest a live-view request is held open (the client asks again; shorter than its HTTP timeout).</summary>
+    public static readonly TimeSpan MaxWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>?after=N: only records numbered after N ("next" of the previous answer). ?waitMs=M: when there are
+    /// none yet, hold the request up to M ms (at most <see cref="MaxWait"/>) until one completes: the live view.</summary>
+    private Task<RecordBatch> ReadRecordsAsync(RequestScope scope)
+    {
+        var query = scope.Request.QueryString;
+        long after = long.TryParse(query["after"], out var a) && a > 0 ? a : 0;
+        var wait = int.TryParse(query["waitMs"], out var ms) && ms > 0 ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero;
+        if (wait > MaxWait) wait = MaxWait;
+        return history.WaitAfterAsync(after, wait, scope.Token);
     }
 
     private Task WriteStatusAsync(RequestScope scope)

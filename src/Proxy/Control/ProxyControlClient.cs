@@ -52,13 +52,24 @@ public sealed class ProxyControlClient(ProxyState state)
         using var _ = await SendAsync(HttpMethod.Post, "anyclaude/mode", body.ToArray(), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<RequestRecord>> GetRecordsAsync(CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<RequestRecord>> GetRecordsAsync(CancellationToken cancellationToken = default) =>
+        (await ReadRecordsAsync(0, TimeSpan.Zero, cancellationToken).ConfigureAwait(false)).Records;
+
+    /// <summary>The records numbered after <paramref name="after"/> (0: all kept); when there are none yet, the proxy
+    /// holds the call up to <paramref name="wait"/> (capped at 10 s) for the next one. Pass the answer's Next as
+    /// <paramref name="after"/> next time: a live view without polling.</summary>
+    public async Task<RecordBatch> ReadRecordsAsync(long after, TimeSpan wait, CancellationToken cancellationToken = default)
     {
-        using var doc = await SendAsync(HttpMethod.Get, "anyclaude/requests", null, cancellationToken).ConfigureAwait(false);
+        var waitMs = (long)Math.Clamp(wait.TotalMilliseconds, 0, ControlEndpoint.MaxWait.TotalMilliseconds);
+        using var doc = await SendAsync(HttpMethod.Get, $"anyclaude/requests?after={after}&waitMs={waitMs}", null, cancellationToken).ConfigureAwait(false);
         var list = new List<RequestRecord>();
         foreach (var e in doc.RootElement.GetProperty("data").EnumerateArray()) list.Add(RecordJson.Read(e));
-        return list;
+        var next = doc.RootElement.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt64() : after + list.Count;
+        return new RecordBatch(list, next);
     }
+
+    /// <summary>The credential every control call carries: the one place to change when control gets its own token.</summary>
+    private string ControlToken => State.ControlToken;
 
     private ProxyStatus ReadStatus(JsonElement root)
     {
@@ -71,7 +82,7 @@ public sealed class ProxyControlClient(ProxyState state)
     private async Task<JsonDocument> SendAsync(HttpMethod method, string relative, byte[]? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, new Uri(State.BaseUrl, relative));
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", State.ControlToken);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", ControlToken);
         if (body is not null)
         {
             request.Content = new ByteArrayContent(body);

@@ -26,6 +26,8 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     private readonly object _inFlightGate = new();
     private readonly HashSet<Task> _inFlight = [];
     private readonly string? _stateFile;
+    private readonly StatusLine? _statusLine;
+    private readonly SessionRecords? _sessionRecords;
     private Task? _stopTask;
 
     private ProxyServer(ProxyOptions options, LoopbackBinding binding)
@@ -43,7 +45,15 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         _trace = options.TracePath is null ? null : new TraceWriter(options.TracePath);
         _dispatcher = new RequestDispatcher(this, options, new RequestGuard(Token, ControlToken), _modes, _backends, _history, _trace);
         if (options.PublishStateFile)
+        {
             _stateFile = ProxyStateFile.Write(new ProxyState(Environment.ProcessId, port, ControlToken, BaseUrl, StartedAt));
+            // What outlives a request for other windows and Claude Code's status line (see SessionFiles).
+            _statusLine = new StatusLine(SessionFiles.StatusLinePath(Environment.ProcessId, port), () => _modes.Current);
+            SessionId = SessionRecords.IdFor(StartedAt, Environment.ProcessId, port);
+            _sessionRecords = SessionRecords.Start(SessionFiles.SessionsDirectory, SessionId, Secrets);
+            _history.Added += _statusLine.Record;
+            _history.Added += _sessionRecords.Add;
+        }
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
@@ -82,6 +92,13 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     }
 
     public int Port { get; }
+    /// <summary>The id of this proxy's records file (Get-AnyClaude -Request -Session); null without a state file.</summary>
+    public string? SessionId { get; }
+    /// <summary>The file holding the status-line text Claude Code shows; null without a state file.</summary>
+    public string? StatusLinePath => _statusLine?.Path;
+    /// <summary>Claude Code settings that show <see cref="StatusLinePath"/> as its status line (for claude --settings);
+    /// null without a state file.</summary>
+    public string? StatusLineSettingsPath => _statusLine?.SettingsPath;
     /// <summary>http://127.0.0.1:{Port} — what ANTHROPIC_BASE_URL should be. On Windows, when http.sys lets this
     /// user register only the localhost name, http://localhost:{Port} (http.sys routes by Host).</summary>
     public Uri BaseUrl { get; }
@@ -117,6 +134,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     {
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode));
         _modes.Update(s => s with { Active = mode });
+        _statusLine?.Refresh();
     }
 
     /// <summary>Replaces one mode's settings (URL, model, tool calls, ...) at run time.</summary>
@@ -125,6 +143,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         ArgumentNullException.ThrowIfNull(settings);
         CheckSettings(settings);
         _modes.Update(s => s with { Backends = s.Backends.SetItem(settings.Mode, settings) });
+        _statusLine?.Refresh();
     }
 
     private static void CheckSettings(BackendSettings settings)
@@ -139,6 +158,18 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     /// <summary>The bounded history of request records, oldest first.</summary>
     public IReadOnlyList<RequestRecord> GetRecords() => _history.Snapshot();
 
+    /// <summary>The records numbered after <paramref name="after"/>, waiting up to <paramref name="wait"/> when there
+    /// are none yet (the live view); pass the answer's Next as <paramref name="after"/> next time.</summary>
+    public Task<RecordBatch> ReadRecordsAsync(long after, TimeSpan wait, CancellationToken cancellationToken = default) =>
+        _history.WaitAfterAsync(after, wait, cancellationToken);
+
+    private IEnumerable<string?> Secrets()
+    {
+        yield return Token;
+        yield return Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY");
+        foreach (var backend in Backends) yield return backend.ApiKey;
+    }
+
     /// <summary>Stops listening, cancels requests in flight, frees the port, removes the state file.</summary>
     public Task StopAsync()
     {
@@ -151,6 +182,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     private async Task StopCoreAsync()
     {
         if (_stateFile is not null) ProxyStateFile.Delete(_stateFile);
+        _statusLine?.Delete();
         // Cancel first and let the handlers answer (the listener would otherwise close their connections with an
         // empty 200); then stop listening and free the port.
         _stopping.Cancel();
@@ -162,6 +194,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         await _acceptLoop.ConfigureAwait(false);
         _listener.Close();
         if (_trace is not null) await _trace.DisposeAsync().ConfigureAwait(false);
+        if (_sessionRecords is not null) await _sessionRecords.DisposeAsync().ConfigureAwait(false);
         _backends.Dispose();
     }
 

@@ -38,12 +38,52 @@ public sealed class ControlTests : IDisposable
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_dir));
-            var file = Assert.Single(Directory.GetFiles(_dir));
-            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+            // The state file, and the status line's text and settings: every one private.
+            var files = Directory.GetFiles(_dir);
+            Assert.Contains(files, f => Path.GetFileName(f).StartsWith("proxy-", StringComparison.Ordinal));
+            foreach (var file in files) Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         }
         await proxy.StopAsync();
         Assert.Empty(ProxyStateFile.ReadLive());
         Assert.Empty(Directory.GetFiles(_dir));
+    }
+
+    [Fact]
+    public async Task Control_client_long_polls_for_the_next_record_and_the_status_line_follows()
+    {
+        await using var lm = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        lm.Enqueue(ScriptedReply.WithText("first"));
+        lm.Enqueue(ScriptedReply.WithText("second"));
+        await using var proxy = StartProxy(lm, tweak: o => o with { PublishStateFile = true });
+        var control = new ProxyControlClient(ProxyStateFile.ReadLive().Single());
+        Assert.StartsWith("LmStudio · ", File.ReadAllText(proxy.StatusLinePath!));
+        Assert.Contains("no turn yet", File.ReadAllText(proxy.StatusLinePath!));
+
+        var empty = await control.ReadRecordsAsync(0, TimeSpan.Zero);
+        Assert.Empty(empty.Records);
+        Assert.Equal(0, empty.Next);
+
+        // The call is held at the proxy until a request completes, then answers with just that record.
+        var waiting = control.ReadRecordsAsync(0, TimeSpan.FromSeconds(10));
+        using var client = Client(proxy);
+        using (var r = await PostMessagesAsync(client, Body(false))) Assert.Contains("first", await r.Content.ReadAsStringAsync());
+        var batch = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        var first = Assert.Single(batch.Records);
+        Assert.Equal(1, batch.Next);
+        Assert.Contains(" errors", File.ReadAllText(proxy.StatusLinePath!));
+        Assert.DoesNotContain("no turn yet", File.ReadAllText(proxy.StatusLinePath!));
+
+        using (var r = await PostMessagesAsync(client, Body(false))) Assert.Contains("second", await r.Content.ReadAsStringAsync());
+        var next = await control.ReadRecordsAsync(batch.Next, TimeSpan.FromSeconds(10));
+        var second = Assert.Single(next.Records);
+        Assert.NotEqual(first.Id, second.Id);
+        Assert.Equal(2, next.Next);
+
+        proxy.SetMode(BackendMode.MlxLm);
+        Assert.StartsWith("MlxLm · ", File.ReadAllText(proxy.StatusLinePath!));
+        var settings = File.ReadAllText(proxy.StatusLineSettingsPath!);
+        Assert.Contains("\"statusLine\"", settings);
+        Assert.Contains(Path.GetFileName(proxy.StatusLinePath!), settings);
     }
 
     [Fact]

@@ -1,0 +1,164 @@
+using System.Globalization;
+using System.Text;
+using AnyClaude.Proxy.Hosting;
+
+namespace AnyClaude.Proxy.Observability;
+
+/// <summary>
+/// The one line Claude Code shows under its prompt (its statusLine setting): mode · model · the last main turn's
+/// cached share (or its prefill time when nothing was cached) · output tokens/s · errors. The proxy keeps it,
+/// rendered, in a small file that Claude Code's status-line command only prints (cat/node), so an update costs
+/// a file read, never a pwsh start.
+/// </summary>
+internal sealed class StatusLine
+{
+    private readonly object _gate = new();
+    private readonly string _path;
+    private readonly Func<ModeSnapshot> _modes;
+    private RequestRecord? _lastTurn;
+    private int _errors;
+
+    public StatusLine(string path, Func<ModeSnapshot> modes)
+    {
+        _path = path;
+        _modes = modes;
+        Refresh();
+        SettingsPath = System.IO.Path.ChangeExtension(path, ".settings.json");
+        WriteSettings();
+    }
+
+    public string Path => _path;
+
+    /// <summary>Claude Code settings ({"statusLine": {"type": "command", "command": ...}}) for its --settings option,
+    /// which adds them to the user's own settings without touching their files. Null when no command can carry the path.</summary>
+    public string? SettingsPath { get; private set; }
+
+    private void WriteSettings()
+    {
+        try
+        {
+            var command = CommandFor(_path, OperatingSystem.IsWindows());
+            using var stream = Security.PrivateFiles.Create(SettingsPath!);
+            // Relaxed escaping: the command stays readable ('...' rather than \u0027...\u0027); no HTML ever reads it.
+            using var w = new System.Text.Json.Utf8JsonWriter(stream, new System.Text.Json.JsonWriterOptions
+            {
+                Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+            });
+            w.WriteStartObject();
+            w.WriteStartObject("statusLine");
+            w.WriteString("type", "command");
+            w.WriteString("command", command);
+            w.WriteNumber("padding", 0);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException)
+        {
+            SettingsPath = null;
+        }
+    }
+
+    /// <summary>A request completed: remember it when it is a model turn, count it when it failed.</summary>
+    public void Record(RequestRecord record)
+    {
+        lock (_gate)
+        {
+            if (IsFailure(record)) _errors++;
+            else if (IsTurn(record)) _lastTurn = record;
+        }
+        Refresh();
+    }
+
+    /// <summary>Rewrites the file (the mode or a model changed).</summary>
+    public void Refresh()
+    {
+        // One writer at a time (requests complete concurrently); the file is tiny.
+        lock (_gate)
+        {
+            Write(Render(_modes(), _lastTurn, _errors));
+        }
+    }
+
+    private void Write(string text)
+    {
+        try
+        {
+            // Write aside, then swap in: a reader never sees half a line.
+            var temp = _path + ".tmp";
+            using (var stream = Security.PrivateFiles.Create(temp))
+                stream.Write(Encoding.UTF8.GetBytes(text + "\n"));
+            File.Move(temp, _path, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A reader holding the file (Windows) or a full disk: the next update writes it.
+        }
+    }
+
+    public void Delete()
+    {
+        try
+        {
+            File.Delete(_path);
+            File.Delete(_path + ".tmp");
+            if (SettingsPath is not null) File.Delete(SettingsPath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    /// <summary>What counts as "the last main turn": a completed Messages API call that produced output.
+    /// (count_tokens calls and failed requests do not.)</summary>
+    internal static bool IsTurn(RequestRecord r) =>
+        r.Path == "/v1/messages" && r.Status == 200 && r.Error is null && r.OutputTokens > 0;
+
+    /// <summary>A request that failed; the user pressing Esc (the client hung up) is not a failure.</summary>
+    internal static bool IsFailure(RequestRecord r) =>
+        r.Status != 499 && (r.Status >= 400 || (r.Error is not null && r.Error != ClientClosed));
+
+    internal const string ClientClosed = "The client closed the connection.";
+
+    internal static string Render(ModeSnapshot modes, RequestRecord? turn, int errors)
+    {
+        var parts = new List<string>(5);
+        var active = modes.Get(modes.Active);
+        parts.Add(modes.Active.ToString());
+        parts.Add(turn?.Model ?? active.Model ?? "backend's model");
+        if (turn is null)
+        {
+            parts.Add("no turn yet");
+        }
+        else
+        {
+            var prompt = turn.InputTokens + turn.CachedTokens;
+            if (turn.CachedTokens > 0 && prompt > 0)
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"cached {100.0 * turn.CachedTokens / prompt:0}%"));
+            else if (turn.TimeToFirstToken is { } ttft)
+                parts.Add(string.Create(CultureInfo.InvariantCulture, $"prefill {ttft.TotalSeconds:0.0}s"));
+            if (TokensPerSecond(turn) is { } rate)
+                parts.Add(rate.ToString(rate >= 100 ? "0" : "0.#", CultureInfo.InvariantCulture) + " tok/s");
+        }
+        parts.Add(errors == 1 ? "1 error" : $"{errors} errors");
+        return string.Join(" · ", parts);
+    }
+
+    /// <summary>Output tokens over the generation time (after the first token); null when it cannot be told.</summary>
+    internal static double? TokensPerSecond(RequestRecord r)
+    {
+        var generating = r.Duration - (r.TimeToFirstToken ?? TimeSpan.Zero);
+        if (r.OutputTokens <= 1 || generating <= TimeSpan.FromMilliseconds(1)) return null;
+        return r.OutputTokens / generating.TotalSeconds;
+    }
+
+    /// <summary>The command Claude Code runs for the status line: it prints the file and nothing else. Claude Code
+    /// runs it through a shell: sh on macOS and Linux; on Windows Git Bash, PowerShell (2.1.x without Git Bash)
+    /// or cmd (2.0.x). Unix: cat (no process but cat). Windows: node, which Claude Code's npm install brings,
+    /// written with only double quotes outside and single quotes inside, which all three shells pass through.</summary>
+    public static string CommandFor(string path, bool windows)
+    {
+        if (path.Contains('\'', StringComparison.Ordinal) || path.Contains('"', StringComparison.Ordinal) || path.Contains('$', StringComparison.Ordinal))
+            throw new ArgumentException($"The status-line file path contains a quote or '$', which no shell command can carry safely: {path}", nameof(path));
+        if (!windows) return $"cat '{path}'";
+        var forward = path.Replace('\\', '/');
+        return $"node -e \"process.stdout.write(require('fs').readFileSync('{forward}','utf8'))\"";
+    }
+}
