@@ -43,11 +43,13 @@ internal sealed class AnthropicForwarder(BackendServices services)
         catch (OperationCanceledException) when (heartbeat.Stalled)
         {
             var stalled = BackendErrors.Stalled(backend, heartbeat.StallTimeout);
-            if (sse is null) throw stalled;
+            if (sse is null || await sse.TryAbandonAsync().ConfigureAwait(false)) throw stalled;
             await WriteErrorEventAsync(scope, sse, stalled).ConfigureAwait(false);
         }
         catch (ApiException e) when (sse is { ClientGone: false })
         {
+            // Nothing relayed yet (backend down, or it refused at once): an HTTP error Claude Code acts on.
+            if (await sse.TryAbandonAsync().ConfigureAwait(false)) throw;
             await WriteErrorEventAsync(scope, sse, e).ConfigureAwait(false);
         }
         finally
@@ -60,7 +62,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
     private static SseResponse BeginStream(RequestScope scope, Heartbeat heartbeat)
     {
         var sse = new SseResponse(scope) { Written = heartbeat.ClientWrite };
-        sse.Begin(captureForTrace: false);
+        sse.BeginOnFirstWrite(captureForTrace: false);
         return sse;
     }
 
@@ -86,7 +88,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
             if (status >= 400)
             {
                 var error = await BackendBodies.ReadLimitedAsync(response, ct).ConfigureAwait(false);
-                throw AsApiError(backend, status, error, request);
+                throw AsApiError(backend, status, error, request, response);
             }
             if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
                 await RelayStreamAsync(scope, response, heartbeat, stream(), ct).ConfigureAwait(false);
@@ -128,8 +130,9 @@ internal sealed class AnthropicForwarder(BackendServices services)
             // The user's own key; never the proxy token the client authenticated with.
             var key = backend.ApiKey ?? Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY");
             if (string.IsNullOrEmpty(key))
-                throw new ApiException(401, "authentication_error",
-                    "Claude mode needs your Anthropic API key: set ANTHROPIC_API_KEY or use Set-AnyClaudeMode Claude -ApiKey.");
+                throw ApiException.Permanent(
+                    "Claude mode needs your Anthropic API key: set ANTHROPIC_API_KEY (or backends.claude.apiKey in the AnyClaude config file) " +
+                    "in the pwsh that runs Start-AnyClaude, then restart it. Claude Code's own login is not involved.");
             message.Headers.TryAddWithoutValidation("x-api-key", key);
             if (headers["anthropic-beta"] is { } beta) message.Headers.TryAddWithoutValidation("anthropic-beta", beta);
         }
@@ -215,8 +218,10 @@ internal sealed class AnthropicForwarder(BackendServices services)
     }
 
     /// <summary>Anthropic-shaped error bodies pass through as they are; anything else is mapped.</summary>
-    private static ApiException AsApiError(BackendSettings backend, int status, byte[] body, MessagesRequest request)
+    private static ApiException AsApiError(BackendSettings backend, int status, byte[] body, MessagesRequest request, HttpResponseMessage response)
     {
+        // 401/403 are about the proxy's credentials for this backend, not Claude Code's login.
+        if (status is 401 or 403) return BackendErrors.FromStatus(backend, status, body, 0, request.MaxTokens);
         try
         {
             using var doc = JsonDocument.Parse(body);
@@ -226,12 +231,16 @@ internal sealed class AnthropicForwarder(BackendServices services)
                 && e.TryGetProperty("type", out var et) && et.GetString() is { } errorType
                 && e.TryGetProperty("message", out var em) && em.GetString() is { } errorMessage)
             {
-                return new ApiException(status, errorType, errorMessage);
+                return new ApiException(status, errorType, errorMessage)
+                {
+                    ShouldRetry = BackendBodies.ShouldRetry(response),
+                    RetryAfter = BackendBodies.RetryAfter(response),
+                };
             }
         }
         catch (JsonException)
         {
         }
-        return BackendErrors.FromStatus(backend, status, body, 0, request.MaxTokens);
+        return BackendErrors.FromStatus(backend, status, body, 0, request.MaxTokens, request.Model, BackendBodies.RetryAfter(response));
     }
 }

@@ -13,7 +13,8 @@ internal static class BackendErrors
     public static ApiException Unreachable(BackendSettings backend, Exception cause)
     {
         var reason = cause is HttpRequestException { InnerException: SocketException se } ? se.SocketErrorCode.ToString() : cause.Message;
-        return new ApiException(500, "api_error",
+        // Not retryable: Claude Code would otherwise retry for ~3 minutes before showing this.
+        return ApiException.Permanent(
             $"{BackendNames.Display(backend.Mode)} is not reachable at {backend.BaseUrl} ({reason}). {BackendNames.StartAdvice(backend)}",
             cause);
     }
@@ -30,8 +31,11 @@ internal static class BackendErrors
         ApiException.InvalidRequest(
             $"input length and `max_tokens` exceed context limit: {inputTokens} + {maxTokens} > {contextWindow}, decrease input length or `max_tokens` and try again");
 
-    /// <summary>A 4xx/5xx from the backend, carrying its own message.</summary>
-    public static ApiException FromStatus(BackendSettings backend, int status, ReadOnlySpan<byte> body, int inputTokens, int maxTokens)
+    /// <summary>A 4xx/5xx from the backend, carrying its own message. Conditions a retry cannot fix (credentials,
+    /// missing model, a failure on this very request) are answered so Claude Code shows them at once; a busy
+    /// backend (429, 503, 529) stays retryable, with its Retry-After.</summary>
+    public static ApiException FromStatus(BackendSettings backend, int status, ReadOnlySpan<byte> body, int inputTokens, int maxTokens,
+        string? model = null, string? retryAfter = null)
     {
         var message = ExtractMessage(body) ?? $"HTTP {status}";
         if (IsContextOverflow(message))
@@ -40,8 +44,26 @@ internal static class BackendErrors
             if (window is { } c) return ContextLimit(inputTokens, maxTokens, c);
             return ApiException.InvalidRequest($"input length and `max_tokens` exceed context limit ({BackendNames.Display(backend.Mode)}: {message})");
         }
+        var said = $"{BackendNames.Display(backend.Mode)} ({backend.BaseUrl}) returned HTTP {status}: {message}";
+        switch (status)
+        {
+            case 401 or 403:
+                // Never 401/403 to Claude Code: it reads those as its own login failing ("Please run /login") and retries.
+                return ApiException.Permanent($"{said}. {BackendNames.CredentialAdvice(backend)}");
+            case 404:
+                // A 404 would make Claude Code blame the Claude model it selected and drop this message.
+                return ApiException.Permanent($"{said}. {BackendNames.ModelAdvice(backend, model)}");
+            case 500:
+                // A template error, a model that failed to load or crashed on this prompt: retrying repeats it.
+                return ApiException.Permanent($"{said}. {BackendNames.ModelAdvice(backend, model)}");
+        }
         var (anthropicStatus, type) = Map(status);
-        return new ApiException(anthropicStatus, type, $"{BackendNames.Display(backend.Mode)} ({backend.BaseUrl}) returned HTTP {status}: {message}");
+        return new ApiException(anthropicStatus, type, said)
+        {
+            RetryAfter = status is 429 or 503 or 529 ? retryAfter : null,
+            // Other 4xx are not retried by Claude Code anyway; say so, for clients that would.
+            ShouldRetry = anthropicStatus is >= 400 and < 500 and not (408 or 409 or 429) ? false : null,
+        };
     }
 
     internal static (int Status, string Type) Map(int status) => status switch

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AnyClaude.FakeBackend;
+using AnyClaude.Proxy.Backends;
 using AnyClaude.FakeBackend.Scripting;
 using AnyClaude.Proxy.Configuration;
 using Xunit;
@@ -141,23 +142,57 @@ public sealed class ChatForwardingTests
         Assert.Matches(@"input length and `max_tokens` exceed context limit: \d+ \+ \d+ > 20", body.GetProperty("error").GetProperty("message").GetString());
     }
 
+    // Claude Code reads x-should-retry before the status (its bundled code, 2.1.197 and 2.1.332): "false" for what a
+    // retry cannot fix; 401/403 never reach it as such (it would ask the user to /login), nor 404 (it would blame
+    // the Claude model it selected); a busy backend stays retryable.
     [Theory]
-    [InlineData(400, 400, "invalid_request_error")]
-    [InlineData(401, 401, "authentication_error")]
-    [InlineData(404, 404, "not_found_error")]
-    [InlineData(429, 429, "rate_limit_error")]
-    [InlineData(500, 500, "api_error")]
-    [InlineData(503, 503, "overloaded_error")]
-    public async Task Backend_http_errors_map_to_anthropic_types_with_the_backend_message(int backendStatus, int status, string type)
+    [InlineData(400, 400, "invalid_request_error", "false")]
+    [InlineData(401, 502, "api_error", "false")]
+    [InlineData(403, 502, "api_error", "false")]
+    [InlineData(404, 502, "api_error", "false")]
+    [InlineData(429, 429, "rate_limit_error", null)]
+    [InlineData(500, 502, "api_error", "false")]
+    [InlineData(503, 503, "overloaded_error", null)]
+    public async Task Backend_http_errors_map_to_anthropic_types_with_the_backend_message(int backendStatus, int status, string type, string? shouldRetry)
     {
         await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
         fake.Enqueue(ScriptedReply.WithError(backendStatus, "the backend's own words"));
         await using var proxy = StartProxy(fake);
         using var client = Client(proxy);
-        var (actual, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
-        AssertError(actual, body, status, type);
-        Assert.Contains("the backend's own words", body.GetProperty("error").GetProperty("message").GetString());
+        using var response = await PostMessagesAsync(client, Body(false));
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        AssertError((int)response.StatusCode, doc.RootElement, status, type);
+        var message = doc.RootElement.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.Contains("the backend's own words", message);
+        Assert.Contains("LM Studio (" + fake.BaseUrl, message);
+        Assert.Equal(shouldRetry, response.Headers.TryGetValues("x-should-retry", out var v) ? v.Single() : null);
         Assert.Equal(status, proxy.GetRecords().Single().Status);
+        if (backendStatus is 401 or 403) Assert.Contains("LMSTUDIO_API_KEY", message);
+        if (backendStatus is 404) Assert.Contains("lms load", message);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_busy_backend_stays_retryable(bool stream)
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(ScriptedReply.WithError(503, "busy"));
+        await using var proxy = StartProxy(fake);
+        using var client = Client(proxy);
+        using var response = await PostMessagesAsync(client, Body(stream));
+        Assert.Equal(503, (int)response.StatusCode);
+        Assert.False(response.Headers.Contains("x-should-retry"));
+    }
+
+    [Fact]
+    public void A_busy_backends_retry_after_is_passed_on_and_only_for_busy_statuses()
+    {
+        var backend = BackendSettings.Default(BackendMode.LmStudio);
+        var busy = BackendErrors.FromStatus(backend, 429, "{\"error\":\"slow down\"}"u8, 10, 10, retryAfter: "7");
+        Assert.Equal((429, "7", (bool?)null), (busy.Status, busy.RetryAfter, busy.ShouldRetry));
+        var refused = BackendErrors.FromStatus(backend, 401, "{\"error\":\"no\"}"u8, 10, 10, retryAfter: "7");
+        Assert.Equal((502, null, (bool?)false), (refused.Status, refused.RetryAfter, refused.ShouldRetry));
     }
 
     [Fact]
@@ -168,26 +203,26 @@ public sealed class ChatForwardingTests
         await using var proxy = StartProxy(fake, BackendMode.MlxLm);
         using var client = Client(proxy);
         var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
-        AssertError(status, body, 404, "not_found_error");
+        // mlx_lm.server answers 404 for failures while loading or generating: not a missing Claude model.
+        AssertError(status, body, 502, "api_error");
         Assert.Contains("Failed to load model xyz", body.GetProperty("error").GetProperty("message").GetString());
     }
 
     [Fact]
-    public async Task Errors_before_a_stream_begins_are_http_errors_even_for_streaming_requests_after_message_start()
+    public async Task Errors_before_a_stream_begins_are_http_errors_even_for_streaming_requests()
     {
-        // message_start goes out at once, so a backend error afterwards is an error event inside the 200 stream.
+        // message_start waits until the backend accepts the request: an error before that is an HTTP status Claude
+        // Code acts on (after a 200, an error event makes it retry without streaming, ten times).
         await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
         fake.Enqueue(ScriptedReply.WithError(429, "too many"));
         await using var proxy = StartProxy(fake);
         using var client = Client(proxy);
         using var response = await PostMessagesAsync(client, Body(true));
-        Assert.Equal(200, (int)response.StatusCode);
-        var events = Events(await response.Content.ReadAsStringAsync());
-        Assert.Equal("message_start", events[0].Event);
-        var error = events[^1];
-        Assert.Equal("error", error.Event);
-        Assert.Equal("rate_limit_error", error.Data.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(429, (int)response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        AssertError(429, doc.RootElement, 429, "rate_limit_error");
         Assert.Contains("too many", proxy.GetRecords().Single().Error);
+        Assert.Equal(429, proxy.GetRecords().Single().Status);
     }
 
     [Fact]
