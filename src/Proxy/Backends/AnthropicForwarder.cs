@@ -102,15 +102,24 @@ internal sealed class AnthropicForwarder(BackendServices services)
         var backend = route.Backend;
         if (backend.Mode == BackendMode.Claude)
         {
-            // The user's request goes to Anthropic as sent; only a mode name in "model" must be replaced.
+            // The user's request goes to Anthropic as sent; only a mode name in "model" must be replaced, and thinking
+            // blocks a local model produced (signed by this proxy, not by Anthropic, which would reject the request)
+            // are dropped. Claude's own thinking blocks stay byte for byte.
+            var localThinking = LocalThinkingFilter.Applies(request);
             if (!route.NamesMode)
             {
                 model = request.Model;
-                return clientBody;
+                if (!localThinking) return clientBody;
             }
-            model = route.Model ?? throw ApiException.InvalidRequest(
-                "Claude mode has no model configured: name one as \"claude/<model>\" or set it with Set-AnyClaudeMode Claude -Model.");
-            return JsonModelRewriter.Rewrite(request.Root, model);
+            else
+            {
+                model = route.Model ?? throw ApiException.InvalidRequest(
+                    "Claude mode has no model configured: name one as \"claude/<model>\" or set it with Set-AnyClaudeMode Claude -Model.");
+                if (!localThinking) return JsonModelRewriter.Rewrite(request.Root, model);
+            }
+            var filtered = new ArrayBufferWriter<byte>(clientBody.Length);
+            LocalThinkingFilter.Write(request, route.NamesMode ? model : null, filtered);
+            return filtered.WrittenMemory;
         }
         model = route.Model ?? (route.NamesMode ? null : request.Model);
         var output = new ArrayBufferWriter<byte>(clientBody.Length + 256);
