@@ -26,6 +26,14 @@ internal static class BackendErrors
     public static ApiException ClosedEarly(BackendSettings backend) =>
         new(500, "api_error", $"{BackendNames.Display(backend.Mode)} at {backend.BaseUrl} closed the stream early (no finish_reason); the answer is incomplete.");
 
+    /// <summary>The prompt alone does not fit: Anthropic's own wording, which Claude Code recognises as "prompt is too long"
+    /// (its check: the message contains that phrase; it reads "N tokens > M" for the gap) and answers by compacting the
+    /// conversation. A + B > C would only make it lower max_tokens, which cannot help.</summary>
+    public static ApiException PromptTooLong(int promptTokens, int contextWindow, BackendSettings backend) =>
+        ApiException.InvalidRequest(
+            $"prompt is too long: {promptTokens} tokens > {contextWindow} maximum ({BackendNames.Display(backend.Mode)} at {backend.BaseUrl} " +
+            $"serves the model with a context window of {contextWindow} tokens; compact the conversation with /compact, or load the model with a larger context length)");
+
     /// <summary>The standard context-limit message Claude Code parses to lower max_tokens by itself.</summary>
     public static ApiException ContextLimit(int inputTokens, int maxTokens, int contextWindow) =>
         ApiException.InvalidRequest(
@@ -40,8 +48,12 @@ internal static class BackendErrors
         var message = ExtractMessage(body) ?? $"HTTP {status}";
         if (IsContextOverflow(message))
         {
-            var window = ParseContextWindow(message) ?? backend.ContextWindow;
-            if (window is { } c) return ContextLimit(inputTokens, maxTokens, c);
+            // The backend's own prompt count when it gives one (LM Studio, llama-server, mlx_lm.server), else our estimate.
+            var (prompt, promptWindow) = ParsePromptOverflow(message, body);
+            if (prompt is { } p && promptWindow is { } w && p >= w) return PromptTooLong(p, w, backend);
+            var window = promptWindow ?? ParseContextWindow(message) ?? backend.ContextWindow;
+            if (window is { } c && inputTokens >= c) return PromptTooLong(inputTokens, c, backend);
+            if (window is { } c2) return ContextLimit(inputTokens, maxTokens, c2);
             return ApiException.InvalidRequest($"input length and `max_tokens` exceed context limit ({BackendNames.Display(backend.Mode)}: {message})");
         }
         var said = $"{BackendNames.Display(backend.Mode)} ({backend.BaseUrl}) returned HTTP {status}: {message}";
@@ -120,6 +132,53 @@ internal static class BackendErrors
             || message.Contains("greater than the context", StringComparison.OrdinalIgnoreCase)
             || message.Contains("maximum context length", StringComparison.OrdinalIgnoreCase)
             || message.Contains("not enough", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>How many tokens the backend counted for the prompt and the most it accepts, when its error says so:
+    /// llama-server's exceed_context_size_error JSON (n_prompt_tokens, n_ctx), LM Studio's "(n_keep: N>= n_ctx: M)"
+    /// and older "Trying to keep the first N tokens … context length of only M tokens", mlx_lm.server's
+    /// "prompt_tokens=N, max_prompt_tokens=M".</summary>
+    internal static (int? Prompt, int? Window) ParsePromptOverflow(string message, ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error)
+                && error.ValueKind == JsonValueKind.Object
+                && error.TryGetProperty("n_prompt_tokens", out var n) && n.TryGetInt32(out var prompt)
+                && error.TryGetProperty("n_ctx", out var c) && c.TryGetInt32(out var ctx))
+                return (prompt, ctx);
+        }
+        catch (JsonException)
+        {
+        }
+        foreach (var (promptMarker, windowMarker) in s_promptMarkers)
+        {
+            var prompt = NumberAfter(message, promptMarker);
+            var window = NumberAfter(message, windowMarker);
+            if (prompt is not null && window is not null) return (prompt, window);
+        }
+        return (null, null);
+    }
+
+    private static readonly (string Prompt, string Window)[] s_promptMarkers =
+    [
+        ("n_keep:", "n_ctx:"),
+        ("keep the first", "context length of only"),
+        ("prompt_tokens=", "max_prompt_tokens="),
+        ("request (", "context size ("),
+    ];
+
+    private static int? NumberAfter(string message, string marker)
+    {
+        var at = message.IndexOf(marker, StringComparison.OrdinalIgnoreCase);
+        if (at < 0) return null;
+        var i = at + marker.Length;
+        while (i < message.Length && message[i] == ' ') i++;
+        var start = i;
+        while (i < message.Length && char.IsAsciiDigit(message[i])) i++;
+        return i > start && int.TryParse(message.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
     }
 
     internal static int? ParseContextWindow(string message)

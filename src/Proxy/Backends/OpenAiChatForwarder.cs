@@ -28,9 +28,9 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         var window = await services.ContextWindows.GetAsync(backend, route.Model, ct).ConfigureAwait(false);
         if (window is { } c)
         {
-            // The prompt must leave room for at least one output token; otherwise answer in the form Claude Code
-            // parses ("A + B > C") so it lowers max_tokens or compacts by itself.
-            if (inputTokens >= c) throw BackendErrors.ContextLimit(inputTokens, maxTokens, c);
+            // The prompt must leave room for at least one output token; otherwise answer "prompt is too long" before
+            // forwarding, so Claude Code compacts the conversation by itself.
+            if (inputTokens >= c) throw BackendErrors.PromptTooLong(inputTokens, c, backend);
             maxTokens = Math.Min(maxTokens, c - inputTokens);
         }
         record.Model = route.Model;

@@ -114,24 +114,27 @@ public sealed class ChatForwardingTests
         Assert.Contains(fake.Requests, r => r.Path == "/api/v0/models");
     }
 
+    // Claude Code's check (bundled code of 2.1.197 and 2.1.332): a message containing "prompt is too long" makes it
+    // compact the conversation; it reads "N tokens > M" for the gap. "A + B > C" only makes it lower max_tokens.
+    private const string PromptTooLong = @"^prompt is too long: (\d+) tokens > (\d+) maximum";
+
     [Fact]
-    public async Task A_prompt_that_cannot_fit_gets_the_context_limit_message_claude_code_parses()
+    public async Task A_prompt_that_cannot_fit_is_too_long_before_anything_is_forwarded()
     {
         await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
         await using var proxy = StartProxy(fake, backend: b => b with { ContextWindow = 50 });
         using var client = Client(proxy);
         var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(true, string.Join(' ', Enumerable.Repeat("lorem ipsum dolor", 100)), maxTokens: 32000));
         AssertError(status, body, 400, "invalid_request_error");
-        var match = Regex.Match(body.GetProperty("error").GetProperty("message").GetString()!,
-            @"input length and `max_tokens` exceed context limit: (\d+) \+ (\d+) > (\d+)");
-        Assert.True(match.Success);
-        Assert.Equal("32000", match.Groups[2].Value);
-        Assert.Equal("50", match.Groups[3].Value);
+        var match = Regex.Match(body.GetProperty("error").GetProperty("message").GetString()!, PromptTooLong);
+        Assert.True(match.Success, body.ToString());
+        Assert.True(int.Parse(match.Groups[1].Value) >= 50);
+        Assert.Equal("50", match.Groups[2].Value);
         Assert.Empty(fake.ChatRequests);
     }
 
     [Fact]
-    public async Task A_backend_context_overflow_error_becomes_the_same_400()
+    public async Task A_backend_saying_the_prompt_alone_overflows_becomes_prompt_is_too_long()
     {
         // The proxy does not know the window (mlx reports none); the backend refuses the prompt.
         await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm, ContextLength = 20 });
@@ -139,7 +142,37 @@ public sealed class ChatForwardingTests
         using var client = Client(proxy);
         var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false, string.Join(' ', Enumerable.Repeat("lorem ipsum dolor", 50)), maxTokens: 1000));
         AssertError(status, body, 400, "invalid_request_error");
-        Assert.Matches(@"input length and `max_tokens` exceed context limit: \d+ \+ \d+ > 20", body.GetProperty("error").GetProperty("message").GetString());
+        var match = Regex.Match(body.GetProperty("error").GetProperty("message").GetString()!, PromptTooLong);
+        Assert.True(match.Success, body.ToString());
+        Assert.Equal("20", match.Groups[2].Value);
+    }
+
+    // The servers' own wording: LM Studio (protocol notes section 7: HTTP 400, current and older text), llama-server's
+    // exceed_context_size_error (tools/server, PR #17570 era), mlx_lm.server's --prompt-overflow-policy error, vLLM's
+    // check of prompt plus max_tokens.
+    [Theory]
+    [InlineData(400, """{"error":"The number of tokens to keep from the initial prompt is greater than the context length (n_keep: 5000>= n_ctx: 4096). Try to load the model with a larger context length, or provide a shorter input."}""", "5000", "4096")]
+    [InlineData(400, """{"error":"Trying to keep the first 5000 tokens when context the overflows. However, the model is loaded with context length of only 4096 tokens, which is not enough. Try to load the model with a larger context length, or provide a shorter input"}""", "5000", "4096")]
+    [InlineData(400, """{"error":{"code":400,"message":"request (5000 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":5000,"n_ctx":4096}}""", "5000", "4096")]
+    [InlineData(500, """{"error": "Prompt exceeds max prompt token limit: prompt_tokens=5000, max_prompt_tokens=4096"}""", "5000", "4096")]
+    public void Backend_overflow_messages_for_the_prompt_alone_become_prompt_is_too_long(int status, string body, string prompt, string window)
+    {
+        var backend = BackendSettings.Default(BackendMode.LmStudio);
+        var error = BackendErrors.FromStatus(backend, status, System.Text.Encoding.UTF8.GetBytes(body), inputTokens: 4500, maxTokens: 32000);
+        Assert.Equal((400, "invalid_request_error"), (error.Status, error.ErrorType));
+        var match = Regex.Match(error.Message, PromptTooLong);
+        Assert.True(match.Success, error.Message);
+        Assert.Equal((prompt, window), (match.Groups[1].Value, match.Groups[2].Value));
+    }
+
+    [Fact]
+    public void Input_plus_max_tokens_over_the_window_keeps_the_form_that_lowers_max_tokens()
+    {
+        var backend = BackendSettings.Default(BackendMode.OpenAICompatible);
+        var body = """{"object":"error","message":"This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (1000 in the messages, 4000 in the completion). Please reduce the length of the messages or completion.","type":"BadRequestError","code":400}""";
+        var error = BackendErrors.FromStatus(backend, 400, System.Text.Encoding.UTF8.GetBytes(body), inputTokens: 1000, maxTokens: 4000);
+        Assert.Equal(400, error.Status);
+        Assert.Equal("input length and `max_tokens` exceed context limit: 1000 + 4000 > 4096, decrease input length or `max_tokens` and try again", error.Message);
     }
 
     // Claude Code reads x-should-retry before the status (its bundled code, 2.1.197 and 2.1.332): "false" for what a
