@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using AnyClaude.FakeBackend;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Tests.ClaudeCode.Cli;
@@ -53,6 +54,48 @@ public sealed class ClaudeCodeErrorTests
         Assert.Contains("lms server start", result.ResultText);
         Assert.Single(records);
         Assert.All(records, r => Assert.Equal(BackendMode.LmStudio, r.Mode));
+    }
+
+    /// <summary>Issue 7, item 4: the prompt alone over the model's window must read to Claude Code as "prompt is too
+    /// long" (it compacts), not as "input length and max_tokens exceed context limit" (it lowers max_tokens).</summary>
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task A_prompt_over_the_window_is_recognised_as_prompt_too_long(string version)
+    {
+        // Claude Code's first request is well over 8k fake tokens: the proxy knows the window from /api/v0/models.
+        await using var lmStudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, Model = ProxyRig.LmStudioModel, ContextLength = 8192 });
+        await using var proxy = ProxyServer.Start(new ProxyOptions
+        {
+            Mode = BackendMode.LmStudio,
+            Backends = new Dictionary<BackendMode, BackendSettings>
+            {
+                [BackendMode.LmStudio] = BackendSettings.Default(BackendMode.LmStudio) with { BaseUrl = new Uri(lmStudio.BaseUrl), Model = ProxyRig.LmStudioModel },
+            },
+        });
+        using var sandbox = new ClaudeSandbox();
+        var result = await ClaudeCodeCli.RunAsync(new ClaudeRunOptions
+        {
+            Version = version,
+            Prompt = "Say hello.",
+            BaseUrl = proxy.BaseUrl,
+            Token = proxy.Token,
+            Sandbox = sandbox,
+            Model = ProxyRig.LmStudioModel,
+            Timeout = TimeSpan.FromSeconds(90),
+        });
+        var records = proxy.GetRecords().Where(r => r.Path == "/v1/messages").ToList();
+        var describe = result.Describe() + "\n--- proxy records ---\n" +
+            string.Join("\n", records.Select(r => $"  {r.Time:HH:mm:ss.fff} in={r.InputTokens} status={r.Status} error={r.Error}"));
+        // Observed with both versions: Claude Code classifies it as prompt_too_long, reads our "N tokens > M" (it
+        // reports the limit) and goes to its compaction logic, which declines a single-exchange conversation.
+        Assert.False(result.TimedOut, describe);
+        Assert.True(result.IsError, describe);
+        var json = result.Json!.Value;
+        Assert.True(json.TryGetProperty("terminal_reason", out var reason) && reason.GetString() == "prompt_too_long", describe);
+        Assert.StartsWith("Prompt is too long", result.ResultText);
+        Assert.Contains("(limit 8192)", result.ResultText);
+        Assert.Single(records); // no retry with a lowered max_tokens, no retry loop
+        Assert.Empty(lmStudio.ChatRequests); // refused before forwarding: the window was known
     }
 
     private static int ClosedPort()
