@@ -25,6 +25,8 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
 
         var inputTokens = TokenCounter.CountRequest(request.Root);
         var maxTokens = request.MaxTokens;
+        record.Model = route.Model;
+        record.InputTokens = inputTokens;
         var window = await services.ContextWindows.GetAsync(backend, route.Model, ct).ConfigureAwait(false);
         if (window is { } c)
         {

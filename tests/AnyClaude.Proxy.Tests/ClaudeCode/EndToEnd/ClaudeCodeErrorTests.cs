@@ -98,6 +98,44 @@ public sealed class ClaudeCodeErrorTests
         Assert.Empty(lmStudio.ChatRequests); // refused before forwarding: the window was known
     }
 
+    /// <summary>Issue 7, item 1, end to end: LMSTUDIO_MODEL=openai/gpt-oss-20b exported to every model role the way
+    /// Start-AnyClaude does (ClaudeEnvironment) reaches LM Studio as that id, not the OpenAI-compatible mode.</summary>
+    [Theory]
+    [MemberData(nameof(Versions))]
+    public async Task A_model_id_with_a_hub_namespace_reaches_LM_Studio_as_is(string version)
+    {
+        const string id = "openai/gpt-oss-20b";
+        await using var lmStudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, Model = id, ContextLength = 131072 });
+        await using var proxy = ProxyServer.Start(new ProxyOptions
+        {
+            Mode = BackendMode.LmStudio,
+            Backends = new Dictionary<BackendMode, BackendSettings>
+            {
+                [BackendMode.LmStudio] = BackendSettings.Default(BackendMode.LmStudio) with { BaseUrl = new Uri(lmStudio.BaseUrl), Model = id },
+            },
+        });
+        using var sandbox = new ClaudeSandbox();
+        var roles = new[] { "ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL", "CLAUDE_CODE_SUBAGENT_MODEL" };
+        var result = await ClaudeCodeCli.RunAsync(new ClaudeRunOptions
+        {
+            Version = version,
+            Prompt = "Say hello.",
+            BaseUrl = proxy.BaseUrl,
+            Token = proxy.Token,
+            Sandbox = sandbox,
+            Timeout = TimeSpan.FromSeconds(90),
+            ExtraEnvironment = roles.ToDictionary(r => r, _ => id),
+        });
+        var records = proxy.GetRecords().Where(r => r.Path == "/v1/messages").ToList();
+        var describe = result.Describe() + "\n--- proxy records ---\n" +
+            string.Join("\n", records.Select(r => $"  {r.Mode} requested={r.RequestedModel} model={r.Model} status={r.Status} error={r.Error}"));
+        Assert.False(result.IsError, describe);
+        Assert.Contains("FAKE-LMSTUDIO", result.ResultText);
+        Assert.NotEmpty(records);
+        Assert.All(records, r => Assert.Equal((BackendMode.LmStudio, id, id), (r.Mode, r.RequestedModel, r.Model)));
+        Assert.All(lmStudio.ChatRequests, r => Assert.Contains($"\"model\":\"{id}\"", r.Body));
+    }
+
     private static int ClosedPort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
