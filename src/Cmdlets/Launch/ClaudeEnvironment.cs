@@ -7,7 +7,7 @@ internal static class ClaudeEnvironment
 {
     /// <summary>Model ids Claude Code sends when the backend's model is unknown; never a mode name,
     /// since the proxy routes a request whose model names a mode to that mode.</summary>
-    public const string PlaceholderModel = "anyclaude-local";
+    public const string PlaceholderModel = ModeNames.PlaceholderModel;
 
     private static readonly string[] s_modelVariables =
     [

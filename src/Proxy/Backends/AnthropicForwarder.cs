@@ -43,11 +43,13 @@ internal sealed class AnthropicForwarder(BackendServices services)
         catch (OperationCanceledException) when (heartbeat.Stalled)
         {
             var stalled = BackendErrors.Stalled(backend, heartbeat.StallTimeout);
-            if (sse is null) throw stalled;
+            if (sse is null || await sse.TryAbandonAsync().ConfigureAwait(false)) throw stalled;
             await WriteErrorEventAsync(scope, sse, stalled).ConfigureAwait(false);
         }
         catch (ApiException e) when (sse is { ClientGone: false })
         {
+            // Nothing relayed yet (backend down, or it refused at once): an HTTP error Claude Code acts on.
+            if (await sse.TryAbandonAsync().ConfigureAwait(false)) throw;
             await WriteErrorEventAsync(scope, sse, e).ConfigureAwait(false);
         }
         finally
@@ -60,7 +62,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
     private static SseResponse BeginStream(RequestScope scope, Heartbeat heartbeat)
     {
         var sse = new SseResponse(scope) { Written = heartbeat.ClientWrite };
-        sse.Begin(captureForTrace: false);
+        sse.BeginOnFirstWrite(captureForTrace: false);
         return sse;
     }
 
@@ -86,7 +88,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
             if (status >= 400)
             {
                 var error = await BackendBodies.ReadLimitedAsync(response, ct).ConfigureAwait(false);
-                throw AsApiError(backend, status, error, request);
+                throw AsApiError(backend, status, error, request, response);
             }
             if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
                 await RelayStreamAsync(scope, response, heartbeat, stream(), ct).ConfigureAwait(false);
@@ -100,15 +102,24 @@ internal sealed class AnthropicForwarder(BackendServices services)
         var backend = route.Backend;
         if (backend.Mode == BackendMode.Claude)
         {
-            // The user's request goes to Anthropic as sent; only a mode name in "model" must be replaced.
+            // The user's request goes to Anthropic as sent; only a mode name in "model" must be replaced, and thinking
+            // blocks a local model produced (signed by this proxy, not by Anthropic, which would reject the request)
+            // are dropped. Claude's own thinking blocks stay byte for byte.
+            var localThinking = LocalThinkingFilter.Applies(request);
             if (!route.NamesMode)
             {
                 model = request.Model;
-                return clientBody;
+                if (!localThinking) return clientBody;
             }
-            model = route.Model ?? throw ApiException.InvalidRequest(
-                "Claude mode has no model configured: name one as \"claude/<model>\" or set it with Set-AnyClaudeMode Claude -Model.");
-            return JsonModelRewriter.Rewrite(request.Root, model);
+            else
+            {
+                model = route.Model ?? throw ApiException.InvalidRequest(
+                    "Claude mode has no model configured: name one as \"claude/<model>\" or set it with Set-AnyClaudeMode Claude -Model.");
+                if (!localThinking) return JsonModelRewriter.Rewrite(request.Root, model);
+            }
+            var filtered = new ArrayBufferWriter<byte>(clientBody.Length);
+            LocalThinkingFilter.Write(request, route.NamesMode ? model : null, filtered);
+            return filtered.WrittenMemory;
         }
         model = route.Model ?? (route.NamesMode ? null : request.Model);
         var output = new ArrayBufferWriter<byte>(clientBody.Length + 256);
@@ -130,9 +141,9 @@ internal sealed class AnthropicForwarder(BackendServices services)
             // changed over the control endpoint would receive it.
             var key = backend.ApiKey;
             if (string.IsNullOrEmpty(key))
-                throw new ApiException(401, "authentication_error",
-                    $"Claude mode has no Anthropic API key for {backend.BaseUrl}: set ANTHROPIC_API_KEY (or \"backends.claude.apiKeySecret\") in the pwsh that starts the proxy. " +
-                    "A URL changed from another window carries no key unless one is given with it.");
+                throw ApiException.Permanent(
+                    $"Claude mode has no Anthropic API key for {backend.BaseUrl}: set ANTHROPIC_API_KEY (or \"backends.claude.apiKey\" / \"backends.claude.apiKeySecret\" in the AnyClaude config file) " +
+                    "in the pwsh that runs Start-AnyClaude, then restart it. A URL changed from another window carries no key unless one is given with it. Claude Code's own login is not involved.");
             message.Headers.TryAddWithoutValidation("x-api-key", key);
             if (headers["anthropic-beta"] is { } beta) message.Headers.TryAddWithoutValidation("anthropic-beta", beta);
         }
@@ -218,8 +229,10 @@ internal sealed class AnthropicForwarder(BackendServices services)
     }
 
     /// <summary>Anthropic-shaped error bodies pass through as they are; anything else is mapped.</summary>
-    private static ApiException AsApiError(BackendSettings backend, int status, byte[] body, MessagesRequest request)
+    private static ApiException AsApiError(BackendSettings backend, int status, byte[] body, MessagesRequest request, HttpResponseMessage response)
     {
+        // 401/403 are about the proxy's credentials for this backend, not Claude Code's login.
+        if (status is 401 or 403) return BackendErrors.FromStatus(backend, status, body, 0, request.MaxTokens);
         try
         {
             using var doc = JsonDocument.Parse(body);
@@ -229,12 +242,16 @@ internal sealed class AnthropicForwarder(BackendServices services)
                 && e.TryGetProperty("type", out var et) && et.GetString() is { } errorType
                 && e.TryGetProperty("message", out var em) && em.GetString() is { } errorMessage)
             {
-                return new ApiException(status, errorType, errorMessage);
+                return new ApiException(status, errorType, errorMessage)
+                {
+                    ShouldRetry = BackendBodies.ShouldRetry(response),
+                    RetryAfter = BackendBodies.RetryAfter(response),
+                };
             }
         }
         catch (JsonException)
         {
         }
-        return BackendErrors.FromStatus(backend, status, body, 0, request.MaxTokens);
+        return BackendErrors.FromStatus(backend, status, body, 0, request.MaxTokens, request.Model, BackendBodies.RetryAfter(response));
     }
 }

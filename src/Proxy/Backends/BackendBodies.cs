@@ -2,6 +2,14 @@ namespace AnyClaude.Proxy.Backends;
 
 internal static class BackendBodies
 {
+    /// <summary>The backend's Retry-After header as sent (seconds or an HTTP date), for a busy backend's error.</summary>
+    public static string? RetryAfter(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("Retry-After", out var values) ? values.FirstOrDefault() : null;
+
+    /// <summary>The backend's own x-should-retry (the real Anthropic API sends it).</summary>
+    public static bool? ShouldRetry(HttpResponseMessage response) =>
+        response.Headers.TryGetValues("x-should-retry", out var values) && bool.TryParse(values.FirstOrDefault(), out var retry) ? retry : null;
+
     private const int MaxErrorBody = 64 * 1024;
 
     /// <summary>An error body, at most 64 KB (enough for any message; a runaway body is not buffered).</summary>

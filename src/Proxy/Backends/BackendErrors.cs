@@ -14,7 +14,8 @@ internal static class BackendErrors
     {
         if (BackendTrust.IsCertificateFailure(cause)) return CertificateRefused(backend, cause);
         var reason = cause is HttpRequestException { InnerException: SocketException se } ? se.SocketErrorCode.ToString() : cause.Message;
-        return new ApiException(500, "api_error",
+        // Not retryable: Claude Code would otherwise retry for ~3 minutes before showing this.
+        return ApiException.Permanent(
             $"{BackendNames.Display(backend.Mode)} is not reachable at {backend.BaseUrl} ({reason}). {BackendNames.StartAdvice(backend)}",
             cause);
     }
@@ -24,7 +25,7 @@ internal static class BackendErrors
     {
         var mode = ModeNames.ToEnvironmentName(backend.Mode);
         var trusted = backend.CaCertificate is { } ca ? $" It is not signed by the certificates in {ca} either." : "";
-        return new ApiException(502, "api_error",
+        return ApiException.Permanent(
             $"The TLS certificate of {BackendNames.Display(backend.Mode)} at {backend.BaseUrl} was refused: {BackendTrust.Reason(cause)}.{trusted} " +
             $"If the server uses your team's own CA or a self-signed certificate, set \"backends.{mode}.caCertificate\" in the AnyClaude config file " +
             $"(or Set-AnyClaudeMode {backend.Mode} -CaCertificate <file.pem>) to that CA's PEM file; if the host name does not match the certificate, use the name it was issued for. " +
@@ -39,23 +40,56 @@ internal static class BackendErrors
     public static ApiException ClosedEarly(BackendSettings backend) =>
         new(500, "api_error", $"{BackendNames.Display(backend.Mode)} at {backend.BaseUrl} closed the stream early (no finish_reason); the answer is incomplete.");
 
+    /// <summary>The prompt alone does not fit: Anthropic's own wording, which Claude Code recognises as "prompt is too long"
+    /// (its check: the message contains that phrase; it reads "N tokens > M" for the gap) and answers by compacting the
+    /// conversation. A + B > C would only make it lower max_tokens, which cannot help.</summary>
+    public static ApiException PromptTooLong(int promptTokens, int contextWindow, BackendSettings backend) =>
+        ApiException.InvalidRequest(
+            $"prompt is too long: {promptTokens} tokens > {contextWindow} maximum ({BackendNames.Display(backend.Mode)} at {backend.BaseUrl} " +
+            $"serves the model with a context window of {contextWindow} tokens; compact the conversation with /compact, or load the model with a larger context length)");
+
     /// <summary>The standard context-limit message Claude Code parses to lower max_tokens by itself.</summary>
     public static ApiException ContextLimit(int inputTokens, int maxTokens, int contextWindow) =>
         ApiException.InvalidRequest(
             $"input length and `max_tokens` exceed context limit: {inputTokens} + {maxTokens} > {contextWindow}, decrease input length or `max_tokens` and try again");
 
-    /// <summary>A 4xx/5xx from the backend, carrying its own message.</summary>
-    public static ApiException FromStatus(BackendSettings backend, int status, ReadOnlySpan<byte> body, int inputTokens, int maxTokens)
+    /// <summary>A 4xx/5xx from the backend, carrying its own message. Conditions a retry cannot fix (credentials,
+    /// missing model, a failure on this very request) are answered so Claude Code shows them at once; a busy
+    /// backend (429, 503, 529) stays retryable, with its Retry-After.</summary>
+    public static ApiException FromStatus(BackendSettings backend, int status, ReadOnlySpan<byte> body, int inputTokens, int maxTokens,
+        string? model = null, string? retryAfter = null)
     {
         var message = ExtractMessage(body) ?? $"HTTP {status}";
         if (IsContextOverflow(message))
         {
-            var window = ParseContextWindow(message) ?? backend.ContextWindow;
-            if (window is { } c) return ContextLimit(inputTokens, maxTokens, c);
+            // The backend's own prompt count when it gives one (LM Studio, llama-server, mlx_lm.server), else our estimate.
+            var (prompt, promptWindow) = ParsePromptOverflow(message, body);
+            if (prompt is { } p && promptWindow is { } w && p >= w) return PromptTooLong(p, w, backend);
+            var window = promptWindow ?? ParseContextWindow(message) ?? backend.ContextWindow;
+            if (window is { } c && inputTokens >= c) return PromptTooLong(inputTokens, c, backend);
+            if (window is { } c2) return ContextLimit(inputTokens, maxTokens, c2);
             return ApiException.InvalidRequest($"input length and `max_tokens` exceed context limit ({BackendNames.Display(backend.Mode)}: {message})");
         }
+        var said = $"{BackendNames.Display(backend.Mode)} ({backend.BaseUrl}) returned HTTP {status}: {message}";
+        switch (status)
+        {
+            case 401 or 403:
+                // Never 401/403 to Claude Code: it reads those as its own login failing ("Please run /login") and retries.
+                return ApiException.Permanent($"{said}. {BackendNames.CredentialAdvice(backend)}");
+            case 404:
+                // A 404 would make Claude Code blame the Claude model it selected and drop this message.
+                return ApiException.Permanent($"{said}. {BackendNames.ModelAdvice(backend, model)}");
+            case 500:
+                // A template error, a model that failed to load or crashed on this prompt: retrying repeats it.
+                return ApiException.Permanent($"{said}. {BackendNames.ModelAdvice(backend, model)}");
+        }
         var (anthropicStatus, type) = Map(status);
-        return new ApiException(anthropicStatus, type, $"{BackendNames.Display(backend.Mode)} ({backend.BaseUrl}) returned HTTP {status}: {message}");
+        return new ApiException(anthropicStatus, type, said)
+        {
+            RetryAfter = status is 429 or 503 or 529 ? retryAfter : null,
+            // Other 4xx are not retried by Claude Code anyway; say so, for clients that would.
+            ShouldRetry = anthropicStatus is >= 400 and < 500 and not (408 or 409 or 429) ? false : null,
+        };
     }
 
     internal static (int Status, string Type) Map(int status) => status switch
@@ -112,6 +146,53 @@ internal static class BackendErrors
             || message.Contains("greater than the context", StringComparison.OrdinalIgnoreCase)
             || message.Contains("maximum context length", StringComparison.OrdinalIgnoreCase)
             || message.Contains("not enough", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>How many tokens the backend counted for the prompt and the most it accepts, when its error says so:
+    /// llama-server's exceed_context_size_error JSON (n_prompt_tokens, n_ctx), LM Studio's "(n_keep: N>= n_ctx: M)"
+    /// and older "Trying to keep the first N tokens … context length of only M tokens", mlx_lm.server's
+    /// "prompt_tokens=N, max_prompt_tokens=M".</summary>
+    internal static (int? Prompt, int? Window) ParsePromptOverflow(string message, ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body);
+            using var doc = JsonDocument.ParseValue(ref reader);
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("error", out var error)
+                && error.ValueKind == JsonValueKind.Object
+                && error.TryGetProperty("n_prompt_tokens", out var n) && n.TryGetInt32(out var prompt)
+                && error.TryGetProperty("n_ctx", out var c) && c.TryGetInt32(out var ctx))
+                return (prompt, ctx);
+        }
+        catch (JsonException)
+        {
+        }
+        foreach (var (promptMarker, windowMarker) in s_promptMarkers)
+        {
+            var prompt = NumberAfter(message, promptMarker);
+            var window = NumberAfter(message, windowMarker);
+            if (prompt is not null && window is not null) return (prompt, window);
+        }
+        return (null, null);
+    }
+
+    private static readonly (string Prompt, string Window)[] s_promptMarkers =
+    [
+        ("n_keep:", "n_ctx:"),
+        ("keep the first", "context length of only"),
+        ("prompt_tokens=", "max_prompt_tokens="),
+        ("request (", "context size ("),
+    ];
+
+    private static int? NumberAfter(string message, string marker)
+    {
+        var at = message.IndexOf(marker, StringComparison.OrdinalIgnoreCase);
+        if (at < 0) return null;
+        var i = at + marker.Length;
+        while (i < message.Length && message[i] == ' ') i++;
+        var start = i;
+        while (i < message.Length && char.IsAsciiDigit(message[i])) i++;
+        return i > start && int.TryParse(message.AsSpan(start, i - start), NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : null;
     }
 
     internal static int? ParseContextWindow(string message)

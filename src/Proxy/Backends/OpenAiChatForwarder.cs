@@ -10,8 +10,10 @@ namespace AnyClaude.Proxy.Backends;
 
 /// <summary>
 /// Anthropic request → OpenAI Chat Completions backend (LM Studio, mlx_lm.server, generic) → Anthropic
-/// response. Streaming clients get message_start at once, pings while the backend is silent (queued for
-/// a slot or processing the prompt), then the translated events flushed per backend read.
+/// response. Streaming clients get message_start as soon as the backend accepts the request (or with the first
+/// ping, if that comes first), pings while the backend is silent (queued for a slot or processing the prompt),
+/// then the translated events flushed per backend read. A backend that is down or refuses the request at once
+/// is answered with an HTTP error status, which Claude Code acts on (an error event after a 200 is retried).
 /// </summary>
 internal sealed class OpenAiChatForwarder(BackendServices services)
 {
@@ -23,12 +25,14 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
 
         var inputTokens = TokenCounter.CountRequest(request.Root);
         var maxTokens = request.MaxTokens;
+        record.Model = route.Model;
+        record.InputTokens = inputTokens;
         var window = await services.ContextWindows.GetAsync(backend, route.Model, ct).ConfigureAwait(false);
         if (window is { } c)
         {
-            // The prompt must leave room for at least one output token; otherwise answer in the form Claude Code
-            // parses ("A + B > C") so it lowers max_tokens or compacts by itself.
-            if (inputTokens >= c) throw BackendErrors.ContextLimit(inputTokens, maxTokens, c);
+            // The prompt must leave room for at least one output token; otherwise answer "prompt is too long" before
+            // forwarding, so Claude Code compacts the conversation by itself.
+            if (inputTokens >= c) throw BackendErrors.PromptTooLong(inputTokens, c, backend);
             maxTokens = Math.Min(maxTokens, c - inputTokens);
         }
         record.Model = route.Model;
@@ -53,7 +57,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         var sink = EventSinks.Sse(sse.Buffer);
         sse.Sink = sink;
         var translator = new ChatStreamTranslator(sink);
-        sse.Begin(scope.TraceBodies);
+        sse.BeginOnFirstWrite(scope.TraceBodies);
         // The stall timer cancels only the backend call; the client still gets the timeout as an error event.
         using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
         using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, sse.PingAsync, backendCancel,
@@ -62,7 +66,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
 
         await sse.EnterAsync().ConfigureAwait(false);
         translator.Start(messageId, clientModel, inputTokens);
-        await sse.FlushAndExitAsync().ConfigureAwait(false);
+        sse.ExitWithoutSending(); // message_start goes out with the first ping or backend chunk
 
         var pump = new EventPump(sse.EnterAsync, sse.FlushAndExitAsync);
         try
@@ -72,6 +76,8 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         catch (Exception e) when (e is ApiException or BackendStreamException && !sse.ClientGone)
         {
             var error = e as ApiException ?? BackendErrors.ClosedEarly(route.Backend);
+            // Nothing sent yet (backend down, or it refused at once): an HTTP error Claude Code acts on.
+            if (await sse.TryAbandonAsync().ConfigureAwait(false)) throw error;
             scope.Record.Error = error.Message;
             await sse.EnterAsync().ConfigureAwait(false);
             sink.Error(error.ErrorType, error.Message);
@@ -139,8 +145,12 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
             if (!response.IsSuccessStatusCode)
             {
                 var errorBody = await BackendBodies.ReadLimitedAsync(response, ct).ConfigureAwait(false);
-                throw BackendErrors.FromStatus(backend, (int)response.StatusCode, errorBody, inputTokens, maxTokens);
+                throw BackendErrors.FromStatus(backend, (int)response.StatusCode, errorBody, inputTokens, maxTokens, route.Model,
+                    BackendBodies.RetryAfter(response));
             }
+            // The backend accepted the request: message_start goes out now (a stream is committed from here on).
+            await pump.Enter().ConfigureAwait(false);
+            await pump.Exit().ConfigureAwait(false);
             try
             {
                 await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);

@@ -50,6 +50,21 @@ public static class ModeNames
         return text is not null && s_byName.TryGetValue(text.Trim(), out mode);
     }
 
+    /// <summary>Parses the first segment of "&lt;mode&gt;/&lt;model&gt;". Only names no model hub uses count: "openai/…" is LM
+    /// Studio's and Hugging Face's namespace for gpt-oss, "anthropic/…" OpenRouter's for Claude, "mlx/…" could be a repo
+    /// owner, so those short aliases pick a mode only as a whole model name.</summary>
+    public static bool TryParsePrefix(string? text, out BackendMode mode)
+    {
+        mode = default;
+        return text is not null && !s_notPrefixes.Contains(text.Trim()) && TryParse(text, out mode);
+    }
+
+    private static readonly HashSet<string> s_notPrefixes = new(StringComparer.OrdinalIgnoreCase) { "openai", "anthropic", "mlx" };
+
+    /// <summary>The model id Start-AnyClaude gives Claude Code when the local mode has no model configured; the
+    /// proxy reads it as "the configured model".</summary>
+    public const string PlaceholderModel = "anyclaude-local";
+
     /// <summary>The lower-case name ANYCLAUDE_MODE uses for a mode.</summary>
     public static string ToEnvironmentName(BackendMode mode) => mode switch
     {

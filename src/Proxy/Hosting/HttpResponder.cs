@@ -32,8 +32,13 @@ internal static class HttpResponder
         return WriteJsonAsync(scope, status, buffer.WrittenMemory, ct);
     }
 
-    public static Task WriteErrorAsync(RequestScope scope, ApiException error, CancellationToken ct) =>
-        WriteJsonAsync(scope, error.Status, w => WriteErrorBody(w, error.ErrorType, error.Message), ct);
+    public static Task WriteErrorAsync(RequestScope scope, ApiException error, CancellationToken ct)
+    {
+        // The one place the retry hint is written: Claude Code reads x-should-retry before the status.
+        if (error.ShouldRetry is { } retry) scope.Response.Headers["x-should-retry"] = retry ? "true" : "false";
+        if (error.RetryAfter is { } after) scope.Response.Headers["Retry-After"] = after;
+        return WriteJsonAsync(scope, error.Status, w => WriteErrorBody(w, error.ErrorType, error.Message), ct);
+    }
 
     /// <summary>{"type":"error","error":{"type":T,"message":M}} — the body of HTTP errors and of SSE error events.</summary>
     public static void WriteErrorBody(Utf8JsonWriter w, string errorType, string message)

@@ -24,9 +24,16 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
     public bool AtFrameBoundary { get; set; } = true;
     public Action? Written { get; set; }
 
-    /// <summary>Commits 200 text/event-stream.</summary>
+    private bool _begun;
+    private bool _deferred;
+    private bool _abandoned;
+    private bool _captureForTrace;
+
+    /// <summary>Commits 200 text/event-stream (once).</summary>
     public void Begin(bool captureForTrace)
     {
+        if (_begun) return;
+        _begun = true;
         var r = scope.Response;
         r.StatusCode = 200;
         r.ContentType = "text/event-stream; charset=utf-8";
@@ -36,7 +43,34 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
         if (captureForTrace) _capture = new MemoryStream();
     }
 
+    /// <summary>Commits the stream only when the first bytes go out (a ping or the backend's first chunk). Until then a
+    /// backend that is down or refuses the request can still be answered with an HTTP error status and
+    /// x-should-retry, which Claude Code acts on; an error event after a 200 makes it retry without streaming.</summary>
+    public void BeginOnFirstWrite(bool captureForTrace)
+    {
+        _deferred = true;
+        _captureForTrace = captureForTrace;
+    }
+
+    /// <summary>True, and nothing will ever be sent, when the stream has not been committed yet: the caller answers
+    /// with an HTTP error instead. False once bytes went out.</summary>
+    public async Task<bool> TryAbandonAsync()
+    {
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            if (_begun) return false;
+            _abandoned = true;
+            Buffer.ResetWrittenCount();
+            return true;
+        }
+        finally { _gate.Release(); }
+    }
+
     public Task EnterAsync() => _gate.WaitAsync(scope.Token);
+
+    /// <summary>Releases the gate keeping what the sink wrote for the next send (a deferred stream's message_start).</summary>
+    public void ExitWithoutSending() => _gate.Release();
 
     /// <summary>Sends what the sink wrote and releases the gate.</summary>
     public async Task FlushAndExitAsync()
@@ -65,6 +99,12 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
     private async Task SendBufferedAsync()
     {
         if (Buffer.WrittenCount == 0) return;
+        if (_abandoned)
+        {
+            Buffer.ResetWrittenCount();
+            return;
+        }
+        if (!_begun && _deferred) Begin(_captureForTrace);
         var bytes = Buffer.WrittenMemory;
         if (_capture is not null && _capture.Length < MaxCapturedBytes) _capture.Write(bytes.Span);
         try

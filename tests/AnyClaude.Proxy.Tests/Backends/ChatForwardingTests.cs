@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AnyClaude.FakeBackend;
+using AnyClaude.Proxy.Backends;
 using AnyClaude.FakeBackend.Scripting;
 using AnyClaude.Proxy.Configuration;
 using Xunit;
@@ -113,24 +114,27 @@ public sealed class ChatForwardingTests
         Assert.Contains(fake.Requests, r => r.Path == "/api/v0/models");
     }
 
+    // Claude Code's check (bundled code of 2.1.197 and 2.1.332): a message containing "prompt is too long" makes it
+    // compact the conversation; it reads "N tokens > M" for the gap. "A + B > C" only makes it lower max_tokens.
+    private const string PromptTooLong = @"^prompt is too long: (\d+) tokens > (\d+) maximum";
+
     [Fact]
-    public async Task A_prompt_that_cannot_fit_gets_the_context_limit_message_claude_code_parses()
+    public async Task A_prompt_that_cannot_fit_is_too_long_before_anything_is_forwarded()
     {
         await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
         await using var proxy = StartProxy(fake, backend: b => b with { ContextWindow = 50 });
         using var client = Client(proxy);
         var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(true, string.Join(' ', Enumerable.Repeat("lorem ipsum dolor", 100)), maxTokens: 32000));
         AssertError(status, body, 400, "invalid_request_error");
-        var match = Regex.Match(body.GetProperty("error").GetProperty("message").GetString()!,
-            @"input length and `max_tokens` exceed context limit: (\d+) \+ (\d+) > (\d+)");
-        Assert.True(match.Success);
-        Assert.Equal("32000", match.Groups[2].Value);
-        Assert.Equal("50", match.Groups[3].Value);
+        var match = Regex.Match(body.GetProperty("error").GetProperty("message").GetString()!, PromptTooLong);
+        Assert.True(match.Success, body.ToString());
+        Assert.True(int.Parse(match.Groups[1].Value) >= 50);
+        Assert.Equal("50", match.Groups[2].Value);
         Assert.Empty(fake.ChatRequests);
     }
 
     [Fact]
-    public async Task A_backend_context_overflow_error_becomes_the_same_400()
+    public async Task A_backend_saying_the_prompt_alone_overflows_becomes_prompt_is_too_long()
     {
         // The proxy does not know the window (mlx reports none); the backend refuses the prompt.
         await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm, ContextLength = 20 });
@@ -138,26 +142,90 @@ public sealed class ChatForwardingTests
         using var client = Client(proxy);
         var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false, string.Join(' ', Enumerable.Repeat("lorem ipsum dolor", 50)), maxTokens: 1000));
         AssertError(status, body, 400, "invalid_request_error");
-        Assert.Matches(@"input length and `max_tokens` exceed context limit: \d+ \+ \d+ > 20", body.GetProperty("error").GetProperty("message").GetString());
+        var match = Regex.Match(body.GetProperty("error").GetProperty("message").GetString()!, PromptTooLong);
+        Assert.True(match.Success, body.ToString());
+        Assert.Equal("20", match.Groups[2].Value);
     }
 
+    // The servers' own wording: LM Studio (protocol notes section 7: HTTP 400, current and older text), llama-server's
+    // exceed_context_size_error (tools/server, PR #17570 era), mlx_lm.server's --prompt-overflow-policy error, vLLM's
+    // check of prompt plus max_tokens.
     [Theory]
-    [InlineData(400, 400, "invalid_request_error")]
-    [InlineData(401, 401, "authentication_error")]
-    [InlineData(404, 404, "not_found_error")]
-    [InlineData(429, 429, "rate_limit_error")]
-    [InlineData(500, 500, "api_error")]
-    [InlineData(503, 503, "overloaded_error")]
-    public async Task Backend_http_errors_map_to_anthropic_types_with_the_backend_message(int backendStatus, int status, string type)
+    [InlineData(400, """{"error":"The number of tokens to keep from the initial prompt is greater than the context length (n_keep: 5000>= n_ctx: 4096). Try to load the model with a larger context length, or provide a shorter input."}""", "5000", "4096")]
+    [InlineData(400, """{"error":"Trying to keep the first 5000 tokens when context the overflows. However, the model is loaded with context length of only 4096 tokens, which is not enough. Try to load the model with a larger context length, or provide a shorter input"}""", "5000", "4096")]
+    [InlineData(400, """{"error":{"code":400,"message":"request (5000 tokens) exceeds the available context size (4096 tokens), try increasing it","type":"exceed_context_size_error","n_prompt_tokens":5000,"n_ctx":4096}}""", "5000", "4096")]
+    [InlineData(500, """{"error": "Prompt exceeds max prompt token limit: prompt_tokens=5000, max_prompt_tokens=4096"}""", "5000", "4096")]
+    public void Backend_overflow_messages_for_the_prompt_alone_become_prompt_is_too_long(int status, string body, string prompt, string window)
+    {
+        var backend = BackendSettings.Default(BackendMode.LmStudio);
+        var error = BackendErrors.FromStatus(backend, status, System.Text.Encoding.UTF8.GetBytes(body), inputTokens: 4500, maxTokens: 32000);
+        Assert.Equal((400, "invalid_request_error"), (error.Status, error.ErrorType));
+        var match = Regex.Match(error.Message, PromptTooLong);
+        Assert.True(match.Success, error.Message);
+        Assert.Equal((prompt, window), (match.Groups[1].Value, match.Groups[2].Value));
+    }
+
+    [Fact]
+    public void Input_plus_max_tokens_over_the_window_keeps_the_form_that_lowers_max_tokens()
+    {
+        var backend = BackendSettings.Default(BackendMode.OpenAICompatible);
+        var body = """{"object":"error","message":"This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (1000 in the messages, 4000 in the completion). Please reduce the length of the messages or completion.","type":"BadRequestError","code":400}""";
+        var error = BackendErrors.FromStatus(backend, 400, System.Text.Encoding.UTF8.GetBytes(body), inputTokens: 1000, maxTokens: 4000);
+        Assert.Equal(400, error.Status);
+        Assert.Equal("input length and `max_tokens` exceed context limit: 1000 + 4000 > 4096, decrease input length or `max_tokens` and try again", error.Message);
+    }
+
+    // Claude Code reads x-should-retry before the status (its bundled code, 2.1.197 and 2.1.332): "false" for what a
+    // retry cannot fix; 401/403 never reach it as such (it would ask the user to /login), nor 404 (it would blame
+    // the Claude model it selected); a busy backend stays retryable.
+    [Theory]
+    [InlineData(400, 400, "invalid_request_error", "false")]
+    [InlineData(401, 502, "api_error", "false")]
+    [InlineData(403, 502, "api_error", "false")]
+    [InlineData(404, 502, "api_error", "false")]
+    [InlineData(429, 429, "rate_limit_error", null)]
+    [InlineData(500, 502, "api_error", "false")]
+    [InlineData(503, 503, "overloaded_error", null)]
+    public async Task Backend_http_errors_map_to_anthropic_types_with_the_backend_message(int backendStatus, int status, string type, string? shouldRetry)
     {
         await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
         fake.Enqueue(ScriptedReply.WithError(backendStatus, "the backend's own words"));
         await using var proxy = StartProxy(fake);
         using var client = Client(proxy);
-        var (actual, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
-        AssertError(actual, body, status, type);
-        Assert.Contains("the backend's own words", body.GetProperty("error").GetProperty("message").GetString());
+        using var response = await PostMessagesAsync(client, Body(false));
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        AssertError((int)response.StatusCode, doc.RootElement, status, type);
+        var message = doc.RootElement.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.Contains("the backend's own words", message);
+        Assert.Contains("LM Studio (" + fake.BaseUrl, message);
+        Assert.Equal(shouldRetry, response.Headers.TryGetValues("x-should-retry", out var v) ? v.Single() : null);
         Assert.Equal(status, proxy.GetRecords().Single().Status);
+        if (backendStatus is 401 or 403) Assert.Contains("LMSTUDIO_API_KEY", message);
+        if (backendStatus is 404) Assert.Contains("lms load", message);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_busy_backend_stays_retryable(bool stream)
+    {
+        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        fake.Enqueue(ScriptedReply.WithError(503, "busy"));
+        await using var proxy = StartProxy(fake);
+        using var client = Client(proxy);
+        using var response = await PostMessagesAsync(client, Body(stream));
+        Assert.Equal(503, (int)response.StatusCode);
+        Assert.False(response.Headers.Contains("x-should-retry"));
+    }
+
+    [Fact]
+    public void A_busy_backends_retry_after_is_passed_on_and_only_for_busy_statuses()
+    {
+        var backend = BackendSettings.Default(BackendMode.LmStudio);
+        var busy = BackendErrors.FromStatus(backend, 429, "{\"error\":\"slow down\"}"u8, 10, 10, retryAfter: "7");
+        Assert.Equal((429, "7", (bool?)null), (busy.Status, busy.RetryAfter, busy.ShouldRetry));
+        var refused = BackendErrors.FromStatus(backend, 401, "{\"error\":\"no\"}"u8, 10, 10, retryAfter: "7");
+        Assert.Equal((502, null, (bool?)false), (refused.Status, refused.RetryAfter, refused.ShouldRetry));
     }
 
     [Fact]
@@ -168,26 +236,26 @@ public sealed class ChatForwardingTests
         await using var proxy = StartProxy(fake, BackendMode.MlxLm);
         using var client = Client(proxy);
         var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
-        AssertError(status, body, 404, "not_found_error");
+        // mlx_lm.server answers 404 for failures while loading or generating: not a missing Claude model.
+        AssertError(status, body, 502, "api_error");
         Assert.Contains("Failed to load model xyz", body.GetProperty("error").GetProperty("message").GetString());
     }
 
     [Fact]
-    public async Task Errors_before_a_stream_begins_are_http_errors_even_for_streaming_requests_after_message_start()
+    public async Task Errors_before_a_stream_begins_are_http_errors_even_for_streaming_requests()
     {
-        // message_start goes out at once, so a backend error afterwards is an error event inside the 200 stream.
+        // message_start waits until the backend accepts the request: an error before that is an HTTP status Claude
+        // Code acts on (after a 200, an error event makes it retry without streaming, ten times).
         await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
         fake.Enqueue(ScriptedReply.WithError(429, "too many"));
         await using var proxy = StartProxy(fake);
         using var client = Client(proxy);
         using var response = await PostMessagesAsync(client, Body(true));
-        Assert.Equal(200, (int)response.StatusCode);
-        var events = Events(await response.Content.ReadAsStringAsync());
-        Assert.Equal("message_start", events[0].Event);
-        var error = events[^1];
-        Assert.Equal("error", error.Event);
-        Assert.Equal("rate_limit_error", error.Data.GetProperty("error").GetProperty("type").GetString());
+        Assert.Equal(429, (int)response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        AssertError(429, doc.RootElement, 429, "rate_limit_error");
         Assert.Contains("too many", proxy.GetRecords().Single().Error);
+        Assert.Equal(429, proxy.GetRecords().Single().Status);
     }
 
     [Fact]

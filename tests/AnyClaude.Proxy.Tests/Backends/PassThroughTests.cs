@@ -77,7 +77,7 @@ public sealed class PassThroughTests
     }
 
     [Fact]
-    public async Task Claude_mode_without_a_key_is_a_clear_401_and_nothing_is_sent()
+    public async Task Claude_mode_without_a_key_is_a_clear_error_and_nothing_is_sent()
     {
         // The engine never falls back to this process's ANTHROPIC_API_KEY (the cmdlets resolve it into the settings),
         // so this holds whether or not the machine has one.
@@ -85,7 +85,8 @@ public sealed class PassThroughTests
         await using var proxy = StartClaude(stub, apiKey: null);
         using var client = Client(proxy);
         var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
-        AssertError(status, body, 401, "authentication_error");
+        // Not 401: Claude Code would take it for its own login failing ("Please run /login") and retry.
+        AssertError(status, body, 502, "api_error");
         Assert.Contains("ANTHROPIC_API_KEY", body.GetProperty("error").GetProperty("message").GetString());
         Assert.Empty(stub.Received);
     }
@@ -121,10 +122,10 @@ public sealed class PassThroughTests
         Assert.Equal(BackendMode.LmStudio, proxy.Mode);
     }
 
-    private static ProxyServer StartNative(AnthropicStub stub) => ProxyServer.Start(new ProxyOptions
+    private static ProxyServer StartNative(AnthropicStub stub, TimeSpan? pingInterval = null) => ProxyServer.Start(new ProxyOptions
     {
         Mode = BackendMode.AnthropicCompatible,
-        PingInterval = TimeSpan.FromMilliseconds(100),
+        PingInterval = pingInterval ?? TimeSpan.FromMilliseconds(100),
         Backends = new Dictionary<BackendMode, BackendSettings>
         {
             [BackendMode.AnthropicCompatible] = BackendSettings.Default(BackendMode.AnthropicCompatible) with { BaseUrl = stub.BaseUrl, Model = "qwen3:8b" },
@@ -148,19 +149,56 @@ public sealed class PassThroughTests
     }
 
     [Fact]
-    public async Task A_native_backend_error_after_the_stream_began_is_an_error_event()
+    public async Task A_native_backend_error_before_anything_was_relayed_is_an_http_error()
     {
+        // The keepalive stream is committed only by its first byte: a backend that refuses at once gets an HTTP status.
         await using var stub = new AnthropicStub(400, "application/json", """{"error":"model 'qwen3:8b' not found"}""");
-        await using var proxy = StartNative(stub);
+        await using var proxy = StartNative(stub, pingInterval: TimeSpan.FromSeconds(30));
         using var client = Client(proxy);
         using var response = await PostMessagesAsync(client, Body(true));
-        Assert.Equal(200, (int)response.StatusCode);
-        var events = Events(await response.Content.ReadAsStringAsync());
-        var error = Assert.Single(events);
-        Assert.Equal("error", error.Event);
-        Assert.Equal("invalid_request_error", error.Data.GetProperty("error").GetProperty("type").GetString());
-        Assert.Contains("not found", error.Data.GetProperty("error").GetProperty("message").GetString());
+        Assert.Equal(400, (int)response.StatusCode);
+        using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal("invalid_request_error", doc.RootElement.GetProperty("error").GetProperty("type").GetString());
+        Assert.Contains("not found", doc.RootElement.GetProperty("error").GetProperty("message").GetString());
         Assert.Contains("not found", proxy.GetRecords().Single().Error);
+    }
+
+    [Theory]
+    [InlineData(401, "authentication_error")]
+    [InlineData(403, "permission_error")]
+    public async Task Anthropic_refusing_the_users_key_is_not_claude_codes_own_authentication_error(int status, string type)
+    {
+        // Issue 9: Claude Code treats a 401 as its login failing ("Please run /login") and retries it.
+        await using var stub = new AnthropicStub(status, "application/json",
+            "{\"type\":\"error\",\"error\":{\"type\":\"" + type + "\",\"message\":\"invalid x-api-key\"}}");
+        await using var proxy = StartClaude(stub);
+        using var client = Client(proxy);
+        foreach (var stream in new[] { false, true })
+        {
+            using var response = await PostMessagesAsync(client, Body(stream));
+            Assert.Equal(502, (int)response.StatusCode);
+            Assert.Equal("false", response.Headers.GetValues("x-should-retry").Single());
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            Assert.Equal("api_error", doc.RootElement.GetProperty("error").GetProperty("type").GetString());
+            var message = doc.RootElement.GetProperty("error").GetProperty("message").GetString()!;
+            Assert.Contains("the Anthropic API (" + stub.BaseUrl, message);
+            Assert.Contains($"HTTP {status}: invalid x-api-key", message);
+            Assert.Contains("ANTHROPIC_API_KEY", message);
+            Assert.DoesNotContain("sk-ant-user-key-0001", message); // names the setting, never the key
+        }
+    }
+
+    [Fact]
+    public async Task An_anthropic_compatible_backend_refusing_its_key_names_the_setting()
+    {
+        await using var stub = new AnthropicStub(401, "application/json", """{"error":"unauthorized"}""");
+        await using var proxy = StartNative(stub);
+        using var client = Client(proxy);
+        var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
+        AssertError(status, body, 502, "api_error");
+        var message = body.GetProperty("error").GetProperty("message").GetString()!;
+        Assert.Contains("the Anthropic-compatible backend (" + stub.BaseUrl, message);
+        Assert.Contains("backends.anthropic-compatible.apiKey", message);
     }
 
     [Fact]

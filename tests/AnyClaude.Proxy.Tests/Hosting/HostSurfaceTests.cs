@@ -187,8 +187,16 @@ public sealed class HostSurfaceTests
         };
         await using var proxy = ProxyServer.Start(options);
         using var client = Client(proxy);
+        foreach (var stream in new[] { false, true })
+        {
+            // Streaming too: nothing was sent yet, so an HTTP status; x-should-retry: false, or Claude Code retries for ~3 minutes.
+            using var response = await PostMessagesAsync(client, Body(stream));
+            Assert.Equal("false", response.Headers.GetValues("x-should-retry").Single());
+            using var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+            AssertError((int)response.StatusCode, doc.RootElement, 502, "api_error");
+        }
         var (status, body) = await PostForJsonAsync(client, "/v1/messages", Body(false));
-        AssertError(status, body, 500, "api_error");
+        AssertError(status, body, 502, "api_error");
         var message = body.GetProperty("error").GetProperty("message").GetString()!;
         Assert.Contains("mlx_lm.server", message);
         Assert.Contains($"127.0.0.1:{deadPort}", message);

@@ -123,6 +123,6 @@ public sealed class AnthropicSdkTests
         using var client = Sdk(proxy);
         var e = await Assert.ThrowsAsync<AnthropicBadRequestException>(() =>
             client.Messages.Create(Params(Body(false, string.Join(' ', Enumerable.Repeat("long prompt", 50)), maxTokens: 64000))));
-        Assert.Matches(@"input length and `max_tokens` exceed context limit: \d+ \+ 64000 > 10", e.ResponseBody);
+        Assert.Matches(@"prompt is too long: \d+ tokens > 10 maximum", e.ResponseBody);
     }
 }

@@ -16,12 +16,19 @@ namespace AnyClaude.Proxy.Tests.ClaudeCode.Cli;
 /// </remarks>
 internal static class ClaudeCodeCli
 {
-    /// <summary>The newest version the project is verified against.</summary>
+    /// <summary>The newest version pinned: Claude Code's own handling of errors (retries, "prompt is too long") is
+    /// checked against it and <see cref="Current"/>. Not in <see cref="PinnedVersions"/> yet: the recordings and the
+    /// footprint constants are measured for those.</summary>
+    public const string Newest = "2.1.332";
+    /// <summary>The version the recordings and footprint figures are verified against.</summary>
     public const string Current = "2.1.197";
     /// <summary>An older 2.0.x build: no attribution line, no role "system" messages, warm-up side requests.</summary>
     public const string Legacy = "2.0.77";
 
     public static readonly IReadOnlyList<string> PinnedVersions = [Current, Legacy];
+
+    /// <summary>The versions whose error handling (retry rule, what they display, compaction) the tests check.</summary>
+    public static readonly IReadOnlyList<string> ErrorHandlingVersions = [Newest, Current];
 
     /// <summary>The model each version picks by default, passed explicitly with --model: without it, 2.1.197's
     /// first launch in a fresh config folder says "Opus 4.8 (1M context)" in its system prompt and later launches
