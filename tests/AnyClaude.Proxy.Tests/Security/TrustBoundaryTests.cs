@@ -124,7 +124,8 @@ public sealed class TrustBoundaryTests
         using (var response = await PostMessagesAsync(client, Body(false)))
         {
             // LM Studio mode sends the request without a key; Claude mode refuses to send one without a key at all.
-            if (expected == BackendMode.Claude) Assert.Equal(401, (int)response.StatusCode);
+            // 502 with x-should-retry: false (ApiException.Permanent), not 401: Claude Code would take a 401 for its own login.
+            if (expected == BackendMode.Claude) Assert.Equal(502, (int)response.StatusCode);
             else Assert.Contains(listener.Received, r => r.Target.EndsWith("/chat/completions"));
         }
         foreach (var (_, headers, _) in listener.Received)
@@ -235,7 +236,7 @@ public sealed class EnvironmentKeyTests
             var (status, body) = await PostForJsonAsync(control, "/anyclaude/mode", $$"""{"mode":"claude","baseUrl":"{{listener.BaseUrl}}"}""");
             Assert.True(status == 200, body.GetRawText());
             using var client = Client(proxy);
-            using (var response = await PostMessagesAsync(client, Body(false))) Assert.Equal(401, (int)response.StatusCode);
+            using (var response = await PostMessagesAsync(client, Body(false))) Assert.Equal(502, (int)response.StatusCode);
             Assert.DoesNotContain(listener.Received, r => r.Headers.Values.Any(v => v.Contains(envKey)));
         }
         finally
