@@ -81,9 +81,11 @@ public sealed class GetAnyClaudeCommand : PSCmdlet
 
         IReadOnlyList<Proxy.Observability.RequestRecord> records = proxy.GetRecords();
         IEnumerable<Proxy.Observability.RequestRecord> selected = Last > 0 ? records.Skip(Math.Max(0, records.Count - Last)) : records;
+        // Estimated cached tokens need the whole history: the coldest prompt sets the rate.
+        IReadOnlyDictionary<Proxy.Observability.RequestRecord, int> estimates = Proxy.Observability.CacheEstimator.Estimate(records);
         foreach (var record in selected)
         {
-            WriteObject(RequestInfo.From(record));
+            WriteObject(RequestInfo.From(record, estimates.TryGetValue(record, out int estimate) ? estimate : null));
         }
     }
 

@@ -9,6 +9,10 @@ public sealed class RequestInfo
     public required DateTimeOffset Time { get; init; }
     public required string Path { get; init; }
     public required string Mode { get; init; }
+    /// <summary>Main, Background, SubAgent, Probe, CountTokens or Prewarm.</summary>
+    public string Kind { get; init; } = nameof(RequestKind.Main);
+    /// <summary>A short hash of the conversation's system prompt and first message.</summary>
+    public string? ConversationId { get; init; }
     public string? BackendUrl { get; init; }
     /// <summary>The model Claude Code asked for.</summary>
     public string? RequestedModel { get; init; }
@@ -18,19 +22,31 @@ public sealed class RequestInfo
     public int Status { get; init; }
     public TimeSpan? TimeToFirstToken { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>Uncached prompt tokens (all prompt tokens when the backend reports no cached ones).</summary>
     public int InputTokens { get; init; }
     public int OutputTokens { get; init; }
-    public int CachedTokens { get; init; }
+    /// <summary>Prompt tokens served from the backend's cache; $null when the backend reports none (LM Studio).</summary>
+    public int? CachedTokens { get; init; }
+    /// <summary>CachedTokens / all prompt tokens; $null when the backend reports no cached tokens.</summary>
+    public double? CacheHitRatio { get; init; }
+    /// <summary>An estimate from prompt-processing time (not a backend figure), only where CachedTokens is $null.</summary>
+    public int? EstimatedCachedTokens { get; init; }
+    /// <summary>Why CachedTokens is $null, when it is.</summary>
+    public string? CacheNote { get; init; }
+    /// <summary>True when the token figures are the backend's own; false for the proxy's estimate.</summary>
+    public bool UsageReported { get; init; }
     public string? StopReason { get; init; }
     public string? Error { get; init; }
     public string? SessionId { get; init; }
 
-    internal static RequestInfo From(RequestRecord r) => new()
+    internal static RequestInfo From(RequestRecord r, int? estimatedCachedTokens = null) => new()
     {
         Id = r.Id,
         Time = r.Time,
         Path = r.Path,
         Mode = r.Mode.ToString(),
+        Kind = r.Kind.ToString(),
+        ConversationId = r.ConversationId,
         BackendUrl = r.BackendUrl,
         RequestedModel = r.RequestedModel,
         Model = r.Model,
@@ -41,6 +57,12 @@ public sealed class RequestInfo
         InputTokens = r.InputTokens,
         OutputTokens = r.OutputTokens,
         CachedTokens = r.CachedTokens,
+        CacheHitRatio = r.CachedTokens is { } c && r.InputTokens + c > 0 ? (double)c / (r.InputTokens + c) : null,
+        EstimatedCachedTokens = r.CachedTokens is null ? estimatedCachedTokens : null,
+        CacheNote = r.CachedTokens is null && r.BackendUrl is not null && r.Kind is not RequestKind.CountTokens
+            ? "The backend reported no cached tokens (LM Studio never does); EstimatedCachedTokens is inferred from prompt-processing time."
+            : null,
+        UsageReported = r.UsageReported,
         StopReason = r.StopReason,
         Error = r.Error,
         SessionId = r.SessionId,

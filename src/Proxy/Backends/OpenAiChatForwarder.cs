@@ -202,7 +202,9 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
             // The backend's own count wins over our estimate when it reported one.
             if (usage.InputTokens > 0 || usage.CachedTokens > 0) record.InputTokens = usage.InputTokens;
             record.OutputTokens = usage.OutputTokens;
-            record.CachedTokens = usage.CachedTokens;
+            record.UsageReported = translator.UsageReported;
+            // No figure is not zero: LM Studio reports no cached tokens even when its cache served the prompt.
+            record.CachedTokens = translator.CachedTokensReported ? usage.CachedTokens : null;
             record.StopReason = translator.StopReason;
         }
         catch (NotImplementedException)
