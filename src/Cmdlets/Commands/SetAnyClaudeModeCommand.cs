@@ -63,6 +63,18 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     public ToolCallSetting? ToolCalls { get; set; }
 
     /// <summary>
+    /// <para type="description">What happens to Claude Code's background requests (session titles, topic detection, summaries) while
+    /// this mode is active: AnswerLocally (default for local modes) answers title requests at once with a title taken from the user's
+    /// text and forwards the other background requests; Forward sends them where main turns go; a mode name, or mode/model, routes
+    /// them there (for example mlx-lm/qwen3-0.6b while LM Studio edits). Background requests never queue ahead of a main turn, and
+    /// anything Claude Code may base a safety decision on (permission or command-prefix checks) is always forwarded.</para>
+    /// </summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(BackgroundPolicyCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? BackgroundRequests { get; set; }
+
+    /// <summary>
     /// <para type="description">Also save the mode and the given settings to the user's config file (backed up first).</para>
     /// </summary>
     [Parameter]
@@ -78,10 +90,16 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     {
         BackendMode mode;
         Uri? baseUrl;
+        BackgroundPolicy? background = null;
         try
         {
             mode = ConfigResolver.ParseMode(Mode, "-Mode");
             baseUrl = BaseUrl is null ? null : BackendUrls.Parse(BaseUrl.OriginalString, mode, "-BaseUrl");
+            if (BackgroundRequests is not null)
+            {
+                background = BackgroundPolicy.TryParse(BackgroundRequests, out BackgroundPolicy parsed) ? parsed
+                    : throw new ConfigurationException($"-BackgroundRequests: '{BackgroundRequests}' must be {BackgroundPolicy.Forms}.", BackgroundRequests);
+            }
         }
         catch (ConfigurationException e)
         {
@@ -96,24 +114,24 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return;
         }
 
-        SessionDefaults.Set(mode, baseUrl, Model, toolCalls);
+        SessionDefaults.Set(mode, baseUrl, Model, toolCalls, background);
         Environment.SetEnvironmentVariable(EnvironmentNames.Mode, name);
         WriteVerbose($"Set {EnvironmentNames.Mode}={name} for later starts in this session.");
 
         if (ProxySession.Current is { } proxy)
         {
-            SwitchLocal(proxy, mode, baseUrl, toolCalls);
+            SwitchLocal(proxy, mode, baseUrl, toolCalls, background);
         }
         else
         {
-            SwitchRemote(mode, baseUrl, toolCalls);
+            SwitchRemote(mode, baseUrl, toolCalls, background);
         }
 
         if (Persist && ShouldProcess(UserConfigFile.Path, $"Save mode {name} to the AnyClaude config file"))
         {
             try
             {
-                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls);
+                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, background);
                 WriteVerbose($"Saved to {path} (the previous file, if any, is in {path}.bak).");
             }
             catch (ConfigurationException e)
@@ -135,18 +153,18 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
     }
 
-    private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls)
+    private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, BackgroundPolicy? background)
     {
-        if (baseUrl is not null || Model is not null || toolCalls is not null)
+        if (baseUrl is not null || Model is not null || toolCalls is not null || background is not null)
         {
-            proxy.Configure(Apply(proxy.GetBackend(mode), baseUrl, toolCalls));
+            proxy.Configure(Apply(proxy.GetBackend(mode), baseUrl, toolCalls, background));
         }
 
         proxy.SetMode(mode);
         WriteVerbose($"The proxy at {proxy.BaseUrl} now sends requests to {mode} at {proxy.GetBackend(mode).BaseUrl}.");
     }
 
-    private void SwitchRemote(BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls)
+    private void SwitchRemote(BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, BackgroundPolicy? background)
     {
         IReadOnlyList<ProxyState> others = ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId).ToArray();
         if (others.Count == 0)
@@ -161,11 +179,11 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             {
                 var client = new ProxyControlClient(state);
                 BackendSettings? settings = null;
-                if (baseUrl is not null || Model is not null || toolCalls is not null)
+                if (baseUrl is not null || Model is not null || toolCalls is not null || background is not null)
                 {
                     ProxyStatus status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
                     BackendSettings current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
-                    settings = Apply(current, baseUrl, toolCalls);
+                    settings = Apply(current, baseUrl, toolCalls, background);
                 }
 
                 Task.Run(() => client.SetModeAsync(mode, settings)).GetAwaiter().GetResult();
@@ -178,8 +196,9 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
     }
 
-    private BackendSettings Apply(BackendSettings settings, Uri? baseUrl, ToolCallMode? toolCalls) => settings with
+    private BackendSettings Apply(BackendSettings settings, Uri? baseUrl, ToolCallMode? toolCalls, BackgroundPolicy? background) => settings with
     {
+        BackgroundRequests = background ?? settings.BackgroundRequests,
         BaseUrl = baseUrl ?? settings.BaseUrl,
         Model = Model ?? settings.Model,
         ToolCalls = toolCalls ?? settings.ToolCalls,

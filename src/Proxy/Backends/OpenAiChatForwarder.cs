@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Hosting;
+using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Tokens;
 using AnyClaude.Proxy.Translation;
 
@@ -117,7 +118,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         Heartbeat heartbeat, CancellationToken ct, EventPump pump, int inputTokens, int maxTokens)
     {
         var backend = route.Backend;
-        using var slot = await services.Limiter.AcquireAsync(backend, ct).ConfigureAwait(false);
+        using var slot = await services.Limiter.AcquireAsync(backend, ct, scope.Record.Kind is RequestKind.Background or RequestKind.Prewarm).ConfigureAwait(false);
         heartbeat.BackendStarted();
         using var message = CreateRequest(backend, body);
         HttpResponseMessage response;

@@ -40,6 +40,8 @@ internal sealed class RequestClassifier
                 return (RequestKind.Main, conversation);
             }
             if (state.SubAgents.Contains(conversation)) return (RequestKind.SubAgent, conversation);
+            // Claude Code's side requests come without tools; its main and sub-agent conversations always have them.
+            if (!request.HasTools) return (RequestKind.Background, conversation);
             if (state.MainAwaitsTool)
             {
                 if (state.SubAgents.Count > 256) state.SubAgents.Clear();

@@ -16,6 +16,7 @@ internal static class SettingsJson
         w.WriteString("toolCalls", s.ToolCalls.ToString());
         if (s.ContextWindow is { } cw) w.WriteNumber("contextWindow", cw);
         w.WriteNumber("maxConcurrency", s.MaxConcurrency);
+        if (s.BackgroundRequests is { } background) w.WriteString("backgroundRequests", background.ToString());
         w.WriteBoolean("hasApiKey", !string.IsNullOrEmpty(s.ApiKey));
         w.WriteEndObject();
     }
@@ -31,6 +32,7 @@ internal static class SettingsJson
             ToolCalls = e.TryGetProperty("toolCalls", out var t) && Enum.TryParse<ToolCallMode>(t.GetString(), out var tc) ? tc : defaults.ToolCalls,
             ContextWindow = e.TryGetProperty("contextWindow", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : null,
             MaxConcurrency = e.TryGetProperty("maxConcurrency", out var mc) && mc.ValueKind == JsonValueKind.Number ? mc.GetInt32() : defaults.MaxConcurrency,
+            BackgroundRequests = e.TryGetProperty("backgroundRequests", out var br) && BackgroundPolicy.TryParse(br.GetString(), out var policy) ? policy : null,
         };
     }
 }

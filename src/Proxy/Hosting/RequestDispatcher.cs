@@ -129,7 +129,24 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         record.Stream = request.Stream;
         (record.Kind, record.ConversationId) = _classifier.Classify(record.SessionId, request);
         // One snapshot for the whole request: a mode switch mid-request does not move it.
-        var route = Route(modes.Current, request.Model);
+        var snapshot = modes.Current;
+        var route = Route(snapshot, request.Model);
+        if (record.Kind == RequestKind.Background)
+        {
+            var policy = route.Backend.EffectiveBackgroundRequests;
+            if (policy.Action == BackgroundAction.AnswerLocally && TitleRequest.Is(request))
+            {
+                // A title decides nothing; answering it here keeps a one-slot backend's cache on the main conversation.
+                record.Mode = route.Backend.Mode;
+                await LocalAnswer.WriteTextAsync(scope, request, TitleRequest.Answer(request)).ConfigureAwait(false);
+                return;
+            }
+            if (policy is { Action: BackgroundAction.Route, Mode: { } target })
+            {
+                var backend = snapshot.Get(target);
+                route = new Route(backend, policy.Model ?? backend.Model, true);
+            }
+        }
         record.Mode = route.Backend.Mode;
         record.BackendUrl = route.Backend.BaseUrl.AbsoluteUri;
         if (route.Backend.Mode is BackendMode.Claude or BackendMode.AnthropicCompatible)
