@@ -232,6 +232,18 @@ Describe 'Set-AnyClaudeMode' {
         (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'Forward'
     }
 
+    It '-Prewarm sends the conversation to the target backend with max_tokens 1 before the first turn there' {
+        $proxy = Start-AnyClaude -NoLaunch LmStudio
+        Send-ProxyMessage -Proxy $proxy -Text ('explain the build ' * 100) | Out-Null
+        Set-AnyClaudeMode MlxLm -Prewarm
+        $deadline = [DateTime]::UtcNow.AddSeconds(20)
+        while (-not (Get-AnyClaude -Request | Where-Object Kind -eq 'Prewarm') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $prewarm = Get-AnyClaude -Request | Where-Object Kind -eq 'Prewarm'
+        $prewarm.Mode | Should -Be 'MlxLm'
+        $prewarm.Error | Should -BeNullOrEmpty
+        ((Get-FakeRequest $mlx -Chat)[-1].body | ConvertFrom-Json).max_tokens | Should -Be 1
+    }
+
     It 'rejects an unknown background-request policy' {
         Set-AnyClaudeMode LmStudio -BackgroundRequests 'sometimes' -ErrorVariable problems -ErrorAction SilentlyContinue
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidConfiguration,*'

@@ -75,6 +75,14 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     public string? BackgroundRequests { get; set; }
 
     /// <summary>
+    /// <para type="description">Prewarm the target backend: the proxy sends the current conversation, translated for it, with max_tokens 1
+    /// while you type, so the first turn after the switch is served from its prompt cache instead of a cold prefill. It starts only once
+    /// that backend is idle and never runs alongside a request on it. Opt-in; for the proxy of this session.</para>
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Prewarm { get; set; }
+
+    /// <summary>
     /// <para type="description">Also save the mode and the given settings to the user's config file (backed up first).</para>
     /// </summary>
     [Parameter]
@@ -162,11 +170,22 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
 
         proxy.SetMode(mode);
         WriteVerbose($"The proxy at {proxy.BaseUrl} now sends requests to {mode} at {proxy.GetBackend(mode).BaseUrl}.");
+        if (Prewarm)
+        {
+            // In the background: the user types while the backend prefills. The outcome shows in Get-AnyClaude -Request (kind Prewarm).
+            _ = proxy.PrewarmAsync(mode);
+            WriteVerbose($"Prewarming {mode} with the current conversation (max_tokens 1) once it is idle.");
+        }
     }
 
     private void SwitchRemote(BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, BackgroundPolicy? background)
     {
         IReadOnlyList<ProxyState> others = ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId).ToArray();
+        if (Prewarm && others.Count > 0)
+        {
+            WriteWarning("-Prewarm applies to the proxy of this session only; the proxies of other windows are switched without prewarming.");
+        }
+
         if (others.Count == 0)
         {
             WriteVerbose("No AnyClaude proxy is running; the mode applies to the next Start-AnyClaude.");

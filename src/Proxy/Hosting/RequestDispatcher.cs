@@ -14,7 +14,7 @@ namespace AnyClaude.Proxy.Hosting;
 /// <summary>Checks, routes and records one request. Errors before a response has started become Anthropic
 /// error responses; every request leaves a record.</summary>
 internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options, RequestGuard guard, ModeTable modes,
-    BackendServices backends, RecordHistory history, TraceWriter? trace)
+    BackendServices backends, RecordHistory history, TraceWriter? trace, Prewarm.Prewarmer prewarmer)
 {
     private readonly OpenAiChatForwarder _chat = new(backends);
     private readonly AnthropicForwarder _anthropic = new(backends);
@@ -128,6 +128,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         record.RequestedModel = request.Model;
         record.Stream = request.Stream;
         (record.Kind, record.ConversationId) = _classifier.Classify(record.SessionId, request);
+        if (record.Kind == RequestKind.Main) prewarmer.Remember(body);
         // One snapshot for the whole request: a mode switch mid-request does not move it.
         var snapshot = modes.Current;
         var route = Route(snapshot, request.Model);
