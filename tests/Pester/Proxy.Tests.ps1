@@ -173,7 +173,7 @@ Describe 'Stop-AnyClaude' {
         Send-ProxyMessage -Proxy $proxy -Text 'a title please' -Model 'anyclaude-background' | Out-Null
         # A request the backend rejects: the proxy's own estimate of its prompt is no work a backend did.
         Invoke-RestMethod -Method Post "$($lmstudio.Root)/_fake/script" -Body '{"status":500,"message":"boom"}' -ContentType 'application/json' | Out-Null
-        (Send-ProxyMessage -Proxy $proxy -Text ('x ' * 5000)).Events.type | Should -Contain 'error'
+        (Send-ProxyMessage -Proxy $proxy -Text ('a long first prompt ' * 200)).Events.type | Should -Contain 'error'
         $requests = @(Get-AnyClaude -Request)
         $requests.Kind | Should -Be @('Main', 'Background', 'Main')
         $requests[0].CachedTokens | Should -BeNullOrEmpty
