@@ -215,6 +215,43 @@ Describe 'Set-AnyClaudeMode' {
         $mlxMode.ToolCalls | Should -Be 'Native'
     }
 
+    It 'sets the background-request policy on the running proxy, for the session and in the config file' {
+        $proxy = Start-AnyClaude -NoLaunch LmStudio
+        (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'AnswerLocally' -Because 'local modes answer titles locally by default'
+        (Get-AnyClaudeMode Claude).BackgroundRequests | Should -Be 'Forward'
+        Set-AnyClaudeMode LmStudio -BackgroundRequests 'mlx-lm/small-model' -Persist
+        (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'mlx-lm/small-model'
+        Send-ProxyMessage -Proxy $proxy -Text 'background work' -Model 'anyclaude-background' | Out-Null
+        ((Get-FakeRequest $mlx -Chat)[-1].body | ConvertFrom-Json).model | Should -Be 'small-model'
+        @(Get-FakeRequest $lmstudio -Chat).Count | Should -Be 0
+        (Get-Content -Raw $configPath | ConvertFrom-Json).backends.lmstudio.backgroundRequests | Should -Be 'mlx-lm/small-model'
+
+        Reset-AnyClaudeSession
+        (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'mlx-lm/small-model' -Because 'the config file holds it'
+        Set-AnyClaudeMode LmStudio -BackgroundRequests Forward
+        (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'Forward'
+    }
+
+    It '-Prewarm sends the conversation to the target backend with max_tokens 1 before the first turn there' {
+        $proxy = Start-AnyClaude -NoLaunch LmStudio
+        Send-ProxyMessage -Proxy $proxy -Text ('explain the build ' * 100) | Out-Null
+        Set-AnyClaudeMode MlxLm -Prewarm
+        $deadline = [DateTime]::UtcNow.AddSeconds(20)
+        while (-not (Get-AnyClaude -Request | Where-Object Kind -eq 'Prewarm') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $prewarm = Get-AnyClaude -Request | Where-Object Kind -eq 'Prewarm'
+        $prewarm.Mode | Should -Be 'MlxLm'
+        $prewarm.Error | Should -BeNullOrEmpty
+        ((Get-FakeRequest $mlx -Chat)[-1].body | ConvertFrom-Json).max_tokens | Should -Be 1
+    }
+
+    It 'rejects an unknown background-request policy' {
+        Set-AnyClaudeMode LmStudio -BackgroundRequests 'sometimes' -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidConfiguration,*'
+        $problems[0].Exception.Message | Should -Match 'AnswerLocally'
+        Write-Config '{ "backends": { "lmstudio": { "backgroundRequests": "never" } } }'
+        { Get-AnyClaudeMode } | Should -Throw -ExpectedMessage '*backgroundRequests*never*'
+    }
+
     It '-Persist -WhatIf writes nothing' {
         Set-AnyClaudeMode MlxLm -Persist -WhatIf
         $configPath | Should -Not -Exist

@@ -52,9 +52,13 @@ Describe 'Launching Claude Code' {
         $vars['ANTHROPIC_AUTH_TOKEN'] | Should -Not -BeNullOrEmpty
         $vars['ANTHROPIC_AUTH_TOKEN'] | Should -Not -Be 'sk-ant-user-key'
         $vars.ContainsKey('ANTHROPIC_API_KEY') | Should -BeFalse
-        foreach ($name in 'ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL', 'ANTHROPIC_DEFAULT_HAIKU_MODEL', 'CLAUDE_CODE_SUBAGENT_MODEL') {
+        foreach ($name in 'ANTHROPIC_MODEL', 'ANTHROPIC_DEFAULT_OPUS_MODEL', 'ANTHROPIC_DEFAULT_SONNET_MODEL') {
             $vars[$name] | Should -Be 'launch-model'
         }
+        # The small/fast and sub-agent roles name themselves, so the proxy can tell their requests' kinds.
+        $vars['ANTHROPIC_DEFAULT_HAIKU_MODEL'] | Should -Be 'anyclaude-background'
+        $vars['ANTHROPIC_SMALL_FAST_MODEL'] | Should -Be 'anyclaude-background'
+        $vars['CLAUDE_CODE_SUBAGENT_MODEL'] | Should -Be 'anyclaude-subagent'
         $vars['CLAUDE_CODE_ATTRIBUTION_HEADER'] | Should -Be '0'
         $vars['CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC'] | Should -Be '1'
         [int]$vars['API_TIMEOUT_MS'] | Should -BeGreaterOrEqual 600000

@@ -167,6 +167,32 @@ Describe 'Stop-AnyClaude' {
         $summary.ExitCode | Should -BeNullOrEmpty
     }
 
+    It 'counts only tokens a backend processed, keeps LM Studio''s unknown cache figures $null and shows kinds' {
+        $proxy = Start-AnyClaude -NoLaunch LmStudio
+        Send-ProxyMessage -Proxy $proxy -Text ('a long first prompt ' * 200) | Out-Null
+        Send-ProxyMessage -Proxy $proxy -Text 'a title please' -Model 'anyclaude-background' | Out-Null
+        # A request the backend rejects: the proxy's own estimate of its prompt is no work a backend did.
+        Invoke-RestMethod -Method Post "$($lmstudio.Root)/_fake/script" -Body '{"status":500,"message":"boom"}' -ContentType 'application/json' | Out-Null
+        (Send-ProxyMessage -Proxy $proxy -Text ('a long first prompt ' * 200)).Events.type | Should -Contain 'error'
+        $requests = @(Get-AnyClaude -Request)
+        $requests.Kind | Should -Be @('Main', 'Background', 'Main')
+        $requests[0].CachedTokens | Should -BeNullOrEmpty
+        $requests[0].CacheHitRatio | Should -BeNullOrEmpty
+        $requests[0].CacheNote | Should -Match 'no cached tokens'
+        $requests[0].EstimatedCachedTokens | Should -Not -BeNullOrEmpty -Because 'a cold prompt sets the rate; its own estimate is about 0'
+        ($requests | Format-Table | Out-String) | Should -Match 'Background'
+
+        $summary = Stop-AnyClaude -PassThru
+        $summary.Errors | Should -Be 1
+        $summary.InputTokens | Should -Be ($requests[0].InputTokens + $requests[1].InputTokens)
+        $summary.CachedTokens | Should -BeNullOrEmpty
+        $summary.CacheHitRatio | Should -BeNullOrEmpty
+        $summary.EstimatedCacheHitRatio | Should -Not -BeNullOrEmpty
+        ($summary.ByKind | Where-Object Kind -eq 'Main').Requests | Should -Be 2
+        ($summary.ByKind | Where-Object Kind -eq 'Background').Requests | Should -Be 1
+        ($summary | Format-List | Out-String) | Should -Match 'estimated'
+    }
+
     It 'does nothing when no proxy runs' {
         { Stop-AnyClaude -ErrorAction Stop } | Should -Not -Throw
     }

@@ -146,7 +146,9 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
             try
             {
                 RecordBatch batch = Task.Run(() => feed.ReadAsync(0, TimeSpan.Zero, _stopping.Token)).GetAwaiter().GetResult();
-                merged.AddRange(batch.Records.Select(r => RequestInfo.From(r, feed.ProcessId, feed.Port)));
+                // Estimated cached tokens need the whole history: the coldest prompt sets the rate.
+                IReadOnlyDictionary<RequestRecord, int> estimates = CacheEstimator.Estimate(batch.Records);
+                merged.AddRange(batch.Records.Select(r => RequestInfo.From(r, feed.ProcessId, feed.Port, estimates.TryGetValue(r, out int e) ? e : null)));
             }
             catch (ProxyControlException e)
             {
@@ -277,7 +279,8 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
         }
 
         IEnumerable<RequestRecord> selected = Last > 0 ? records.Skip(Math.Max(0, records.Count - Last)) : records;
-        WriteObject(selected.Select(r => RequestInfo.From(r, file.ProcessId, file.Port)), enumerateCollection: true);
+        IReadOnlyDictionary<RequestRecord, int> estimates = CacheEstimator.Estimate(records);
+        WriteObject(selected.Select(r => RequestInfo.From(r, file.ProcessId, file.Port, estimates.TryGetValue(r, out int e) ? e : null)), enumerateCollection: true);
     }
 
     private void WriteOtherProcessesProxies()

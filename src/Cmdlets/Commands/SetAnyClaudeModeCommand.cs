@@ -88,6 +88,26 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     public int? MaxConcurrency { get; set; }
 
     /// <summary>
+    /// <para type="description">What happens to Claude Code's background requests (session titles, topic detection, summaries) while
+    /// this mode is active: AnswerLocally (default for local modes) answers title requests at once with a title taken from the user's
+    /// text and forwards the other background requests; Forward sends them where main turns go; a mode name, or mode/model, routes
+    /// them there (for example mlx-lm/qwen3-0.6b while LM Studio edits). Background requests never queue ahead of a main turn, and
+    /// anything Claude Code may base a safety decision on (permission or command-prefix checks) is always forwarded.</para>
+    /// </summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(BackgroundPolicyCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? BackgroundRequests { get; set; }
+
+    /// <summary>
+    /// <para type="description">Prewarm the target backend: the proxy sends the current conversation, translated for it, with max_tokens 1
+    /// while you type, so the first turn after the switch is served from its prompt cache instead of a cold prefill. It starts only once
+    /// that backend is idle and never runs alongside a request on it. Opt-in; for the proxy of this session.</para>
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Prewarm { get; set; }
+
+    /// <summary>
     /// <para type="description">Also save the mode and the given settings to the user's config file (backed up first).</para>
     /// </summary>
     [Parameter]
@@ -104,11 +124,17 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         BackendMode mode;
         Uri? baseUrl;
         string? caCertificate;
+        BackgroundPolicy? background = null;
         try
         {
             mode = ConfigResolver.ParseMode(Mode, "-Mode");
             baseUrl = BaseUrl is null ? null : BackendUrls.Parse(BaseUrl.OriginalString, mode, "-BaseUrl");
             caCertificate = ResolveCaCertificate();
+            if (BackgroundRequests is not null)
+            {
+                background = BackgroundPolicy.TryParse(BackgroundRequests, out BackgroundPolicy parsed) ? parsed
+                    : throw new ConfigurationException($"-BackgroundRequests: '{BackgroundRequests}' must be {BackgroundPolicy.Forms}.", BackgroundRequests);
+            }
         }
         catch (ConfigurationException e)
         {
@@ -137,25 +163,25 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             }
         }
 
-        SessionDefaults.Set(mode, baseUrl, Model, toolCalls);
+        SessionDefaults.Set(mode, baseUrl, Model, toolCalls, background);
         SessionDefaults.SetRemote(mode, ApiKeySecret, caCertificate, MaxConcurrency);
         Environment.SetEnvironmentVariable(EnvironmentNames.Mode, name);
         WriteVerbose($"Set {EnvironmentNames.Mode}={name} for later starts in this session.");
 
         if (ProxySession.Current is { } proxy)
         {
-            SwitchLocal(proxy, mode, baseUrl, toolCalls, caCertificate, apiKey);
+            SwitchLocal(proxy, mode, baseUrl, toolCalls, caCertificate, apiKey, background);
         }
         else
         {
-            SwitchRemote(mode, baseUrl, toolCalls, caCertificate, apiKey);
+            SwitchRemote(mode, baseUrl, toolCalls, caCertificate, apiKey, background);
         }
 
         if (Persist && ShouldProcess(UserConfigFile.Path, $"Save mode {name} to the AnyClaude config file"))
         {
             try
             {
-                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, ApiKeySecret, caCertificate, MaxConcurrency);
+                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, ApiKeySecret, caCertificate, MaxConcurrency, background);
                 WriteVerbose($"Saved to {path} (the previous file, if any, is in {path}.bak).");
             }
             catch (ConfigurationException e)
@@ -177,11 +203,11 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
     }
 
-    private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, string? caCertificate, string? apiKey)
+    private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, string? caCertificate, string? apiKey, BackgroundPolicy? background)
     {
-        if (baseUrl is not null || Model is not null || toolCalls is not null || caCertificate is not null || MaxConcurrency is not null || apiKey is not null)
+        if (baseUrl is not null || Model is not null || toolCalls is not null || caCertificate is not null || MaxConcurrency is not null || apiKey is not null || background is not null)
         {
-            BackendSettings settings = Apply(proxy.GetBackend(mode), baseUrl, toolCalls) with
+            BackendSettings settings = Apply(proxy.GetBackend(mode), baseUrl, toolCalls, background) with
             {
                 CaCertificate = caCertificate ?? proxy.GetBackend(mode).CaCertificate,
                 MaxConcurrency = MaxConcurrency ?? proxy.GetBackend(mode).MaxConcurrency,
@@ -200,11 +226,22 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
 
         proxy.SetMode(mode);
         WriteVerbose($"The proxy at {proxy.BaseUrl} now sends requests to {mode} at {proxy.GetBackend(mode).BaseUrl}.");
+        if (Prewarm)
+        {
+            // In the background: the user types while the backend prefills. The outcome shows in Get-AnyClaude -Request (kind Prewarm).
+            _ = proxy.PrewarmAsync(mode);
+            WriteVerbose($"Prewarming {mode} with the current conversation (max_tokens 1) once it is idle.");
+        }
     }
 
-    private void SwitchRemote(BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, string? caCertificate, string? apiKey)
+    private void SwitchRemote(BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, string? caCertificate, string? apiKey, BackgroundPolicy? background)
     {
         IReadOnlyList<ProxyState> others = ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId).ToArray();
+        if (Prewarm && others.Count > 0)
+        {
+            WriteWarning("-Prewarm applies to the proxy of this session only; the proxies of other windows are switched without prewarming.");
+        }
+
         if (others.Count == 0)
         {
             WriteVerbose("No AnyClaude proxy is running; the mode applies to the next Start-AnyClaude.");
@@ -217,12 +254,12 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             {
                 var client = new ProxyControlClient(state);
                 BackendSettings? settings = null;
-                if (baseUrl is not null || Model is not null || toolCalls is not null || MaxConcurrency is not null || apiKey is not null)
+                if (baseUrl is not null || Model is not null || toolCalls is not null || MaxConcurrency is not null || apiKey is not null || background is not null)
                 {
                     ProxyStatus status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
                     BackendSettings current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
                     // The key goes only when given here (-ApiKeySecret): the proxy drops its key when the URL changes.
-                    settings = Apply(current, baseUrl, toolCalls) with { MaxConcurrency = MaxConcurrency ?? current.MaxConcurrency, ApiKey = apiKey };
+                    settings = Apply(current, baseUrl, toolCalls, background) with { MaxConcurrency = MaxConcurrency ?? current.MaxConcurrency, ApiKey = apiKey };
                 }
 
                 if (caCertificate is not null)
@@ -252,8 +289,9 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         return File.Exists(full) ? full : throw new ConfigurationException($"-CaCertificate: the PEM file '{full}' does not exist.", full);
     }
 
-    private BackendSettings Apply(BackendSettings settings, Uri? baseUrl, ToolCallMode? toolCalls) => settings with
+    private BackendSettings Apply(BackendSettings settings, Uri? baseUrl, ToolCallMode? toolCalls, BackgroundPolicy? background) => settings with
     {
+        BackgroundRequests = background ?? settings.BackgroundRequests,
         BaseUrl = baseUrl ?? settings.BaseUrl,
         Model = Model ?? settings.Model,
         ToolCalls = toolCalls ?? settings.ToolCalls,

@@ -121,7 +121,9 @@ internal static class ConfigResolver
             file?.ToolCalls,
             defaults.ToolCalls);
 
-        return new EffectiveBackend(mode, baseUrl, model, apiKey, new(toolCalls.Value ?? defaults.ToolCalls, toolCalls.Source))
+        ConfigSetting<BackgroundPolicy?> background = Pick<BackgroundPolicy?>(null, session?.BackgroundRequests, null, file?.BackgroundRequests, null);
+
+        return new EffectiveBackend(mode, baseUrl, model, apiKey, new(toolCalls.Value ?? defaults.ToolCalls, toolCalls.Source), background)
         {
             ApiKeySecret = RemoteBackendKeys.PickSecret(apiKey, session?.ApiKeySecret, file?.ApiKeySecret),
             CaCertificate = session?.CaCertificate ?? file?.CaCertificate,

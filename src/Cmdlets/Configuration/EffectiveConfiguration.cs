@@ -8,7 +8,8 @@ internal sealed record EffectiveBackend(
     ConfigSetting<Uri> BaseUrl,
     ConfigSetting<string?> Model,
     ConfigSetting<string?> ApiKey,
-    ConfigSetting<ToolCallMode> ToolCalls)
+    ConfigSetting<ToolCallMode> ToolCalls,
+    ConfigSetting<BackgroundPolicy?>? BackgroundRequests = null)
 {
     /// <summary>The named SecretManagement secret, when it (not ApiKey) supplies the key: read at start with Get-Secret.</summary>
     public ConfigSetting<string?>? ApiKeySecret { get; init; }
@@ -26,6 +27,7 @@ internal sealed record EffectiveBackend(
         ToolCalls = ToolCalls.Value,
         CaCertificate = CaCertificate,
         MaxConcurrency = MaxConcurrency ?? BackendSettings.Default(Mode).MaxConcurrency,
+        BackgroundRequests = BackgroundRequests?.Value,
     };
 }
 

@@ -8,7 +8,7 @@ namespace AnyClaude.Cmdlets.Configuration;
 /// <summary>
 /// The user's config.json: $XDG_CONFIG_HOME/anyclaude (or ~/.config/anyclaude), %APPDATA%\AnyClaude on
 /// Windows, or ANYCLAUDE_CONFIG. Shape:
-/// { "mode": "mlx-lm", "port": 0, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls" } } }
+/// { "mode": "mlx-lm", "port": 0, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls", "backgroundRequests" } } }
 /// (plus "apiKeySecret", "caCertificate", "maxConcurrency": see <see cref="RemoteBackendKeys"/>)
 /// </summary>
 internal static class UserConfigFile
@@ -74,7 +74,7 @@ internal static class UserConfigFile
     /// <summary>Writes the mode (and that mode's given settings) into the file, keeping everything else.
     /// An existing file is first copied to config.json.bak.</summary>
     public static string Save(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls,
-        string? apiKeySecret = null, string? caCertificate = null, int? maxConcurrency = null)
+        string? apiKeySecret = null, string? caCertificate = null, int? maxConcurrency = null, BackgroundPolicy? backgroundRequests = null)
     {
         string path = Path;
         JsonObject root = new();
@@ -94,7 +94,7 @@ internal static class UserConfigFile
 
         string modeName = ModeNames.ToEnvironmentName(mode);
         root["mode"] = modeName;
-        if (baseUrl is not null || model is not null || toolCalls is not null || apiKeySecret is not null || caCertificate is not null || maxConcurrency is not null)
+        if (baseUrl is not null || model is not null || toolCalls is not null || apiKeySecret is not null || caCertificate is not null || maxConcurrency is not null || backgroundRequests is not null)
         {
             if (root["backends"] is not JsonObject backends)
             {
@@ -119,6 +119,7 @@ internal static class UserConfigFile
 
             if (caCertificate is not null) entry["caCertificate"] = caCertificate;
             if (maxConcurrency is not null) entry["maxConcurrency"] = maxConcurrency.Value;
+            if (backgroundRequests is not null) entry["backgroundRequests"] = backgroundRequests.ToString();
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -217,7 +218,19 @@ internal static class UserConfigFile
             toolCalls = parsed;
         }
 
-        return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls)
+        BackgroundPolicy? background = null;
+        if (entry["backgroundRequests"] is JsonNode backgroundNode)
+        {
+            string text = backgroundNode.GetValue<string>();
+            if (!BackgroundPolicy.TryParse(text, out BackgroundPolicy parsed))
+            {
+                throw new FormatException($"\"backends.{key}.backgroundRequests\": '{text}' must be {BackgroundPolicy.Forms}");
+            }
+
+            background = parsed;
+        }
+
+        return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls, background)
         {
             ApiKeySecret = RemoteBackendKeys.ParseSecretName(entry, key),
             CaCertificate = RemoteBackendKeys.ParseCaCertificate(entry, key, path),

@@ -1,3 +1,4 @@
+using AnyClaude.Proxy.Classification;
 using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Cmdlets.Launch;
@@ -17,6 +18,13 @@ internal static class ClaudeEnvironment
         "ANTHROPIC_DEFAULT_HAIKU_MODEL",
         "CLAUDE_CODE_SUBAGENT_MODEL",
     ];
+
+    /// <summary>A model given as a mode name or "mode/model" picks a mode for every role alike.</summary>
+    private static bool NamesMode(string model)
+    {
+        int slash = model.IndexOf('/');
+        return ModeNames.TryParse(slash > 0 ? model[..slash] : model, out _);
+    }
 
     /// <summary>Variable → value; a null value removes the variable.</summary>
     public static IReadOnlyDictionary<string, string?> For(Uri proxyBaseUrl, string token, BackendSettings backend, string? modelParameter)
@@ -40,6 +48,15 @@ internal static class ClaudeEnvironment
             foreach (string name in s_modelVariables)
             {
                 env[name] = model;
+            }
+
+            if (backend.IsLocal && !NamesMode(model))
+            {
+                // The small/fast and sub-agent roles get ids of their own, so their requests name their kind; the proxy
+                // maps these ids back to the mode's model (AnyClaude.Proxy.Classification.RoleModelIds).
+                env["ANTHROPIC_DEFAULT_HAIKU_MODEL"] = RoleModelIds.Background;
+                env["ANTHROPIC_SMALL_FAST_MODEL"] = RoleModelIds.Background;
+                env["CLAUDE_CODE_SUBAGENT_MODEL"] = RoleModelIds.SubAgent;
             }
         }
 

@@ -18,6 +18,8 @@ public sealed class ModeInfo
     public required ConfigSource ModelSource { get; init; }
     public required ToolCallSetting ToolCalls { get; init; }
     public required ConfigSource ToolCallsSource { get; init; }
+    /// <summary>What happens to Claude Code's background requests in this mode: AnswerLocally, Forward, or the mode they are routed to.</summary>
+    public string BackgroundRequests { get; init; } = "";
     /// <summary>Whether an API key is configured (the key itself is never shown).</summary>
     public required bool HasApiKey { get; init; }
     public required ConfigSource ApiKeySource { get; init; }

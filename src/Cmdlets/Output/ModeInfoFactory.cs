@@ -27,6 +27,7 @@ internal static class ModeInfoFactory
                 ModelSource = running is null ? resolved.Model.Source : Source(running.Model, resolved.Model),
                 ToolCalls = (ToolCallSetting)(running?.ToolCalls ?? resolved.ToolCalls.Value),
                 ToolCallsSource = running is null ? resolved.ToolCalls.Source : Source(running.ToolCalls, resolved.ToolCalls),
+                BackgroundRequests = (running?.BackgroundRequests ?? resolved.BackgroundRequests?.Value ?? BackgroundPolicy.DefaultFor(resolved.Mode)).ToString(),
                 HasApiKey = (running is null ? resolved.ApiKey.Value : running.ApiKey) is not null,
                 ApiKeySource = running is null ? resolved.ApiKey.Source : Source(running.ApiKey, resolved.ApiKey),
                 ConfigFile = config.ConfigFilePath,

@@ -9,6 +9,10 @@ public sealed class RequestInfo
     public required DateTimeOffset Time { get; init; }
     public required string Path { get; init; }
     public required string Mode { get; init; }
+    /// <summary>Main, Background, SubAgent, Probe, CountTokens or Prewarm.</summary>
+    public string Kind { get; init; } = nameof(RequestKind.Main);
+    /// <summary>A short hash of the conversation's system prompt and first message.</summary>
+    public string? ConversationId { get; init; }
     public string? BackendUrl { get; init; }
     /// <summary>The model Claude Code asked for.</summary>
     public string? RequestedModel { get; init; }
@@ -18,9 +22,19 @@ public sealed class RequestInfo
     public int Status { get; init; }
     public TimeSpan? TimeToFirstToken { get; init; }
     public TimeSpan Duration { get; init; }
+    /// <summary>Uncached prompt tokens (all prompt tokens when the backend reports no cached ones).</summary>
     public int InputTokens { get; init; }
     public int OutputTokens { get; init; }
-    public int CachedTokens { get; init; }
+    /// <summary>Prompt tokens served from the backend's cache; $null when the backend reports none (LM Studio).</summary>
+    public int? CachedTokens { get; init; }
+    /// <summary>CachedTokens / all prompt tokens; $null when the backend reports no cached tokens.</summary>
+    public double? CacheHitRatio { get; init; }
+    /// <summary>An estimate from prompt-processing time (not a backend figure), only where CachedTokens is $null.</summary>
+    public int? EstimatedCachedTokens { get; init; }
+    /// <summary>Why CachedTokens is $null, when it is.</summary>
+    public string? CacheNote { get; init; }
+    /// <summary>True when the token figures are the backend's own; false for the proxy's estimate.</summary>
+    public bool UsageReported { get; init; }
     public string? StopReason { get; init; }
     public string? Error { get; init; }
     public string? SessionId { get; init; }
@@ -29,7 +43,7 @@ public sealed class RequestInfo
     /// <summary>The port of the proxy that served the request.</summary>
     public int? Port { get; init; }
 
-    internal static RequestInfo From(RequestRecord r, int? proxyId = null, int? port = null) => new()
+    internal static RequestInfo From(RequestRecord r, int? proxyId = null, int? port = null, int? estimatedCachedTokens = null) => new()
     {
         ProxyId = proxyId,
         Port = port,
@@ -37,6 +51,8 @@ public sealed class RequestInfo
         Time = r.Time,
         Path = r.Path,
         Mode = r.Mode.ToString(),
+        Kind = r.Kind.ToString(),
+        ConversationId = r.ConversationId,
         BackendUrl = r.BackendUrl,
         RequestedModel = r.RequestedModel,
         Model = r.Model,
@@ -47,6 +63,12 @@ public sealed class RequestInfo
         InputTokens = r.InputTokens,
         OutputTokens = r.OutputTokens,
         CachedTokens = r.CachedTokens,
+        CacheHitRatio = r.CachedTokens is { } c && r.InputTokens + c > 0 ? (double)c / (r.InputTokens + c) : null,
+        EstimatedCachedTokens = r.CachedTokens is null ? estimatedCachedTokens : null,
+        CacheNote = r.CachedTokens is null && r.BackendUrl is not null && r.Kind is not RequestKind.CountTokens
+            ? "The backend reported no cached tokens (LM Studio never does); EstimatedCachedTokens is inferred from prompt-processing time."
+            : null,
+        UsageReported = r.UsageReported,
         StopReason = r.StopReason,
         Error = r.Error,
         SessionId = r.SessionId,

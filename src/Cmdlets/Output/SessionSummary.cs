@@ -2,34 +2,70 @@ using AnyClaude.Proxy.Observability;
 
 namespace AnyClaude.Cmdlets;
 
-/// <summary>Totals for one group of requests (a whole session or one mode).</summary>
+/// <summary>Totals for one group of requests (a whole session, one mode or one kind).</summary>
 public class RequestTotals
 {
-    public int Requests { get; init; }
-    public int Errors { get; init; }
-    public long InputTokens { get; init; }
-    public long OutputTokens { get; init; }
-    public long CachedTokens { get; init; }
-    /// <summary>Cached prompt tokens / all prompt tokens; null without prompt tokens.</summary>
-    public double? CacheHitRatio { get; init; }
-    public TimeSpan? MedianTimeToFirstToken { get; init; }
+    public int Requests { get; internal set; }
+    public int Errors { get; internal set; }
+    /// <summary>Uncached prompt tokens a backend processed: requests that failed before a backend reported usage
+    /// add nothing (their proxy-side estimate is not work a backend did); count_tokens calls add nothing.</summary>
+    public long InputTokens { get; internal set; }
+    public long OutputTokens { get; internal set; }
+    /// <summary>Cached prompt tokens the backends reported; $null when none of these requests' backends reports any (LM Studio).</summary>
+    public long? CachedTokens { get; internal set; }
+    /// <summary>Cached prompt tokens / all prompt tokens, over requests whose backend reports cached tokens; $null otherwise.</summary>
+    public double? CacheHitRatio { get; internal set; }
+    /// <summary>An estimate from prompt-processing time for requests whose backend reports no cached tokens (not a backend figure).</summary>
+    public long? EstimatedCachedTokens { get; internal set; }
+    /// <summary>EstimatedCachedTokens / the prompt tokens of those requests; an estimate.</summary>
+    public double? EstimatedCacheHitRatio { get; internal set; }
+    public TimeSpan? MedianTimeToFirstToken { get; internal set; }
 
-    private protected static (int, int, long, long, long, double?, TimeSpan?) Compute(IReadOnlyCollection<RequestRecord> records)
+    /// <summary>True when a backend did the work the record's token figures describe.</summary>
+    internal static bool Processed(RequestRecord r) =>
+        r.Kind is not RequestKind.CountTokens && r.BackendUrl is not null
+        && (r.UsageReported || (r.Error is null && r.Status < 400));
+
+    private protected void Fill(IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates) =>
+        Compute(records, estimates).CopyTo(this);
+
+    internal static RequestTotals Compute(IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates)
     {
-        long input = records.Sum(r => (long)r.InputTokens);
-        long cached = records.Sum(r => (long)r.CachedTokens);
+        RequestRecord[] processed = records.Where(Processed).ToArray();
+        RequestRecord[] reporting = processed.Where(r => r.CachedTokens is not null).ToArray();
+        RequestRecord[] estimated = processed.Where(r => r.CachedTokens is null && estimates.ContainsKey(r)).ToArray();
+        long reportedCached = reporting.Sum(r => (long)r.CachedTokens!.Value);
+        long reportedPrompt = reporting.Sum(r => (long)r.InputTokens) + reportedCached;
+        long estimatedCached = estimated.Sum(r => (long)estimates[r]);
+        long estimatedPrompt = estimated.Sum(r => (long)r.InputTokens);
         TimeSpan[] ttft = records.Where(r => r.TimeToFirstToken is not null).Select(r => r.TimeToFirstToken!.Value).Order().ToArray();
-        TimeSpan? median = ttft.Length == 0 ? null
-            : ttft.Length % 2 == 1 ? ttft[ttft.Length / 2]
-            : (ttft[(ttft.Length / 2) - 1] + ttft[ttft.Length / 2]) / 2;
-        return (
-            records.Count,
-            records.Count(r => r.Error is not null || r.Status >= 400),
-            input,
-            records.Sum(r => (long)r.OutputTokens),
-            cached,
-            input + cached == 0 ? null : (double)cached / (input + cached),
-            median);
+        return new RequestTotals
+        {
+            Requests = records.Count,
+            Errors = records.Count(r => r.Error is not null || r.Status >= 400),
+            InputTokens = processed.Sum(r => (long)r.InputTokens),
+            OutputTokens = processed.Sum(r => (long)r.OutputTokens),
+            CachedTokens = reporting.Length == 0 ? null : reportedCached,
+            CacheHitRatio = reportedPrompt == 0 ? null : (double)reportedCached / reportedPrompt,
+            EstimatedCachedTokens = estimated.Length == 0 ? null : estimatedCached,
+            EstimatedCacheHitRatio = estimatedPrompt == 0 ? null : (double)estimatedCached / estimatedPrompt,
+            MedianTimeToFirstToken = ttft.Length == 0 ? null
+                : ttft.Length % 2 == 1 ? ttft[ttft.Length / 2]
+                : (ttft[(ttft.Length / 2) - 1] + ttft[ttft.Length / 2]) / 2,
+        };
+    }
+
+    private void CopyTo(RequestTotals target)
+    {
+        target.Requests = Requests;
+        target.Errors = Errors;
+        target.InputTokens = InputTokens;
+        target.OutputTokens = OutputTokens;
+        target.CachedTokens = CachedTokens;
+        target.CacheHitRatio = CacheHitRatio;
+        target.EstimatedCachedTokens = EstimatedCachedTokens;
+        target.EstimatedCacheHitRatio = EstimatedCacheHitRatio;
+        target.MedianTimeToFirstToken = MedianTimeToFirstToken;
     }
 }
 
@@ -38,14 +74,24 @@ public sealed class ModeSummary : RequestTotals
 {
     public required string Mode { get; init; }
 
-    internal static ModeSummary From(string mode, IReadOnlyCollection<RequestRecord> records)
+    internal static ModeSummary From(string mode, IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates)
     {
-        var (n, errors, input, output, cached, ratio, median) = Compute(records);
-        return new ModeSummary
-        {
-            Mode = mode, Requests = n, Errors = errors, InputTokens = input, OutputTokens = output,
-            CachedTokens = cached, CacheHitRatio = ratio, MedianTimeToFirstToken = median,
-        };
+        var summary = new ModeSummary { Mode = mode };
+        summary.Fill(records, estimates);
+        return summary;
+    }
+}
+
+/// <summary>Totals of one request kind (Main, Background, SubAgent, Probe, CountTokens, Prewarm) within a session.</summary>
+public sealed class KindSummary : RequestTotals
+{
+    public required string Kind { get; init; }
+
+    internal static KindSummary From(string kind, IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates)
+    {
+        var summary = new KindSummary { Kind = kind };
+        summary.Fill(records, estimates);
+        return summary;
     }
 }
 
@@ -57,19 +103,23 @@ public sealed class SessionSummary : RequestTotals
     /// <summary>Claude Code's exit code; null when it was not launched.</summary>
     public int? ExitCode { get; init; }
     public required ModeSummary[] ByMode { get; init; }
+    /// <summary>Totals per request kind; the Main entry holds the cache figures of the main conversation's turns alone.</summary>
+    public KindSummary[] ByKind { get; init; } = [];
 
     internal static SessionSummary From(DateTimeOffset startedAt, DateTimeOffset endedAt, IReadOnlyCollection<RequestRecord> records, int? exitCode)
     {
-        var (n, errors, input, output, cached, ratio, median) = Compute(records);
-        return new SessionSummary
+        IReadOnlyDictionary<RequestRecord, int> estimates = CacheEstimator.Estimate(records);
+        var summary = new SessionSummary
         {
             StartedAt = startedAt,
             Duration = endedAt - startedAt,
             ExitCode = exitCode,
-            Requests = n, Errors = errors, InputTokens = input, OutputTokens = output,
-            CachedTokens = cached, CacheHitRatio = ratio, MedianTimeToFirstToken = median,
             ByMode = records.GroupBy(r => r.Mode).OrderBy(g => g.Key)
-                .Select(g => ModeSummary.From(g.Key.ToString(), g.ToArray())).ToArray(),
+                .Select(g => ModeSummary.From(g.Key.ToString(), g.ToArray(), estimates)).ToArray(),
+            ByKind = records.GroupBy(r => r.Kind).OrderBy(g => g.Key)
+                .Select(g => KindSummary.From(g.Key.ToString(), g.ToArray(), estimates)).ToArray(),
         };
+        summary.Fill(records, estimates);
+        return summary;
     }
 }

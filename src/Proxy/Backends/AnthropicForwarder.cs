@@ -5,6 +5,7 @@ using System.Text.Json;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Hosting;
+using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Translation;
 
 namespace AnyClaude.Proxy.Backends;
@@ -69,7 +70,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
     private async Task ForwardAsync(RequestScope scope, MessagesRequest request, BackendSettings backend, ReadOnlyMemory<byte> body,
         Heartbeat heartbeat, CancellationToken ct, Func<SseResponse> stream)
     {
-        using var slot = await services.Limiter.AcquireAsync(backend, ct).ConfigureAwait(false);
+        using var slot = await services.Limiter.AcquireAsync(backend, ct, scope.Record.Kind is RequestKind.Background or RequestKind.Prewarm).ConfigureAwait(false);
         heartbeat.BackendStarted();
         using var message = CreateRequest(scope, backend, body);
         HttpResponseMessage response;

@@ -50,7 +50,11 @@ internal sealed class AnthropicUsageScanner(RecordDraft record)
     private void ReadUsage(JsonElement holder)
     {
         if (holder.ValueKind != JsonValueKind.Object || !holder.TryGetProperty("usage", out var usage) || usage.ValueKind != JsonValueKind.Object) return;
-        if (TryInt(usage, "input_tokens", out var input)) record.InputTokens = input;
+        if (TryInt(usage, "input_tokens", out var input))
+        {
+            record.InputTokens = input;
+            record.UsageReported = true;
+        }
         if (TryInt(usage, "output_tokens", out var output)) record.OutputTokens = output;
         if (TryInt(usage, "cache_read_input_tokens", out var cached)) record.CachedTokens = cached;
     }

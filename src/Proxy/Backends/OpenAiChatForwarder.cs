@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Hosting;
+using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Tokens;
 using AnyClaude.Proxy.Translation;
 
@@ -123,7 +124,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         Heartbeat heartbeat, CancellationToken ct, EventPump pump, int inputTokens, int maxTokens)
     {
         var backend = route.Backend;
-        using var slot = await services.Limiter.AcquireAsync(backend, ct).ConfigureAwait(false);
+        using var slot = await services.Limiter.AcquireAsync(backend, ct, scope.Record.Kind is RequestKind.Background or RequestKind.Prewarm).ConfigureAwait(false);
         heartbeat.BackendStarted();
         using var message = CreateRequest(backend, body);
         HttpResponseMessage response;
@@ -212,7 +213,9 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
             // The backend's own count wins over our estimate when it reported one.
             if (usage.InputTokens > 0 || usage.CachedTokens > 0) record.InputTokens = usage.InputTokens;
             record.OutputTokens = usage.OutputTokens;
-            record.CachedTokens = usage.CachedTokens;
+            record.UsageReported = translator.UsageReported;
+            // No figure is not zero: LM Studio reports no cached tokens even when its cache served the prompt.
+            record.CachedTokens = translator.CachedTokensReported ? usage.CachedTokens : null;
             record.StopReason = translator.StopReason;
         }
         catch (NotImplementedException)

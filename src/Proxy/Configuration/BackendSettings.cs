@@ -38,6 +38,11 @@ public sealed record BackendSettings
     /// <summary>Extra headers sent with every backend request (generic OpenAI-compatible backends).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>What happens to Claude Code's background requests while this mode is active; null: <see cref="BackgroundPolicy.DefaultFor"/>.</summary>
+    public BackgroundPolicy? BackgroundRequests { get; init; }
+
+    public BackgroundPolicy EffectiveBackgroundRequests => BackgroundRequests ?? BackgroundPolicy.DefaultFor(Mode);
+
     /// <summary>The built-in defaults for a mode.</summary>
     public static BackendSettings Default(BackendMode mode) => mode switch
     {

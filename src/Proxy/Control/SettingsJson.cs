@@ -18,6 +18,7 @@ internal static class SettingsJson
         w.WriteNumber("maxConcurrency", s.MaxConcurrency);
         w.WriteNumber("effectiveMaxConcurrency", s.EffectiveMaxConcurrency);
         if (s.CaCertificate is not null) w.WriteString("caCertificate", s.CaCertificate);
+        if (s.BackgroundRequests is { } background) w.WriteString("backgroundRequests", background.ToString());
         w.WriteBoolean("hasApiKey", !string.IsNullOrEmpty(s.ApiKey));
         w.WriteEndObject();
     }
@@ -34,6 +35,7 @@ internal static class SettingsJson
             ContextWindow = e.TryGetProperty("contextWindow", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : null,
             MaxConcurrency = e.TryGetProperty("maxConcurrency", out var mc) && mc.ValueKind == JsonValueKind.Number ? mc.GetInt32() : defaults.MaxConcurrency,
             CaCertificate = e.TryGetProperty("caCertificate", out var ca) && ca.ValueKind == JsonValueKind.String ? ca.GetString() : null,
+            BackgroundRequests = e.TryGetProperty("backgroundRequests", out var br) && BackgroundPolicy.TryParse(br.GetString(), out var policy) ? policy : null,
         };
     }
 }

@@ -21,6 +21,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     private readonly BackendServices _backends = new();
     private readonly TraceWriter? _trace;
     private readonly RequestDispatcher _dispatcher;
+    private readonly Prewarm.Prewarmer _prewarmer;
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _acceptLoop;
     private readonly object _inFlightGate = new();
@@ -43,7 +44,8 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         _modes = new ModeTable(ModeSnapshot.From(options));
         _history = new RecordHistory(options.HistorySize);
         _trace = options.TracePath is null ? null : new TraceWriter(options.TracePath);
-        _dispatcher = new RequestDispatcher(this, options, new RequestGuard(Token, ControlToken), _modes, _backends, _history, _trace);
+        _prewarmer = new Prewarm.Prewarmer(_backends, _history);
+        _dispatcher = new RequestDispatcher(this, options, new RequestGuard(Token, ControlToken), _modes, _backends, _history, _trace, _prewarmer);
         if (options.PublishStateFile)
         {
             _stateFile = ProxyStateFile.Write(new ProxyState(Environment.ProcessId, port, ControlToken, BaseUrl, StartedAt));
@@ -135,6 +137,25 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode));
         _modes.Update(s => s with { Active = mode });
         _statusLine?.Refresh();
+    }
+
+    /// <summary>Sends the current main conversation to a mode's backend with max_tokens 1, so its next turn there is
+    /// served from the backend's prompt cache. Starts only once that backend is idle (giving up after waitForIdle,
+    /// default 2 minutes) and never runs alongside a user's request on it.</summary>
+    public Task<Prewarm.PrewarmOutcome> PrewarmAsync(BackendMode mode, TimeSpan? waitForIdle = null, CancellationToken ct = default) =>
+        PrewarmCoreAsync(GetBackend(mode), waitForIdle ?? TimeSpan.FromMinutes(2), ct);
+
+    private async Task<Prewarm.PrewarmOutcome> PrewarmCoreAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
+        try
+        {
+            return await _prewarmer.WarmAsync(target, waitForIdle, linked.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return Prewarm.PrewarmOutcome.Busy;
+        }
     }
 
     /// <summary>Replaces one mode's settings (URL, model, tool calls, ...) at run time.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using AnyClaude.Proxy.Backends;
+using AnyClaude.Proxy.Classification;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Control;
 using AnyClaude.Proxy.Errors;
@@ -13,11 +14,12 @@ namespace AnyClaude.Proxy.Hosting;
 /// <summary>Checks, routes and records one request. Errors before a response has started become Anthropic
 /// error responses; every request leaves a record.</summary>
 internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options, RequestGuard guard, ModeTable modes,
-    BackendServices backends, RecordHistory history, TraceWriter? trace)
+    BackendServices backends, RecordHistory history, TraceWriter? trace, Prewarm.Prewarmer prewarmer)
 {
     private readonly OpenAiChatForwarder _chat = new(backends);
     private readonly AnthropicForwarder _anthropic = new(backends);
     private readonly ControlEndpoint _control = new(server, modes, history);
+    private readonly RequestClassifier _classifier = new();
 
     public async Task HandleAsync(HttpListenerContext context, CancellationToken serverStopping)
     {
@@ -109,6 +111,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
                 await CountTokensAsync(scope).ConfigureAwait(false);
                 return;
             case ("GET", "/v1/models"):
+                scope.Record.Kind = RequestKind.Probe;
                 var snapshot = modes.Current;
                 var discovered = await ModelsEndpoint.DiscoverAsync(backends.Http, snapshot, scope.Token).ConfigureAwait(false);
                 await HttpResponder.WriteJsonAsync(scope, 200, w => ModelsEndpoint.Write(w, snapshot, server.StartedAt, discovered), scope.Token).ConfigureAwait(false);
@@ -126,8 +129,27 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         var record = scope.Record;
         record.RequestedModel = request.Model;
         record.Stream = request.Stream;
+        (record.Kind, record.ConversationId) = _classifier.Classify(record.SessionId, request);
+        if (record.Kind == RequestKind.Main) prewarmer.Remember(body);
         // One snapshot for the whole request: a mode switch mid-request does not move it.
-        var route = RouteResolver.Resolve(modes.Current, request.Model);
+        var snapshot = modes.Current;
+        var route = Route(snapshot, request.Model);
+        if (record.Kind == RequestKind.Background)
+        {
+            var policy = route.Backend.EffectiveBackgroundRequests;
+            if (policy.Action == BackgroundAction.AnswerLocally && TitleRequest.Is(request))
+            {
+                // A title decides nothing; answering it here keeps a one-slot backend's cache on the main conversation.
+                record.Mode = route.Backend.Mode;
+                await LocalAnswer.WriteTextAsync(scope, request, TitleRequest.Answer(request)).ConfigureAwait(false);
+                return;
+            }
+            if (policy is { Action: BackgroundAction.Route, Mode: { } target })
+            {
+                var backend = snapshot.Get(target);
+                route = new Route(backend, policy.Model ?? backend.Model, true);
+            }
+        }
         record.Mode = route.Backend.Mode;
         record.BackendUrl = route.Backend.BaseUrl.AbsoluteUri;
         if (route.Backend.Mode is BackendMode.Claude or BackendMode.AnthropicCompatible)
@@ -136,8 +158,17 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
             await _chat.HandleAsync(scope, request, route).ConfigureAwait(false);
     }
 
+    /// <summary>A role id (Start-AnyClaude's background or sub-agent model id) names no model: it goes where any
+    /// request goes, with the mode's own model, and never reaches a backend as it is.</summary>
+    private static Route Route(ModeSnapshot snapshot, string model)
+    {
+        if (!RoleModelIds.IsRoleId(model)) return RouteResolver.Resolve(snapshot, model);
+        return RouteResolver.Resolve(snapshot, null) with { NamesMode = true };
+    }
+
     private static async Task CountTokensAsync(RequestScope scope)
     {
+        scope.Record.Kind = RequestKind.CountTokens;
         var body = await RequestBodyReader.ReadAsync(scope.Request, scope.Options.MaxRequestBytes, scope.Token).ConfigureAwait(false);
         using var request = MessagesRequest.Parse(body, requireMaxTokens: false);
         scope.Record.RequestedModel = request.Model;
@@ -173,6 +204,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         // Probes and control calls are not model requests; keep the history about traffic.
         if (path == "/" || path.StartsWith(ControlEndpoint.Prefix, StringComparison.Ordinal)) return;
         var record = draft.Freeze();
+        _classifier.Observe(record.SessionId, record.Kind, record.ConversationId, record.StopReason);
         history.Add(record);
         trace?.Enqueue(record, draft.RequestBody, draft.ResponseBody);
     }

@@ -26,10 +26,15 @@ internal sealed class RecordDraft
     public TimeSpan? TimeToFirstToken { get; private set; }
     public int InputTokens { get; set; }
     public int OutputTokens { get; set; }
-    public int CachedTokens { get; set; }
+    /// <summary>Null while the backend reported no cached-token figure (LM Studio never does).</summary>
+    public int? CachedTokens { get; set; }
+    /// <summary>True once the token counts come from the backend's own usage report, not the proxy's estimate.</summary>
+    public bool UsageReported { get; set; }
     public string? StopReason { get; set; }
     public string? Error { get; set; }
     public string? SessionId { get; set; }
+    public RequestKind Kind { get; set; } = RequestKind.Main;
+    public string? ConversationId { get; set; }
     /// <summary>Trace-only (TraceLevel.Debug): the request and response bodies, already redacted.</summary>
     public string? RequestBody { get; set; }
     public string? ResponseBody { get; set; }
@@ -58,5 +63,8 @@ internal sealed class RecordDraft
         StopReason = StopReason,
         Error = Error,
         SessionId = SessionId,
+        Kind = Kind,
+        ConversationId = ConversationId,
+        UsageReported = UsageReported,
     };
 }

@@ -12,6 +12,8 @@ internal static class RecordJson
         w.WriteString("id", r.Id);
         w.WriteString("time", r.Time);
         w.WriteString("path", r.Path);
+        w.WriteString("kind", r.Kind.ToString());
+        if (r.ConversationId is not null) w.WriteString("conversationId", r.ConversationId);
         w.WriteString("mode", r.Mode.ToString());
         if (r.BackendUrl is not null) w.WriteString("backendUrl", r.BackendUrl);
         if (r.RequestedModel is not null) w.WriteString("requestedModel", r.RequestedModel);
@@ -22,7 +24,9 @@ internal static class RecordJson
         w.WriteNumber("durationMs", r.Duration.TotalMilliseconds);
         w.WriteNumber("inputTokens", r.InputTokens);
         w.WriteNumber("outputTokens", r.OutputTokens);
-        w.WriteNumber("cachedTokens", r.CachedTokens);
+        if (r.CachedTokens is { } cached) w.WriteNumber("cachedTokens", cached);
+        else w.WriteNull("cachedTokens");
+        w.WriteBoolean("usageReported", r.UsageReported);
         if (r.StopReason is not null) w.WriteString("stopReason", r.StopReason);
         if (r.Error is not null) w.WriteString("error", r.Error);
         if (r.SessionId is not null) w.WriteString("sessionId", r.SessionId);
@@ -50,7 +54,10 @@ internal static class RecordJson
             Duration = e.TryGetProperty("durationMs", out var d) ? TimeSpan.FromMilliseconds(d.GetDouble()) : TimeSpan.Zero,
             InputTokens = Int(e, "inputTokens"),
             OutputTokens = Int(e, "outputTokens"),
-            CachedTokens = Int(e, "cachedTokens"),
+            CachedTokens = e.TryGetProperty("cachedTokens", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : null,
+            UsageReported = e.TryGetProperty("usageReported", out var u) && u.ValueKind == JsonValueKind.True,
+            Kind = Enum.TryParse<RequestKind>(Str(e, "kind"), out var k) ? k : RequestKind.Main,
+            ConversationId = Str(e, "conversationId"),
             StopReason = Str(e, "stopReason"),
             Error = Str(e, "error"),
             SessionId = Str(e, "sessionId"),

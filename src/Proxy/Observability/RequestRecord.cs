@@ -22,9 +22,17 @@ public sealed record RequestRecord
     /// <summary>Uncached prompt tokens (Anthropic meaning: excludes cached ones).</summary>
     public int InputTokens { get; init; }
     public int OutputTokens { get; init; }
-    public int CachedTokens { get; init; }
+    /// <summary>Prompt tokens the backend served from its cache; null when the backend reports none (LM Studio).</summary>
+    public int? CachedTokens { get; init; }
+    /// <summary>True when InputTokens/OutputTokens/CachedTokens are the backend's own figures; false when they are
+    /// the proxy's estimate (a request that failed before the backend reported usage processed nothing we know of).</summary>
+    public bool UsageReported { get; init; }
     public string? StopReason { get; init; }
     public string? Error { get; init; }
     /// <summary>Claude Code's X-Claude-Code-Session-Id, when sent.</summary>
     public string? SessionId { get; init; }
+    /// <summary>What the request is for: Main, Background, SubAgent, Probe, CountTokens, Prewarm.</summary>
+    public RequestKind Kind { get; init; }
+    /// <summary>A short hash of the conversation's system prompt and first message (same conversation, same id).</summary>
+    public string? ConversationId { get; init; }
 }

@@ -56,7 +56,11 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
         // All-zero usage (sent by some servers on every chunk, or by ones that do not count) is no report.
         if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
             && ReadUsage(usage) is { } reported && (reported.InputTokens | reported.OutputTokens | reported.CachedTokens) != 0)
+        {
             _backendUsage = reported;
+            CachedTokensReported = usage.TryGetProperty("prompt_tokens_details", out var details) && details.ValueKind == JsonValueKind.Object
+                && details.TryGetProperty("cached_tokens", out var cachedTokens) && cachedTokens.ValueKind == JsonValueKind.Number;
+        }
         if (!root.TryGetProperty("choices", out var choices) || choices.ValueKind != JsonValueKind.Array)
             return;
         foreach (var choice in choices.EnumerateArray())
@@ -115,6 +119,12 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
         sink.MessageDelta(StopReason, StopReason == "stop_sequence" ? _stopSequence : null, Usage);
         sink.MessageStop();
     }
+
+    /// <summary>True when the backend reported usage (<see cref="Usage"/> holds its figures, not the estimate).</summary>
+    public bool UsageReported => _backendUsage is not null;
+
+    /// <summary>True when the backend's usage said how many prompt tokens came from its cache (LM Studio never does).</summary>
+    public bool CachedTokensReported { get; private set; }
 
     /// <summary>Usage so far, final after Complete: the backend's when it reported any, else the Start estimate
     /// and a count of output deltas (also meaningful for a stream that ended in an error).</summary>

@@ -67,4 +67,48 @@ public sealed class HybridScenarioRunnerTests
         Assert.Equal([BackendMode.MlxLm, BackendMode.LmStudio, BackendMode.MlxLm], proxy.GetRecords().Where(r => r.Path.StartsWith("/v1/messages")).Select(r => r.Mode));
         Assert.Equal(3, turns.Count);
     }
+
+    /// <summary>The seed's speeds scaled down: a cold Claude Code prompt (~20k tokens) takes ~30 s on a Mac, so
+    /// 1500 µs per prompt token; TimeScale keeps the test fast. The assertions are on tokens, not time.</summary>
+    private const double TimeScale = 0.01;
+    private const double MicrosecondsPerPromptToken = 1500 * TimeScale;
+
+    [Fact]
+    public async Task With_think_time_and_prewarm_the_first_turn_after_each_switch_comes_from_the_cache()
+    {
+        await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm, Model = Model, MicrosecondsPerPromptToken = MicrosecondsPerPromptToken });
+        // Real LM Studio reports no cached tokens; this fake does, so the reuse after the switch can be measured.
+        await using var lms = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, Model = Model, MicrosecondsPerPromptToken = MicrosecondsPerPromptToken, ReportCachedTokens = true });
+        var turns = new List<ScenarioTurnResult>();
+        await foreach (var t in HybridScenarioRunner.RunAsync(new HybridScenarioOptions
+                       {
+                           LmStudio = Settings(lms), MlxLm = Settings(mlx), PromptTokens = 6000, Prewarm = true,
+                       }, null, Timeout()))
+            turns.Add(t);
+
+        var summaries = ScenarioSummary.From(turns);
+        var hybrid = summaries.Single(s => s.Scenario == ScenarioSummary.Hybrid);
+        Assert.True(hybrid.FirstTurnAfterSwitchReuse >= 0.9, ScenarioSummary.Verdict(summaries));
+        Assert.Contains("first turn after each switch reused at least", ScenarioSummary.Verdict(summaries));
+        // Prewarm requests (max_tokens 1) went to each switch's target while the user "thought".
+        Assert.Equal(1, lms.ChatRequests.Count(r => r.BodyJson().RootElement.GetProperty("max_tokens").GetInt32() == 1));
+        Assert.Equal(1, mlx.ChatRequests.Count(r => r.BodyJson().RootElement.GetProperty("max_tokens").GetInt32() == 1));
+        // Never two requests at once on a backend.
+        Assert.Equal(1, mlx.MaxConcurrentChatRequests);
+        Assert.Equal(1, lms.MaxConcurrentChatRequests);
+    }
+
+    [Fact]
+    public async Task Without_prewarm_the_first_turn_after_a_switch_is_cold()
+    {
+        await using var mlx = Fake(FakeFlavor.MlxLm);
+        await using var lms = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, Model = Model, ReportCachedTokens = true });
+        var turns = new List<ScenarioTurnResult>();
+        await foreach (var t in HybridScenarioRunner.RunAsync(new HybridScenarioOptions
+                       {
+                           LmStudio = Settings(lms), MlxLm = Settings(mlx), PromptTokens = 6000, CompareSingleModes = false, ThinkTime = TimeSpan.Zero,
+                       }, null, Timeout()))
+            turns.Add(t);
+        Assert.True(ScenarioSummary.From(turns)[0].FirstTurnAfterSwitchReuse < 0.5);
+    }
 }

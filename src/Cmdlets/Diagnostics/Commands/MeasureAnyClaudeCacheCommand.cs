@@ -73,6 +73,20 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
     public SwitchParameter Scenario { get; set; }
 
     /// <summary>
+    /// <para type="description">With -Scenario: how long the user reads and types between turns, in seconds (not counted as waiting).
+    /// Default: as long as the run's first, cold time to first token (about one cold prefill). 0 plays the turns back to back.</para>
+    /// </summary>
+    [Parameter(ParameterSetName = ScenarioSet)]
+    [ValidateRange(0, 3600)]
+    public double? ThinkTime { get; set; }
+
+    /// <summary>
+    /// <para type="description">With -Scenario: prewarm the target backend at each mode switch while the user thinks (Set-AnyClaudeMode -Prewarm).</para>
+    /// </summary>
+    [Parameter(ParameterSetName = ScenarioSet)]
+    public SwitchParameter Prewarm { get; set; }
+
+    /// <summary>
     /// <para type="description">The backend's base URL, overriding the configuration.</para>
     /// </summary>
     [Parameter(ParameterSetName = ModeSet)]
@@ -154,7 +168,11 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
         // A private proxy: switching the session's proxy would change the user's mode under their feet.
         var lmStudio = DiagnosticTargets.Resolve(nameof(BackendMode.LmStudio), null, null, useSessionProxy: false).Settings;
         var mlx = DiagnosticTargets.Resolve(nameof(BackendMode.MlxLm), null, null, useSessionProxy: false).Settings;
-        var options = new HybridScenarioOptions { LmStudio = lmStudio, MlxLm = mlx, PromptTokens = PromptTokens, MaxOutputTokens = MaxOutputTokens };
+        var options = new HybridScenarioOptions
+        {
+            LmStudio = lmStudio, MlxLm = mlx, PromptTokens = PromptTokens, MaxOutputTokens = MaxOutputTokens,
+            ThinkTime = ThinkTime is { } seconds ? TimeSpan.FromSeconds(seconds) : null, Prewarm = Prewarm,
+        };
         WriteVerbose($"Scenario through a private proxy: LmStudio at {lmStudio.BaseUrl}, MlxLm at {mlx.BaseUrl}.");
         var turns = new List<ScenarioTurnResult>();
         Pump(async (pump, token) =>
@@ -164,8 +182,10 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
                 turns.Add(turn);
                 pump.Post(CacheTurn.From(turn.Result, turn.Scenario));
             }
-            foreach (var summary in ScenarioSummary.From(turns))
-                pump.Post(ScenarioComparison.From(summary));
+            var summaries = ScenarioSummary.From(turns);
+            var verdict = ScenarioSummary.Verdict(summaries);
+            foreach (var summary in summaries)
+                pump.Post(ScenarioComparison.From(summary, summary.Scenario == ScenarioSummary.Hybrid ? verdict : null));
         });
     }
 

@@ -11,9 +11,15 @@ public sealed class ScenarioComparison
     public double TotalDuration { get; init; }
     public double TotalTimeToFirstToken { get; init; }
     public double RelativeToHybrid { get; init; }
+    /// <summary>The smallest share of its prompt a turn right after a mode switch got from the cache; null without switches.</summary>
+    public double? FirstTurnAfterSwitchReuse { get; init; }
+    /// <summary>On the hybrid row: reuse after each switch and the wait against staying in MlxLm, in one line.</summary>
+    public string? Verdict { get; init; }
 
-    internal static ScenarioComparison From(ScenarioSummary s) => new()
+    internal static ScenarioComparison From(ScenarioSummary s, string? verdict = null) => new()
     {
+        FirstTurnAfterSwitchReuse = s.FirstTurnAfterSwitchReuse is { } r ? Math.Round(r, 3) : null,
+        Verdict = verdict,
         Scenario = s.Scenario,
         Sequence = s.Sequence,
         Turns = s.Turns,

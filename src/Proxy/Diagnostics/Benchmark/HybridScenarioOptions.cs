@@ -25,6 +25,14 @@ public sealed record HybridScenarioOptions
     /// <summary>Also play the same turns entirely in each single mode, for comparison.</summary>
     public bool CompareSingleModes { get; init; } = true;
 
+    /// <summary>How long the user reads and types between turns (not counted as waiting); null: as long as the run's
+    /// first, cold time to first token ("about one cold prefill"). Zero plays the turns back to back.</summary>
+    public TimeSpan? ThinkTime { get; init; }
+
+    /// <summary>Prewarm the target backend at each mode switch (Set-AnyClaudeMode -Prewarm) while the user thinks.
+    /// Only with the private proxy.</summary>
+    public bool Prewarm { get; init; }
+
     public int? PromptTokens { get; init; }
     public int MaxOutputTokens { get; init; } = 64;
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);

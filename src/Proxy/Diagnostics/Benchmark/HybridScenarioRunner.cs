@@ -13,6 +13,7 @@ public static class HybridScenarioRunner
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         if (options.Sequence.Count == 0) throw new ArgumentException("the sequence is empty", nameof(options));
+        if (options.Prewarm && options.Proxy is not null) throw new ArgumentException("prewarming needs the private proxy", nameof(options));
         var runs = new List<(string Name, IReadOnlyList<BackendMode> Modes)> { (ScenarioSummary.Hybrid, options.Sequence) };
         if (options.CompareSingleModes)
         {
@@ -37,7 +38,8 @@ public static class HybridScenarioRunner
                 benchmark, CacheBenchmarkRunner.NewSessionId(), routeByModel: !switches);
             var turns = modes.Select((mode, i) => (mode, Question(options.Sequence[i], i))).ToList();
             await foreach (var turn in TurnLoop.RunAsync(sender, conversation, turns, switches ? lease.SwitchAsync : null,
-                               progress, $"Scenario: {name}", cancellationToken).ConfigureAwait(false))
+                               progress, $"Scenario: {name}", cancellationToken,
+                               options.ThinkTime ?? TurnLoop.OneColdPrefill, options.Prewarm ? lease.PrewarmAsync : null).ConfigureAwait(false))
                 yield return new ScenarioTurnResult(name, turn);
         }
     }

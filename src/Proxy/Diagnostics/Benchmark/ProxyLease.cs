@@ -44,6 +44,14 @@ internal sealed class ProxyLease : IAsyncDisposable
                ?? throw new InvalidOperationException("switching modes on an external proxy needs a mode switcher");
     }
 
+    /// <summary>Prewarms a mode's backend with the conversation so far (the private proxy only).</summary>
+    public async Task PrewarmAsync(BackendMode mode, CancellationToken cancellationToken)
+    {
+        if (_owned is null)
+            throw new InvalidOperationException("prewarming needs the private proxy");
+        await _owned.PrewarmAsync(mode, null, cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_owned is not null)

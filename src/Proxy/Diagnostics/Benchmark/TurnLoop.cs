@@ -7,6 +7,9 @@ namespace AnyClaude.Proxy.Diagnostics.Benchmark;
 /// <summary>Plays a conversation turn by turn, each turn in a given mode, measuring each one.</summary>
 internal static class TurnLoop
 {
+    /// <summary>Think time meaning "as long as this run's first, cold time to first token".</summary>
+    public static readonly TimeSpan OneColdPrefill = TimeSpan.MinValue;
+
     public static async IAsyncEnumerable<CacheTurnResult> RunAsync(
         ITurnSender sender,
         BenchmarkConversation conversation,
@@ -14,15 +17,25 @@ internal static class TurnLoop
         Func<BackendMode, CancellationToken, Task>? switchMode,
         IProgress<DiagnosticProgress>? progress,
         string activity,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken,
+        TimeSpan? thinkTime = null,
+        Func<BackendMode, CancellationToken, Task>? prewarm = null)
     {
+        TimeSpan? firstTtft = null;
         for (var i = 0; i < turns.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             var (mode, question) = turns[i];
             progress?.Report(new DiagnosticProgress(activity, $"Turn {i + 1} of {turns.Count} ({mode}{(i == 0 ? ", cold" : "")})", i * 100 / turns.Count));
+            // The user switches as they start typing; a prewarm runs while they type; their wait starts when they send.
             if (switchMode is not null)
                 await switchMode(mode, cancellationToken).ConfigureAwait(false);
+            Task? warming = i > 0 && prewarm is not null && mode != turns[i - 1].Mode ? prewarm(mode, cancellationToken) : null;
+            if (i > 0 && thinkTime is { } think)
+            {
+                var pause = think == OneColdPrefill ? firstTtft ?? TimeSpan.Zero : think;
+                if (pause > TimeSpan.Zero) await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
+            }
             conversation.Ask(question);
             StreamMeasurement m;
             try
@@ -38,6 +51,8 @@ internal static class TurnLoop
             if (!m.Completed || m.TimeToFirstToken is not { } ttft)
                 throw new BenchmarkException($"turn {i + 1} ({mode}, {sender.Route}) ended without a complete answer");
             conversation.Answer(m.Text.ToString());
+            firstTtft ??= ttft;
+            if (warming is not null) await warming.ConfigureAwait(false);
             yield return new CacheTurnResult(i + 1, mode, sender.Route, ttft, m.Duration, m.PromptTokens, m.CachedTokens, m.OutputTokens);
         }
         progress?.Report(new DiagnosticProgress(activity, "Done", 100));
