@@ -4,7 +4,7 @@ Reads one JSON document on stdin:
   {"manifest": "<path to manifest.json>",
    "conversations": [{"id": "...", "server": "mlx_lm" | "llama-server", "turns": [<chat request body>, ...]}]}
 and writes one JSON document on stdout:
-  {"jinja2": "<version>", "results": [{"template", "conversation", "turns": [{"error", "missing", "chars"}],
+  {"jinja2": "<version>", "results": [{"template", "conversation", "turns": [{"error", "missing", "missing_tools", "chars"}],
                                         "prefix_breaks": [{"turn", "at", "earlier", "later"}]}]}
 
 The Jinja environment is set up as Hugging Face transformers' apply_chat_template sets it up
@@ -135,11 +135,12 @@ def find_after(prompt, text, cursor):
 
 
 def missing_items(prompt, body):
-    """What of the request the prompt does not show, in order: each message's text, each tool call (name and
-    string arguments) after the text before it, each tool (name and first line of its description)."""
+    """What of the conversation the prompt does not show, in order: each message's text, and each tool call
+    (name and string arguments) from where its message starts."""
     missing = []
     cursor = 0
     for index, message in enumerate(body["messages"]):
+        start = cursor
         text = text_of(message.get("content")).strip()
         # Templates strip whitespace around a message; check paragraph by paragraph, in order.
         for paragraph in [p.strip() for p in text.split("\n\n") if p.strip()]:
@@ -148,22 +149,32 @@ def missing_items(prompt, body):
                 missing.append(f"message {index} ({message['role']}): {paragraph[:80]!r}")
                 break
             cursor = at + len(paragraph)
+        # Some templates print a message's tool calls before its text (Gemma 4): calls are looked for from
+        # where the message starts, each after the one before it.
+        call_cursor = start
         for call in message.get("tool_calls") or []:
             function = call["function"]
-            at = find_after(prompt, function["name"], cursor)
+            at = find_after(prompt, function["name"], call_cursor)
             if at < 0:
                 missing.append(f"message {index}: tool call {function['name']}")
                 continue
-            cursor = at + len(function["name"])
+            call_cursor = at + len(function["name"])
             arguments = json.loads(function["arguments"] or "{}")
             for key, value in arguments.items():
                 if not isinstance(value, str) or not value:
                     continue
-                at = find_after(prompt, value, cursor)
+                at = find_after(prompt, value, call_cursor)
                 if at < 0:
                     missing.append(f"message {index}: argument {key} of tool call {function['name']}")
                 else:
-                    cursor = at + len(value)
+                    call_cursor = at + len(value)
+        cursor = max(cursor, call_cursor)
+    return missing
+
+
+def missing_tools(prompt, body):
+    """The tools whose name or first line of description the prompt does not show."""
+    missing = []
     for tool in body.get("tools") or []:
         function = tool["function"]
         if find_after(prompt, function["name"], 0) < 0:
@@ -187,13 +198,14 @@ def run_conversation(template, spec, conversation):
     object_arguments = conversation["server"] == "llama-server" and requires_object_arguments(template, spec)
     turns, histories, prompts = [], [], []
     for body in conversation["turns"]:
-        entry = {"error": None, "missing": [], "chars": 0}
+        entry = {"error": None, "missing": [], "missing_tools": [], "chars": 0}
         try:
             messages, tools = prepare(body, conversation["server"], object_arguments)
             prompt = render(template, spec, messages, tools, True)
             history = render(template, spec, messages, tools, False)
             entry["chars"] = len(prompt)
             entry["missing"] = missing_items(prompt, body)
+            entry["missing_tools"] = missing_tools(prompt, body)
         except Exception as error:  # noqa: BLE001 - every failure is reported, none hidden
             entry["error"] = f"{type(error).__name__}: {error}"
             prompt = history = None

@@ -14,7 +14,7 @@ namespace AnyClaude.Cmdlets.Commands;
 /// <para type="description">Switches the proxy of this session without a restart (Claude Code keeps its conversation; requests
 /// in flight finish where they started). With no proxy in this session, it switches a proxy running in another pwsh window
 /// of the same user, through that proxy's authenticated control endpoint. It also sets $env:ANYCLAUDE_MODE (lmstudio, mlx-lm,
-/// claude, ...) and remembers -BaseUrl, -Model and -ToolCalls for later starts in this session. -Persist saves the mode and
+/// claude, ...) and remembers -BaseUrl, -Model, -ToolCalls and -ToolHistory for later starts in this session. -Persist saves the mode and
 /// those settings to the user's config file, after copying an existing file to config.json.bak.</para>
 /// </summary>
 /// <example>
@@ -28,6 +28,11 @@ namespace AnyClaude.Cmdlets.Commands;
 /// <example>
 /// <code>Get-AnyClaudeMode MlxLm | Set-AnyClaudeMode -ToolCalls Native</code>
 /// <para>Switches to MLX-LM with tool calling on (mlx-lm 0.26+ with a model that supports it).</para>
+/// </example>
+/// <example>
+/// <code>Set-AnyClaudeMode LmStudio -ToolHistory Text -Persist</code>
+/// <para>For a model whose chat template rejects role "tool" or needs alternating roles (Gemma 3): earlier tool calls
+/// and results are sent as text. docs/models.md lists which models need it.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Set, "AnyClaudeMode", SupportsShouldProcess = true)]
 [OutputType(typeof(ModeInfo))]
@@ -63,6 +68,14 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     public ToolCallSetting? ToolCalls { get; set; }
 
     /// <summary>
+    /// <para type="description">How earlier tool calls and results are sent when tools are on. Native (the default) uses tool
+    /// calls and role "tool" messages; Text writes them as user/assistant text with strictly alternating roles, for chat
+    /// templates that reject role "tool" or require alternation (Gemma 2/3; see docs/models.md).</para>
+    /// </summary>
+    [Parameter]
+    public ToolHistorySetting? ToolHistory { get; set; }
+
+    /// <summary>
     /// <para type="description">Also save the mode and the given settings to the user's config file (backed up first).</para>
     /// </summary>
     [Parameter]
@@ -90,30 +103,31 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
 
         ToolCallMode? toolCalls = ToolCalls is { } t ? (ToolCallMode)t : null;
+        ToolHistoryMode? toolHistory = ToolHistory is { } h ? (ToolHistoryMode)h : null;
         string name = ModeNames.ToEnvironmentName(mode);
         if (!ShouldProcess(mode.ToString(), "Set the AnyClaude mode"))
         {
             return;
         }
 
-        SessionDefaults.Set(mode, baseUrl, Model, toolCalls);
+        SessionDefaults.Set(mode, baseUrl, Model, toolCalls, toolHistory);
         Environment.SetEnvironmentVariable(EnvironmentNames.Mode, name);
         WriteVerbose($"Set {EnvironmentNames.Mode}={name} for later starts in this session.");
 
         if (ProxySession.Current is { } proxy)
         {
-            SwitchLocal(proxy, mode, baseUrl, toolCalls);
+            SwitchLocal(proxy, mode, baseUrl, toolCalls, toolHistory);
         }
         else
         {
-            SwitchRemote(mode, baseUrl, toolCalls);
+            SwitchRemote(mode, baseUrl, toolCalls, toolHistory);
         }
 
         if (Persist && ShouldProcess(UserConfigFile.Path, $"Save mode {name} to the AnyClaude config file"))
         {
             try
             {
-                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls);
+                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, toolHistory);
                 WriteVerbose($"Saved to {path} (the previous file, if any, is in {path}.bak).");
             }
             catch (ConfigurationException e)
@@ -135,18 +149,18 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
     }
 
-    private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls)
+    private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, ToolHistoryMode? toolHistory)
     {
-        if (baseUrl is not null || Model is not null || toolCalls is not null)
+        if (baseUrl is not null || Model is not null || toolCalls is not null || toolHistory is not null)
         {
-            proxy.Configure(Apply(proxy.GetBackend(mode), baseUrl, toolCalls));
+            proxy.Configure(Apply(proxy.GetBackend(mode), baseUrl, toolCalls, toolHistory));
         }
 
         proxy.SetMode(mode);
         WriteVerbose($"The proxy at {proxy.BaseUrl} now sends requests to {mode} at {proxy.GetBackend(mode).BaseUrl}.");
     }
 
-    private void SwitchRemote(BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls)
+    private void SwitchRemote(BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, ToolHistoryMode? toolHistory)
     {
         IReadOnlyList<ProxyState> others = ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId).ToArray();
         if (others.Count == 0)
@@ -161,11 +175,11 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             {
                 var client = new ProxyControlClient(state);
                 BackendSettings? settings = null;
-                if (baseUrl is not null || Model is not null || toolCalls is not null)
+                if (baseUrl is not null || Model is not null || toolCalls is not null || toolHistory is not null)
                 {
                     ProxyStatus status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
                     BackendSettings current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
-                    settings = Apply(current, baseUrl, toolCalls);
+                    settings = Apply(current, baseUrl, toolCalls, toolHistory);
                 }
 
                 Task.Run(() => client.SetModeAsync(mode, settings)).GetAwaiter().GetResult();
@@ -178,10 +192,11 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
     }
 
-    private BackendSettings Apply(BackendSettings settings, Uri? baseUrl, ToolCallMode? toolCalls) => settings with
+    private BackendSettings Apply(BackendSettings settings, Uri? baseUrl, ToolCallMode? toolCalls, ToolHistoryMode? toolHistory) => settings with
     {
         BaseUrl = baseUrl ?? settings.BaseUrl,
         Model = Model ?? settings.Model,
         ToolCalls = toolCalls ?? settings.ToolCalls,
+        ToolHistory = toolHistory ?? settings.ToolHistory,
     };
 }

@@ -10,12 +10,16 @@ internal sealed record EffectiveBackend(
     ConfigSetting<string?> ApiKey,
     ConfigSetting<ToolCallMode> ToolCalls)
 {
+    /// <summary>How tool history is written when tools are sent (docs/models.md: templates that need Text).</summary>
+    public ConfigSetting<ToolHistoryMode> ToolHistory { get; init; } = new(ToolHistoryMode.Native, ConfigSource.Default);
+
     public BackendSettings ToSettings() => BackendSettings.Default(Mode) with
     {
         BaseUrl = BaseUrl.Value,
         Model = Model.Value,
         ApiKey = ApiKey.Value,
         ToolCalls = ToolCalls.Value,
+        ToolHistory = ToolHistory.Value,
     };
 }
 

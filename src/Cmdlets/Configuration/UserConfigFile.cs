@@ -8,7 +8,7 @@ namespace AnyClaude.Cmdlets.Configuration;
 /// <summary>
 /// The user's config.json: $XDG_CONFIG_HOME/anyclaude (or ~/.config/anyclaude), %APPDATA%\AnyClaude on
 /// Windows, or ANYCLAUDE_CONFIG. Shape:
-/// { "mode": "mlx-lm", "port": 0, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls" } } }
+/// { "mode": "mlx-lm", "port": 0, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls", "toolHistory" } } }
 /// </summary>
 internal static class UserConfigFile
 {
@@ -72,7 +72,7 @@ internal static class UserConfigFile
 
     /// <summary>Writes the mode (and that mode's given settings) into the file, keeping everything else.
     /// An existing file is first copied to config.json.bak.</summary>
-    public static string Save(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls)
+    public static string Save(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls, ToolHistoryMode? toolHistory = null)
     {
         string path = Path;
         JsonObject root = new();
@@ -92,7 +92,7 @@ internal static class UserConfigFile
 
         string modeName = ModeNames.ToEnvironmentName(mode);
         root["mode"] = modeName;
-        if (baseUrl is not null || model is not null || toolCalls is not null)
+        if (baseUrl is not null || model is not null || toolCalls is not null || toolHistory is not null)
         {
             if (root["backends"] is not JsonObject backends)
             {
@@ -109,6 +109,7 @@ internal static class UserConfigFile
             if (baseUrl is not null) entry["baseUrl"] = baseUrl.ToString();
             if (model is not null) entry["model"] = model;
             if (toolCalls is not null) entry["toolCalls"] = toolCalls.Value.ToString();
+            if (toolHistory is not null) entry["toolHistory"] = toolHistory.Value.ToString();
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -207,7 +208,19 @@ internal static class UserConfigFile
             toolCalls = parsed;
         }
 
-        return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls);
+        ToolHistoryMode? toolHistory = null;
+        if (entry["toolHistory"] is JsonNode historyNode)
+        {
+            string text = historyNode.GetValue<string>();
+            if (!Enum.TryParse(text, ignoreCase: true, out ToolHistoryMode parsed) || !Enum.IsDefined(parsed))
+            {
+                throw new FormatException($"\"backends.{key}.toolHistory\": '{text}' must be Native or Text");
+            }
+
+            toolHistory = parsed;
+        }
+
+        return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls, toolHistory);
     }
 
     private static ConfigurationException Broken(string path, string problem, Exception? inner = null) =>

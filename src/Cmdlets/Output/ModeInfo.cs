@@ -18,6 +18,10 @@ public sealed class ModeInfo
     public required ConfigSource ModelSource { get; init; }
     public required ToolCallSetting ToolCalls { get; init; }
     public required ConfigSource ToolCallsSource { get; init; }
+    /// <summary>How earlier tool calls and results are sent when tools are on: Native, or Text for chat templates
+    /// that reject role "tool" (docs/models.md).</summary>
+    public ToolHistorySetting ToolHistory { get; init; }
+    public ConfigSource ToolHistorySource { get; init; }
     /// <summary>Whether an API key is configured (the key itself is never shown).</summary>
     public required bool HasApiKey { get; init; }
     public required ConfigSource ApiKeySource { get; init; }

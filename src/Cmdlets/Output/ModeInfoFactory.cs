@@ -27,6 +27,8 @@ internal static class ModeInfoFactory
                 ModelSource = running is null ? resolved.Model.Source : Source(running.Model, resolved.Model),
                 ToolCalls = (ToolCallSetting)(running?.ToolCalls ?? resolved.ToolCalls.Value),
                 ToolCallsSource = running is null ? resolved.ToolCalls.Source : Source(running.ToolCalls, resolved.ToolCalls),
+                ToolHistory = (ToolHistorySetting)(running?.ToolHistory ?? resolved.ToolHistory.Value),
+                ToolHistorySource = running is null ? resolved.ToolHistory.Source : Source(running.ToolHistory, resolved.ToolHistory),
                 HasApiKey = (running is null ? resolved.ApiKey.Value : running.ApiKey) is not null,
                 ApiKeySource = running is null ? resolved.ApiKey.Source : Source(running.ApiKey, resolved.ApiKey),
                 ConfigFile = config.ConfigFilePath,

@@ -60,7 +60,7 @@ internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, Recor
         }, scope.Token);
     }
 
-    /// <summary>{mode, baseUrl?, model?, apiKey?, toolCalls?, contextWindow?, maxConcurrency?}: properties present
+    /// <summary>{mode, baseUrl?, model?, apiKey?, toolCalls?, toolHistory?, contextWindow?, maxConcurrency?}: properties present
     /// replace that mode's settings (null clears model and contextWindow), then the mode becomes active.</summary>
     private void ApplyMode(ReadOnlyMemory<byte> body)
     {
@@ -99,6 +99,13 @@ internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, Recor
                     if (!Enum.TryParse<ToolCallMode>(tools.GetString(), ignoreCase: true, out var toolMode))
                         throw ApiException.InvalidRequest("toolCalls: Native or Off.");
                     settings = settings with { ToolCalls = toolMode };
+                    changed = true;
+                }
+                if (root.TryGetProperty("toolHistory", out var history) && history.ValueKind == JsonValueKind.String)
+                {
+                    if (!Enum.TryParse<ToolHistoryMode>(history.GetString(), ignoreCase: true, out var historyMode) || !Enum.IsDefined(historyMode))
+                        throw ApiException.InvalidRequest("toolHistory: Native or Text.");
+                    settings = settings with { ToolHistory = historyMode };
                     changed = true;
                 }
                 if (root.TryGetProperty("contextWindow", out var window))

@@ -42,6 +42,7 @@ public sealed class ProxyControlClient(ProxyState state)
                 if (settings.Model is null) w.WriteNull("model"); else w.WriteString("model", settings.Model);
                 if (!string.IsNullOrEmpty(settings.ApiKey)) w.WriteString("apiKey", settings.ApiKey);
                 w.WriteString("toolCalls", settings.ToolCalls.ToString());
+                w.WriteString("toolHistory", settings.ToolHistory.ToString());
                 if (settings.ContextWindow is { } cw) w.WriteNumber("contextWindow", cw); else w.WriteNull("contextWindow");
                 w.WriteNumber("maxConcurrency", settings.MaxConcurrency);
             }

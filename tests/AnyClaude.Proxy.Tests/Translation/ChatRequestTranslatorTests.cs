@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AnyClaude.Proxy.Translation;
 using Xunit;
 using static AnyClaude.Proxy.Tests.Translation.TranslationTestKit;
 
@@ -189,7 +190,7 @@ public class ChatRequestTranslatorTests
         Assert.Equal("Running two commands.", Content(assistant));
         var calls = assistant.GetProperty("tool_calls").EnumerateArray().ToArray();
         Assert.Equal(2, calls.Length);
-        Assert.Equal("toolu_01A", calls[0].GetProperty("id").GetString());
+        Assert.Equal(ToolCallIds.Hash("toolu_01A", 0), calls[0].GetProperty("id").GetString());
         Assert.Equal("function", calls[0].GetProperty("type").GetString());
         Assert.Equal("Bash", calls[0].GetProperty("function").GetProperty("name").GetString());
         // Byte-for-byte, including the client's space after the comma and its \u escapes.
@@ -213,9 +214,10 @@ public class ChatRequestTranslatorTests
     {
         var messages = Messages(ToChatJson(Request(ToolRoundTrip), LmStudio));
         Assert.Equal(["user", "assistant", "tool", "tool", "user"], messages.Select(m => m.GetProperty("role").GetString()));
-        Assert.Equal("toolu_01A", messages[2].GetProperty("tool_call_id").GetString());
+        var callIds = messages[1].GetProperty("tool_calls").EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToArray();
+        Assert.Equal(callIds[0], messages[2].GetProperty("tool_call_id").GetString());
         Assert.Equal("a.txt\nb.txt", Content(messages[2]));
-        Assert.Equal("toolu_01B", messages[3].GetProperty("tool_call_id").GetString());
+        Assert.Equal(callIds[1], messages[3].GetProperty("tool_call_id").GetString());
         Assert.Equal("[tool error] File does not exist.", Content(messages[3]));
         Assert.Equal("and then summarise", Content(messages[4]));
     }
