@@ -36,8 +36,6 @@ internal static class TemplateCompatibility
             "the template knows no role \"tool\" and requires strict user/assistant alternation"),
         new("Gemma-3", SendsTools, "tools", "tool definitions not shown",
             "the template has no place for tool definitions"),
-        new("Gemma-4", SendsTools, "error", "'dict object' has no attribute 'type'",
-            "the template reads \"type\" of every tool parameter; some parameters of Claude Code 2.1 tools have none", ShownBySynthetic: false),
         new("Kimi-K2", NativeHistory, "missing", "tool call",
             "this Kimi K2 template never renders an assistant message's tool_calls"),
         new("Llama-3.3", NativeHistory, "error", "This model only supports single tool-calls at once!",

@@ -292,6 +292,24 @@ public class ChatRequestTranslatorTests
           {"name":"Noop"}]
         """;
 
+    [Theory]
+    [InlineData("""{"description":"d","anyOf":[{"type":"string","enum":["a","b"]},{"type":"string","const":"c"}]}""", """{"type":"string","description":"d","anyOf":[{"type":"string","enum":["a","b"]},{"type":"string","const":"c"}]}""")]
+    [InlineData("""{"description":"any JSON value"}""", """{"type":["string","number","integer","boolean","object","array","null"],"description":"any JSON value"}""")]
+    [InlineData("""{"enum":["x",1,true]}""", """{"type":["string","integer","boolean"],"enum":["x",1,true]}""")]
+    [InlineData("""{"const":2.5}""", """{"type":"number","const":2.5}""")]
+    [InlineData("""{"oneOf":[{"type":["string","null"]},{"description":"anything"}]}""", """{"type":["string","null","number","integer","boolean","object","array"],"oneOf":[{"type":["string","null"]},{"description":"anything"}]}""")]
+    [InlineData("""{"$ref":"#/$defs/x"}""", """{"$ref":"#/$defs/x"}""")]
+    [InlineData("""{"allOf":[{"type":"string"}]}""", """{"allOf":[{"type":"string"}]}""")]
+    [InlineData("""{"type":"string"}""", """{"type":"string"}""")]
+    [InlineData("""{"type":"object","additionalProperties":{}}""", """{"type":"object","additionalProperties":{},"properties":{}}""")]
+    [InlineData("""{"type":"object","properties":{"a":{"description":"x"}}}""", """{"type":"object","properties":{"a":{"type":["string","number","integer","boolean","object","array","null"],"description":"x"}}}""")]
+    public void A_parameter_without_type_gets_the_type_its_schema_allows(string property, string expected)
+    {
+        var chat = ToChatJson(Request("""[{"role":"user","content":"x"}]""",
+            "\"tools\":[{\"name\":\"T\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"p\":" + property + "}}}]"), LmStudio);
+        Assert.Equal(expected, chat.GetProperty("tools")[0].GetProperty("function").GetProperty("parameters").GetProperty("properties").GetProperty("p").GetRawText());
+    }
+
     [Fact]
     public void Tools_become_functions_with_unsupported_keywords_removed_but_properties_named_like_them_kept()
     {
@@ -303,7 +321,7 @@ public class ChatRequestTranslatorTests
         Assert.Equal("WebFetch", function.GetProperty("name").GetString());
         Assert.Equal("Fetch a URL", function.GetProperty("description").GetString());
         Assert.Equal(
-            """{"type":"object","properties":{"url":{"type":"string"},"format":{"type":"string","enum":["md","html"]},"headers":{"type":"array","items":{"type":"object","properties":{"when":{"type":"string"}}}},"mode":{"anyOf":[{"type":"string"},{"type":"null"}]}},"required":["url","format"],"additionalProperties":false}""",
+            """{"type":"object","properties":{"url":{"type":"string"},"format":{"type":"string","enum":["md","html"]},"headers":{"type":"array","items":{"type":"object","properties":{"when":{"type":"string"}}}},"mode":{"type":["string","null"],"anyOf":[{"type":"string"},{"type":"null"}]}},"required":["url","format"],"additionalProperties":false}""",
             function.GetProperty("parameters").GetRawText());
         Assert.Equal("""{"type":"object","properties":{}}""", tools[1].GetProperty("function").GetProperty("parameters").GetRawText());
         Assert.DoesNotContain("cache_control", chat.GetRawText());
