@@ -252,6 +252,24 @@ Describe 'Set-AnyClaudeMode' {
         { Get-AnyClaudeMode } | Should -Throw -ExpectedMessage '*backgroundRequests*never*'
     }
 
+    It '-ToolHistory Text is remembered, persisted as backends.lmstudio.toolHistory and read back with its source' {
+        (Get-AnyClaudeMode LmStudio).ToolHistory | Should -Be 'Native'
+        Set-AnyClaudeMode LmStudio -ToolHistory Text -Persist
+        (Get-AnyClaudeMode LmStudio).ToolHistorySource | Should -Be 'Session'
+        (Get-Content -Raw $configPath | ConvertFrom-Json).backends.lmstudio.toolHistory | Should -Be 'Text'
+        Reset-AnyClaudeSession
+        $lm = Get-AnyClaudeMode LmStudio
+        $lm.ToolHistory | Should -Be 'Text'
+        $lm.ToolHistorySource | Should -Be 'ConfigFile'
+    }
+
+    It 'names the file and the valid values for a bad toolHistory' {
+        Write-Config '{ "backends": { "lmstudio": { "toolHistory": "Xml" } } }'
+        $problem = { Get-AnyClaudeMode } | Should -Throw -PassThru
+        $problem.Exception.Message | Should -Match 'toolHistory.*Native or Text'
+        $problem.Exception.Message | Should -Match ([regex]::Escape($configPath))
+    }
+
     It '-Persist -WhatIf writes nothing' {
         Set-AnyClaudeMode MlxLm -Persist -WhatIf
         $configPath | Should -Not -Exist

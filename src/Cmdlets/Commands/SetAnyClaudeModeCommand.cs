@@ -14,7 +14,7 @@ namespace AnyClaude.Cmdlets.Commands;
 /// <para type="description">Switches the proxy of this session without a restart (Claude Code keeps its conversation; requests
 /// in flight finish where they started). With no proxy in this session, it switches a proxy running in another pwsh window
 /// of the same user, through that proxy's authenticated control endpoint. It also sets $env:ANYCLAUDE_MODE (lmstudio, mlx-lm,
-/// claude, ...) and remembers -BaseUrl, -Model and -ToolCalls for later starts in this session. -Persist saves the mode and
+/// claude, ...) and remembers -BaseUrl, -Model, -ToolCalls and -ToolHistory for later starts in this session. -Persist saves the mode and
 /// those settings to the user's config file, after copying an existing file to config.json.bak.</para>
 /// </summary>
 /// <example>
@@ -28,6 +28,11 @@ namespace AnyClaude.Cmdlets.Commands;
 /// <example>
 /// <code>Get-AnyClaudeMode MlxLm | Set-AnyClaudeMode -ToolCalls Native</code>
 /// <para>Switches to MLX-LM with tool calling on (mlx-lm 0.26+ with a model that supports it).</para>
+/// </example>
+/// <example>
+/// <code>Set-AnyClaudeMode LmStudio -ToolHistory Text -Persist</code>
+/// <para>For a model whose chat template rejects role "tool" or needs alternating roles (Gemma 3): earlier tool calls
+/// and results are sent as text. docs/models.md lists which models need it.</para>
 /// </example>
 [Cmdlet(VerbsCommon.Set, "AnyClaudeMode", SupportsShouldProcess = true)]
 [OutputType(typeof(ModeInfo))]
@@ -108,6 +113,16 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     public SwitchParameter Prewarm { get; set; }
 
     /// <summary>
+    /// <para type="description">How earlier tool calls and results are sent when tools are on. Native (the default) uses tool
+    /// calls and role "tool" messages; Text writes them as user/assistant text with strictly alternating roles, for chat
+    /// templates that reject role "tool" or require alternation (Gemma 2/3; see docs/models.md).</para>
+    /// </summary>
+    [Parameter]
+    public ToolHistorySetting? ToolHistory { get; set; }
+
+    private ToolHistoryMode? _toolHistory;
+
+    /// <summary>
     /// <para type="description">Also save the mode and the given settings to the user's config file (backed up first).</para>
     /// </summary>
     [Parameter]
@@ -143,6 +158,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
 
         ToolCallMode? toolCalls = ToolCalls is { } t ? (ToolCallMode)t : null;
+        _toolHistory = ToolHistory is { } h ? (ToolHistoryMode)h : null;
         string name = ModeNames.ToEnvironmentName(mode);
         if (!ShouldProcess(mode.ToString(), "Set the AnyClaude mode"))
         {
@@ -163,7 +179,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             }
         }
 
-        SessionDefaults.Set(mode, baseUrl, Model, toolCalls, background);
+        SessionDefaults.Set(mode, baseUrl, Model, toolCalls, background, _toolHistory);
         SessionDefaults.SetRemote(mode, ApiKeySecret, caCertificate, MaxConcurrency);
         Environment.SetEnvironmentVariable(EnvironmentNames.Mode, name);
         WriteVerbose($"Set {EnvironmentNames.Mode}={name} for later starts in this session.");
@@ -181,7 +197,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         {
             try
             {
-                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, ApiKeySecret, caCertificate, MaxConcurrency, background);
+                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, ApiKeySecret, caCertificate, MaxConcurrency, background, _toolHistory);
                 WriteVerbose($"Saved to {path} (the previous file, if any, is in {path}.bak).");
             }
             catch (ConfigurationException e)
@@ -205,7 +221,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
 
     private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, string? caCertificate, string? apiKey, BackgroundPolicy? background)
     {
-        if (baseUrl is not null || Model is not null || toolCalls is not null || caCertificate is not null || MaxConcurrency is not null || apiKey is not null || background is not null)
+        if (baseUrl is not null || Model is not null || toolCalls is not null || caCertificate is not null || MaxConcurrency is not null || apiKey is not null || background is not null || _toolHistory is not null)
         {
             BackendSettings settings = Apply(proxy.GetBackend(mode), baseUrl, toolCalls, background) with
             {
@@ -254,7 +270,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             {
                 var client = new ProxyControlClient(state);
                 BackendSettings? settings = null;
-                if (baseUrl is not null || Model is not null || toolCalls is not null || MaxConcurrency is not null || apiKey is not null || background is not null)
+                if (baseUrl is not null || Model is not null || toolCalls is not null || MaxConcurrency is not null || apiKey is not null || background is not null || _toolHistory is not null)
                 {
                     ProxyStatus status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
                     BackendSettings current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
@@ -295,5 +311,6 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         BaseUrl = baseUrl ?? settings.BaseUrl,
         Model = Model ?? settings.Model,
         ToolCalls = toolCalls ?? settings.ToolCalls,
+        ToolHistory = _toolHistory ?? settings.ToolHistory,
     };
 }

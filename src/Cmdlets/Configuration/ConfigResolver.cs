@@ -5,7 +5,7 @@ using AnyClaude.Proxy.Configuration;
 namespace AnyClaude.Cmdlets.Configuration;
 
 /// <summary>What cmdlet parameters say; null members were not given. Model and BaseUrl apply to the chosen mode.</summary>
-internal sealed record ConfigParameters(string? Mode = null, int? Port = null, string? Model = null, Uri? BaseUrl = null, ToolCallSetting? ToolCalls = null);
+internal sealed record ConfigParameters(string? Mode = null, int? Port = null, string? Model = null, Uri? BaseUrl = null, ToolCallSetting? ToolCalls = null, ToolHistorySetting? ToolHistory = null);
 
 /// <summary>
 /// Precedence: parameter &gt; this session's Set-AnyClaudeMode &gt; environment &gt; user config file &gt; default.
@@ -123,11 +123,19 @@ internal static class ConfigResolver
 
         ConfigSetting<BackgroundPolicy?> background = Pick<BackgroundPolicy?>(null, session?.BackgroundRequests, null, file?.BackgroundRequests, null);
 
+        ConfigSetting<ToolHistoryMode?> toolHistory = Pick<ToolHistoryMode?>(
+            parameters?.ToolHistory is { } ph ? (ToolHistoryMode)ph : null,
+            session?.ToolHistory,
+            null,
+            file?.ToolHistory,
+            defaults.ToolHistory);
+
         return new EffectiveBackend(mode, baseUrl, model, apiKey, new(toolCalls.Value ?? defaults.ToolCalls, toolCalls.Source), background)
         {
             ApiKeySecret = RemoteBackendKeys.PickSecret(apiKey, session?.ApiKeySecret, file?.ApiKeySecret),
             CaCertificate = session?.CaCertificate ?? file?.CaCertificate,
             MaxConcurrency = session?.MaxConcurrency ?? file?.MaxConcurrency,
+            ToolHistory = new(toolHistory.Value ?? defaults.ToolHistory, toolHistory.Source),
         };
     }
 

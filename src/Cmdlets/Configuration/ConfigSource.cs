@@ -20,6 +20,17 @@ public enum ConfigSource
 /// <summary>A value and where it came from.</summary>
 internal readonly record struct ConfigSetting<T>(T Value, ConfigSource Source);
 
+/// <summary>How earlier tool calls and results reach the backend when tools are sent (mirrors the engine's
+/// ToolHistoryMode).</summary>
+public enum ToolHistorySetting
+{
+    /// <summary>As tool calls and role "tool" messages (what most chat templates expect).</summary>
+    Native,
+    /// <summary>As user/assistant text with strict alternation: for chat templates that reject role "tool"
+    /// (Gemma 2/3) or require alternating roles (some Mistral builds). See docs/models.md.</summary>
+    Text,
+}
+
 /// <summary>Whether tool definitions reach the backend (mirrors the engine's ToolCallMode so parameters
 /// never make PowerShell load the engine just to bind).</summary>
 public enum ToolCallSetting

@@ -18,6 +18,9 @@ internal sealed record EffectiveBackend(
 
     public int? MaxConcurrency { get; init; }
 
+    /// <summary>How tool history is written when tools are sent (docs/models.md: templates that need Text).</summary>
+    public ConfigSetting<ToolHistoryMode> ToolHistory { get; init; } = new(ToolHistoryMode.Native, ConfigSource.Default);
+
     public BackendSettings ToSettings() => BackendSettings.Default(Mode) with
     {
         BaseUrl = BaseUrl.Value,
@@ -28,6 +31,7 @@ internal sealed record EffectiveBackend(
         CaCertificate = CaCertificate,
         MaxConcurrency = MaxConcurrency ?? BackendSettings.Default(Mode).MaxConcurrency,
         BackgroundRequests = BackgroundRequests?.Value,
+        ToolHistory = ToolHistory.Value,
     };
 }
 

@@ -3,7 +3,7 @@ using AnyClaude.Proxy.Configuration;
 namespace AnyClaude.Cmdlets.Configuration;
 
 /// <summary>One mode's entry in the user's config file; null members were not set there.</summary>
-internal sealed record UserBackendEntry(Uri? BaseUrl, string? Model, string? ApiKey, ToolCallMode? ToolCalls, BackgroundPolicy? BackgroundRequests = null)
+internal sealed record UserBackendEntry(Uri? BaseUrl, string? Model, string? ApiKey, ToolCallMode? ToolCalls, BackgroundPolicy? BackgroundRequests = null, ToolHistoryMode? ToolHistory = null)
 {
     /// <summary>The SecretManagement secret holding the API key ("apiKeySecret"); read with Get-Secret only when set.</summary>
     public string? ApiKeySecret { get; init; }

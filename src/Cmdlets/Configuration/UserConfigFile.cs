@@ -8,7 +8,7 @@ namespace AnyClaude.Cmdlets.Configuration;
 /// <summary>
 /// The user's config.json: $XDG_CONFIG_HOME/anyclaude (or ~/.config/anyclaude), %APPDATA%\AnyClaude on
 /// Windows, or ANYCLAUDE_CONFIG. Shape:
-/// { "mode": "mlx-lm", "port": 0, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls", "backgroundRequests" } } }
+/// { "mode": "mlx-lm", "port": 0, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls", "backgroundRequests", "toolHistory" } } }
 /// (plus "apiKeySecret", "caCertificate", "maxConcurrency": see <see cref="RemoteBackendKeys"/>)
 /// </summary>
 internal static class UserConfigFile
@@ -74,7 +74,7 @@ internal static class UserConfigFile
     /// <summary>Writes the mode (and that mode's given settings) into the file, keeping everything else.
     /// An existing file is first copied to config.json.bak.</summary>
     public static string Save(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls,
-        string? apiKeySecret = null, string? caCertificate = null, int? maxConcurrency = null, BackgroundPolicy? backgroundRequests = null)
+        string? apiKeySecret = null, string? caCertificate = null, int? maxConcurrency = null, BackgroundPolicy? backgroundRequests = null, ToolHistoryMode? toolHistory = null)
     {
         string path = Path;
         JsonObject root = new();
@@ -94,7 +94,7 @@ internal static class UserConfigFile
 
         string modeName = ModeNames.ToEnvironmentName(mode);
         root["mode"] = modeName;
-        if (baseUrl is not null || model is not null || toolCalls is not null || apiKeySecret is not null || caCertificate is not null || maxConcurrency is not null || backgroundRequests is not null)
+        if (baseUrl is not null || model is not null || toolCalls is not null || apiKeySecret is not null || caCertificate is not null || maxConcurrency is not null || backgroundRequests is not null || toolHistory is not null)
         {
             if (root["backends"] is not JsonObject backends)
             {
@@ -120,6 +120,7 @@ internal static class UserConfigFile
             if (caCertificate is not null) entry["caCertificate"] = caCertificate;
             if (maxConcurrency is not null) entry["maxConcurrency"] = maxConcurrency.Value;
             if (backgroundRequests is not null) entry["backgroundRequests"] = backgroundRequests.ToString();
+            if (toolHistory is not null) entry["toolHistory"] = toolHistory.Value.ToString();
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -218,6 +219,18 @@ internal static class UserConfigFile
             toolCalls = parsed;
         }
 
+        ToolHistoryMode? toolHistory = null;
+        if (entry["toolHistory"] is JsonNode historyNode)
+        {
+            string text = historyNode.GetValue<string>();
+            if (!Enum.TryParse(text, ignoreCase: true, out ToolHistoryMode parsed) || !Enum.IsDefined(parsed))
+            {
+                throw new FormatException($"\"backends.{key}.toolHistory\": '{text}' must be Native or Text");
+            }
+
+            toolHistory = parsed;
+        }
+
         BackgroundPolicy? background = null;
         if (entry["backgroundRequests"] is JsonNode backgroundNode)
         {
@@ -230,7 +243,7 @@ internal static class UserConfigFile
             background = parsed;
         }
 
-        return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls, background)
+        return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls, background, toolHistory)
         {
             ApiKeySecret = RemoteBackendKeys.ParseSecretName(entry, key),
             CaCertificate = RemoteBackendKeys.ParseCaCertificate(entry, key, path),

@@ -20,6 +20,10 @@ public sealed class ModeInfo
     public required ConfigSource ToolCallsSource { get; init; }
     /// <summary>What happens to Claude Code's background requests in this mode: AnswerLocally, Forward, or the mode they are routed to.</summary>
     public string BackgroundRequests { get; init; } = "";
+    /// <summary>How earlier tool calls and results are sent when tools are on: Native, or Text for chat templates
+    /// that reject role "tool" (docs/models.md).</summary>
+    public ToolHistorySetting ToolHistory { get; init; }
+    public ConfigSource ToolHistorySource { get; init; }
     /// <summary>Whether an API key is configured (the key itself is never shown).</summary>
     public required bool HasApiKey { get; init; }
     public required ConfigSource ApiKeySource { get; init; }

@@ -28,6 +28,8 @@ internal static class ModeInfoFactory
                 ToolCalls = (ToolCallSetting)(running?.ToolCalls ?? resolved.ToolCalls.Value),
                 ToolCallsSource = running is null ? resolved.ToolCalls.Source : Source(running.ToolCalls, resolved.ToolCalls),
                 BackgroundRequests = (running?.BackgroundRequests ?? resolved.BackgroundRequests?.Value ?? BackgroundPolicy.DefaultFor(resolved.Mode)).ToString(),
+                ToolHistory = (ToolHistorySetting)(running?.ToolHistory ?? resolved.ToolHistory.Value),
+                ToolHistorySource = running is null ? resolved.ToolHistory.Source : Source(running.ToolHistory, resolved.ToolHistory),
                 HasApiKey = (running is null ? resolved.ApiKey.Value : running.ApiKey) is not null,
                 ApiKeySource = running is null ? resolved.ApiKey.Source : Source(running.ApiKey, resolved.ApiKey),
                 ConfigFile = config.ConfigFilePath,

@@ -3,7 +3,7 @@ using AnyClaude.Proxy.Configuration;
 namespace AnyClaude.Cmdlets.Session;
 
 /// <summary>One mode's settings chosen with Set-AnyClaudeMode in this session; null members were not given.</summary>
-internal sealed record SessionBackendOverride(Uri? BaseUrl, string? Model, ToolCallMode? ToolCalls, BackgroundPolicy? BackgroundRequests = null)
+internal sealed record SessionBackendOverride(Uri? BaseUrl, string? Model, ToolCallMode? ToolCalls, BackgroundPolicy? BackgroundRequests = null, ToolHistoryMode? ToolHistory = null)
 {
     public string? ApiKeySecret { get; init; }
     public string? CaCertificate { get; init; }
@@ -25,9 +25,9 @@ internal static class SessionDefaults
     }
 
     /// <summary>Merges the given values over earlier ones for that mode.</summary>
-    public static void Set(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls, BackgroundPolicy? backgroundRequests = null)
+    public static void Set(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls, BackgroundPolicy? backgroundRequests = null, ToolHistoryMode? toolHistory = null)
     {
-        if (baseUrl is null && model is null && toolCalls is null && backgroundRequests is null)
+        if (baseUrl is null && model is null && toolCalls is null && backgroundRequests is null && toolHistory is null)
         {
             return;
         }
@@ -35,7 +35,7 @@ internal static class SessionDefaults
         lock (s_gate)
         {
             SessionBackendOverride old = s_overrides.GetValueOrDefault(mode) ?? new SessionBackendOverride(null, null, null);
-            s_overrides[mode] = old with { BaseUrl = baseUrl ?? old.BaseUrl, Model = model ?? old.Model, ToolCalls = toolCalls ?? old.ToolCalls, BackgroundRequests = backgroundRequests ?? old.BackgroundRequests };
+            s_overrides[mode] = old with { BaseUrl = baseUrl ?? old.BaseUrl, Model = model ?? old.Model, ToolCalls = toolCalls ?? old.ToolCalls, BackgroundRequests = backgroundRequests ?? old.BackgroundRequests, ToolHistory = toolHistory ?? old.ToolHistory };
         }
     }
 

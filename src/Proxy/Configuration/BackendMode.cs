@@ -24,6 +24,16 @@ public enum ToolCallMode
     Off,
 }
 
+/// <summary>How earlier tool calls and results are written into the chat history when tools are sent.</summary>
+public enum ToolHistoryMode
+{
+    /// <summary>As OpenAI tool_calls on assistant messages and role:"tool" messages (what most chat templates expect).</summary>
+    Native,
+    /// <summary>As plain text in user/assistant turns, consecutive same-role messages merged: for chat templates that
+    /// reject role:"tool" or require strict user/assistant alternation (Gemma 2/3, some Mistral builds).</summary>
+    Text,
+}
+
 /// <summary>The names users already know (ANYCLAUDE_MODE=lmstudio|mlx-lm|claude) and the PascalCase ones.</summary>
 public static class ModeNames
 {

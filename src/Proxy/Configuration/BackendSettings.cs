@@ -16,6 +16,10 @@ public sealed record BackendSettings
 
     public ToolCallMode ToolCalls { get; init; } = ToolCallMode.Native;
 
+    /// <summary>How earlier tool calls and results are written when tools are sent (with ToolCalls Off they are
+    /// always text). Text is the compatibility setting for chat templates that reject role:"tool".</summary>
+    public ToolHistoryMode ToolHistory { get; init; } = ToolHistoryMode.Native;
+
     /// <summary>The model's context window in tokens when known; max_tokens is clamped to fit it.</summary>
     public int? ContextWindow { get; init; }
 

@@ -6,7 +6,7 @@ namespace AnyClaude.Proxy.Control;
 
 /// <summary>
 /// The body of POST /anyclaude/mode, validated field by field:
-/// {mode, baseUrl?, model?, apiKey?, toolCalls?, contextWindow?, maxConcurrency?}. Every problem is a 400
+/// {mode, baseUrl?, model?, apiKey?, toolCalls?, toolHistory?, backgroundRequests?, contextWindow?, maxConcurrency?}. Every problem is a 400
 /// invalid_request_error naming the field; unknown fields are refused (a typo must not pass silently).
 /// </summary>
 internal sealed class ModeChangeRequest
@@ -17,7 +17,7 @@ internal sealed class ModeChangeRequest
 
     private static readonly HashSet<string> s_fields = new(StringComparer.Ordinal)
     {
-        "mode", "baseUrl", "model", "apiKey", "toolCalls", "contextWindow", "maxConcurrency",
+        "mode", "baseUrl", "model", "apiKey", "toolCalls", "toolHistory", "backgroundRequests", "contextWindow", "maxConcurrency",
     };
 
     public required BackendMode Mode { get; init; }
@@ -27,12 +27,14 @@ internal sealed class ModeChangeRequest
     public bool HasApiKey { get; init; }
     public string? ApiKey { get; init; }
     public ToolCallMode? ToolCalls { get; init; }
+    public ToolHistoryMode? ToolHistory { get; init; }
+    public BackgroundPolicy? BackgroundRequests { get; init; }
     public bool HasContextWindow { get; init; }
     public int? ContextWindow { get; init; }
     public bool HasMaxConcurrency { get; init; }
     public int MaxConcurrency { get; init; }
 
-    public bool ChangesSettings => BaseUrl is not null || HasModel || HasApiKey || ToolCalls is not null || HasContextWindow || HasMaxConcurrency;
+    public bool ChangesSettings => BaseUrl is not null || HasModel || HasApiKey || ToolCalls is not null || ToolHistory is not null || BackgroundRequests is not null || HasContextWindow || HasMaxConcurrency;
 
     public static ModeChangeRequest Parse(ReadOnlyMemory<byte> body)
     {
@@ -70,6 +72,22 @@ internal sealed class ModeChangeRequest
                 toolCalls = parsed;
             }
 
+            ToolHistoryMode? toolHistory = null;
+            if (root.TryGetProperty("toolHistory", out var history))
+            {
+                if (history.ValueKind != JsonValueKind.String || !TryParseName(history.GetString(), out ToolHistoryMode parsed))
+                    throw Field("toolHistory", "must be \"Native\" or \"Text\".");
+                toolHistory = parsed;
+            }
+
+            BackgroundPolicy? background = null;
+            if (root.TryGetProperty("backgroundRequests", out var bg))
+            {
+                if (bg.ValueKind != JsonValueKind.String || !BackgroundPolicy.TryParse(bg.GetString(), out var parsed))
+                    throw Field("backgroundRequests", $"must be {BackgroundPolicy.Forms}.");
+                background = parsed;
+            }
+
             var hasWindow = root.TryGetProperty("contextWindow", out var window);
             int? contextWindow = null;
             if (hasWindow && window.ValueKind != JsonValueKind.Null)
@@ -83,7 +101,7 @@ internal sealed class ModeChangeRequest
             return new ModeChangeRequest
             {
                 Mode = mode, BaseUrl = baseUrl, HasModel = hasModel, Model = model, HasApiKey = hasKey, ApiKey = apiKey,
-                ToolCalls = toolCalls, HasContextWindow = hasWindow, ContextWindow = contextWindow,
+                ToolCalls = toolCalls, ToolHistory = toolHistory, BackgroundRequests = background, HasContextWindow = hasWindow, ContextWindow = contextWindow,
                 HasMaxConcurrency = hasMax, MaxConcurrency = maxConcurrency,
             };
         }
@@ -99,6 +117,8 @@ internal sealed class ModeChangeRequest
         if (HasModel) settings = settings with { Model = Model };
         if (HasApiKey) settings = settings with { ApiKey = ApiKey };
         if (ToolCalls is { } tools) settings = settings with { ToolCalls = tools };
+        if (ToolHistory is { } history) settings = settings with { ToolHistory = history };
+        if (BackgroundRequests is { } background) settings = settings with { BackgroundRequests = background };
         if (HasContextWindow) settings = settings with { ContextWindow = ContextWindow };
         if (HasMaxConcurrency) settings = settings with { MaxConcurrency = MaxConcurrency };
         return settings;

@@ -44,6 +44,8 @@ public sealed class ProxyControlClient(ProxyState state)
                 if (settings.Model is null) w.WriteNull("model"); else w.WriteString("model", settings.Model);
                 if (!string.IsNullOrEmpty(settings.ApiKey)) w.WriteString("apiKey", settings.ApiKey);
                 w.WriteString("toolCalls", settings.ToolCalls.ToString());
+                w.WriteString("toolHistory", settings.ToolHistory.ToString());
+                if (settings.BackgroundRequests is { } background) w.WriteString("backgroundRequests", background.ToString());
                 if (settings.ContextWindow is { } cw) w.WriteNumber("contextWindow", cw); else w.WriteNull("contextWindow");
                 if (settings.MaxConcurrency > 0) w.WriteNumber("maxConcurrency", settings.MaxConcurrency); else w.WriteNull("maxConcurrency");
             }

@@ -14,6 +14,7 @@ internal static class SettingsJson
         w.WriteString("baseUrl", s.BaseUrl.AbsoluteUri);
         if (s.Model is not null) w.WriteString("model", s.Model);
         w.WriteString("toolCalls", s.ToolCalls.ToString());
+        w.WriteString("toolHistory", s.ToolHistory.ToString());
         if (s.ContextWindow is { } cw) w.WriteNumber("contextWindow", cw);
         w.WriteNumber("maxConcurrency", s.MaxConcurrency);
         w.WriteNumber("effectiveMaxConcurrency", s.EffectiveMaxConcurrency);
@@ -32,6 +33,7 @@ internal static class SettingsJson
             BaseUrl = new Uri(e.GetProperty("baseUrl").GetString()!),
             Model = e.TryGetProperty("model", out var m) ? m.GetString() : null,
             ToolCalls = e.TryGetProperty("toolCalls", out var t) && Enum.TryParse<ToolCallMode>(t.GetString(), out var tc) ? tc : defaults.ToolCalls,
+            ToolHistory = e.TryGetProperty("toolHistory", out var th) && Enum.TryParse<ToolHistoryMode>(th.GetString(), out var h) ? h : defaults.ToolHistory,
             ContextWindow = e.TryGetProperty("contextWindow", out var c) && c.ValueKind == JsonValueKind.Number ? c.GetInt32() : null,
             MaxConcurrency = e.TryGetProperty("maxConcurrency", out var mc) && mc.ValueKind == JsonValueKind.Number ? mc.GetInt32() : defaults.MaxConcurrency,
             CaCertificate = e.TryGetProperty("caCertificate", out var ca) && ca.ValueKind == JsonValueKind.String ? ca.GetString() : null,

@@ -34,6 +34,9 @@ internal sealed record BackendProfile
     public string? Model { get; init; }
     /// <summary>False: no tools sent, tool history rendered as readable text.</summary>
     public bool SendTools { get; init; } = true;
+    /// <summary>Tool calls and results go into the history as tool_calls and role:"tool" messages; false renders them as
+    /// user/assistant text and merges consecutive same-role messages (strict alternation).</summary>
+    public bool NativeToolHistory { get; init; } = true;
     /// <summary>Content parts must be text (mlx_lm.server): images become a short note.</summary>
     public bool TextOnlyContent { get; init; }
     /// <summary>JSON-schema keywords this backend rejects; removed from tool schemas.</summary>
@@ -46,6 +49,7 @@ internal sealed record BackendProfile
             Mode = settings.Mode,
             Model = settings.Model,
             SendTools = settings.ToolCalls == ToolCallMode.Native,
+            NativeToolHistory = settings.ToolCalls == ToolCallMode.Native && settings.ToolHistory == ToolHistoryMode.Native,
             TextOnlyContent = true,
             UnsupportedSchemaKeywords = new HashSet<string> { "$schema", "format" },
         },
@@ -54,6 +58,7 @@ internal sealed record BackendProfile
             Mode = settings.Mode,
             Model = settings.Model,
             SendTools = settings.ToolCalls == ToolCallMode.Native,
+            NativeToolHistory = settings.ToolCalls == ToolCallMode.Native && settings.ToolHistory == ToolHistoryMode.Native,
             UnsupportedSchemaKeywords = new HashSet<string> { "$schema", "format" },
         },
     };

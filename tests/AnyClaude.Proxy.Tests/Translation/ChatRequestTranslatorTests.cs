@@ -1,4 +1,5 @@
 using System.Text.Json;
+using AnyClaude.Proxy.Translation;
 using Xunit;
 using static AnyClaude.Proxy.Tests.Translation.TranslationTestKit;
 
@@ -189,7 +190,7 @@ public class ChatRequestTranslatorTests
         Assert.Equal("Running two commands.", Content(assistant));
         var calls = assistant.GetProperty("tool_calls").EnumerateArray().ToArray();
         Assert.Equal(2, calls.Length);
-        Assert.Equal("toolu_01A", calls[0].GetProperty("id").GetString());
+        Assert.Equal(ToolCallIds.Hash("toolu_01A", 0), calls[0].GetProperty("id").GetString());
         Assert.Equal("function", calls[0].GetProperty("type").GetString());
         Assert.Equal("Bash", calls[0].GetProperty("function").GetProperty("name").GetString());
         // Byte-for-byte, including the client's space after the comma and its \u escapes.
@@ -213,9 +214,10 @@ public class ChatRequestTranslatorTests
     {
         var messages = Messages(ToChatJson(Request(ToolRoundTrip), LmStudio));
         Assert.Equal(["user", "assistant", "tool", "tool", "user"], messages.Select(m => m.GetProperty("role").GetString()));
-        Assert.Equal("toolu_01A", messages[2].GetProperty("tool_call_id").GetString());
+        var callIds = messages[1].GetProperty("tool_calls").EnumerateArray().Select(c => c.GetProperty("id").GetString()).ToArray();
+        Assert.Equal(callIds[0], messages[2].GetProperty("tool_call_id").GetString());
         Assert.Equal("a.txt\nb.txt", Content(messages[2]));
-        Assert.Equal("toolu_01B", messages[3].GetProperty("tool_call_id").GetString());
+        Assert.Equal(callIds[1], messages[3].GetProperty("tool_call_id").GetString());
         Assert.Equal("[tool error] File does not exist.", Content(messages[3]));
         Assert.Equal("and then summarise", Content(messages[4]));
     }
@@ -290,6 +292,24 @@ public class ChatRequestTranslatorTests
           {"name":"Noop"}]
         """;
 
+    [Theory]
+    [InlineData("""{"description":"d","anyOf":[{"type":"string","enum":["a","b"]},{"type":"string","const":"c"}]}""", """{"type":"string","description":"d","anyOf":[{"type":"string","enum":["a","b"]},{"type":"string","const":"c"}]}""")]
+    [InlineData("""{"description":"any JSON value"}""", """{"type":["string","number","integer","boolean","object","array","null"],"description":"any JSON value"}""")]
+    [InlineData("""{"enum":["x",1,true]}""", """{"type":["string","integer","boolean"],"enum":["x",1,true]}""")]
+    [InlineData("""{"const":2.5}""", """{"type":"number","const":2.5}""")]
+    [InlineData("""{"oneOf":[{"type":["string","null"]},{"description":"anything"}]}""", """{"type":["string","null","number","integer","boolean","object","array"],"oneOf":[{"type":["string","null"]},{"description":"anything"}]}""")]
+    [InlineData("""{"$ref":"#/$defs/x"}""", """{"$ref":"#/$defs/x"}""")]
+    [InlineData("""{"allOf":[{"type":"string"}]}""", """{"allOf":[{"type":"string"}]}""")]
+    [InlineData("""{"type":"string"}""", """{"type":"string"}""")]
+    [InlineData("""{"type":"object","additionalProperties":{}}""", """{"type":"object","additionalProperties":{},"properties":{}}""")]
+    [InlineData("""{"type":"object","properties":{"a":{"description":"x"}}}""", """{"type":"object","properties":{"a":{"type":["string","number","integer","boolean","object","array","null"],"description":"x"}}}""")]
+    public void A_parameter_without_type_gets_the_type_its_schema_allows(string property, string expected)
+    {
+        var chat = ToChatJson(Request("""[{"role":"user","content":"x"}]""",
+            "\"tools\":[{\"name\":\"T\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"p\":" + property + "}}}]"), LmStudio);
+        Assert.Equal(expected, chat.GetProperty("tools")[0].GetProperty("function").GetProperty("parameters").GetProperty("properties").GetProperty("p").GetRawText());
+    }
+
     [Fact]
     public void Tools_become_functions_with_unsupported_keywords_removed_but_properties_named_like_them_kept()
     {
@@ -301,7 +321,7 @@ public class ChatRequestTranslatorTests
         Assert.Equal("WebFetch", function.GetProperty("name").GetString());
         Assert.Equal("Fetch a URL", function.GetProperty("description").GetString());
         Assert.Equal(
-            """{"type":"object","properties":{"url":{"type":"string"},"format":{"type":"string","enum":["md","html"]},"headers":{"type":"array","items":{"type":"object","properties":{"when":{"type":"string"}}}},"mode":{"anyOf":[{"type":"string"},{"type":"null"}]}},"required":["url","format"],"additionalProperties":false}""",
+            """{"type":"object","properties":{"url":{"type":"string"},"format":{"type":"string","enum":["md","html"]},"headers":{"type":"array","items":{"type":"object","properties":{"when":{"type":"string"}}}},"mode":{"type":["string","null"],"anyOf":[{"type":"string"},{"type":"null"}]}},"required":["url","format"],"additionalProperties":false}""",
             function.GetProperty("parameters").GetRawText());
         Assert.Equal("""{"type":"object","properties":{}}""", tools[1].GetProperty("function").GetProperty("parameters").GetRawText());
         Assert.DoesNotContain("cache_control", chat.GetRawText());

@@ -16,6 +16,8 @@ internal sealed class ChatMessageBuilder(BackendProfile profile)
     private readonly List<string> _pendingSystem = [];
     // tool_use id → tool name, for rendering results as text when tools are not sent.
     private readonly Dictionary<string, string> _toolNames = new(StringComparer.Ordinal);
+    // Claude Code's tool ids → the 9-character ids chat templates accept.
+    private readonly ToolCallIds _ids = new();
 
     public List<ChatMessage> Build(JsonElement messages)
     {
@@ -36,7 +38,25 @@ internal sealed class ChatMessageBuilder(BackendProfile profile)
             }
         }
         FlushPendingSystem();
+        if (!profile.NativeToolHistory)
+            MergeSameRoleNeighbours();
         return _messages;
+    }
+
+    // Templates that reject role:"tool" (Gemma 2/3) also raise unless user and assistant strictly alternate. With
+    // tool history as text, a message that follows one of the same role joins it. Each merge depends only on
+    // earlier messages, so the next turn (which appends messages) renders the same merged history.
+    private void MergeSameRoleNeighbours()
+    {
+        for (var i = _messages.Count - 1; i > 0; i--)
+        {
+            var earlier = _messages[i - 1];
+            var later = _messages[i];
+            if (earlier.Role != later.Role || earlier.Role is not ("user" or "assistant"))
+                continue;
+            earlier.Parts.AddRange(later.Parts);
+            _messages.RemoveAt(i);
+        }
     }
 
     // Claude Code 2.1.x puts environment, date, agent lists and reminders in role:"system" messages. Most chat
@@ -50,8 +70,8 @@ internal sealed class ChatMessageBuilder(BackendProfile profile)
         var marked = text.StartsWith("<system-reminder>", StringComparison.Ordinal)
             ? text
             : $"<system-reminder>\n{text}\n</system-reminder>";
-        if (_messages.Count > 0 && _messages[^1].Role == "user" && _pendingSystem.Count == 0)
-            _messages[^1].AddText(marked);
+        if (_messages.Count > 0 && _messages[^1].Role is "user" or "tool" && _pendingSystem.Count == 0)
+            _messages[^1].AddText(marked); // after tool results it rides in the last result, as Claude Code 2.0 put it
         else
             _pendingSystem.Add(marked);
     }
@@ -90,11 +110,11 @@ internal sealed class ChatMessageBuilder(BackendProfile profile)
         foreach (var block in content.EnumerateArray())
         {
             var type = ContentText.GetString(block, "type");
-            if (type == "tool_result" && profile.SendTools)
+            if (type == "tool_result" && profile.NativeToolHistory)
             {
                 // Emitted at once: the user message body is added after the loop, so user text of the same
                 // message (even text that came before the result) always follows the tool messages.
-                var tool = new ChatMessage("tool") { ToolCallId = ContentText.GetString(block, "tool_use_id") };
+                var tool = new ChatMessage("tool") { ToolCallId = _ids.For(ContentText.GetString(block, "tool_use_id") ?? "") };
                 tool.AddText(ToolResultText(block, ref body));
                 _messages.Add(tool);
                 sawToolMessage = true;
@@ -211,8 +231,8 @@ internal sealed class ChatMessageBuilder(BackendProfile profile)
         _toolNames[id] = name;
         // The client's own bytes: re-serialising could reorder or re-escape and break the prefix cache.
         var arguments = block.TryGetProperty("input", out var input) ? input.GetRawText() : "{}";
-        if (profile.SendTools)
-            (assistant.ToolCalls ??= []).Add(new ChatToolCall(id, name, arguments));
+        if (profile.NativeToolHistory)
+            (assistant.ToolCalls ??= []).Add(new ChatToolCall(_ids.For(id), name, arguments));
         else
             assistant.AddText($"[called tool {name} with input {arguments}]");
     }
