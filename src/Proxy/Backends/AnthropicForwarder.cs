@@ -75,9 +75,9 @@ internal sealed class AnthropicForwarder(BackendServices services)
         {
             response = await services.Http.For(backend.IsLocal).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         }
-        catch (HttpRequestException e) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested && BackendErrors.FromSendFailure(backend, e, services.Http.ConnectTimeout) is { } failure)
         {
-            throw BackendErrors.Unreachable(backend, e);
+            throw failure;
         }
         using (response)
         {
@@ -91,7 +91,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
             if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
                 await RelayStreamAsync(scope, response, heartbeat, stream(), ct).ConfigureAwait(false);
             else
-                await RelayMessageAsync(scope, response, ct).ConfigureAwait(false);
+                await RelayMessageAsync(scope, backend, response, ct).ConfigureAwait(false);
         }
     }
 
@@ -145,12 +145,13 @@ internal sealed class AnthropicForwarder(BackendServices services)
         return message;
     }
 
-    private static async Task RelayMessageAsync(RequestScope scope, HttpResponseMessage response, CancellationToken ct)
+    private static async Task RelayMessageAsync(RequestScope scope, BackendSettings backend, HttpResponseMessage response, CancellationToken ct)
     {
         var all = new MemoryStream();
         await using (var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false))
             await stream.CopyToAsync(all, ct).ConfigureAwait(false);
         var bytes = all.GetBuffer().AsMemory(0, (int)all.Length);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span)) throw BackendErrors.InvalidUtf8(backend);
         new AnthropicUsageScanner(scope.Record).ScanMessage(bytes.Span);
         if (scope.TraceBodies) scope.Record.ResponseBody = scope.RedactBody(bytes.Span, null);
         var client = scope.Response;
@@ -178,6 +179,10 @@ internal sealed class AnthropicForwarder(BackendServices services)
             catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
             {
                 break;
+            }
+            catch (BackendStreamException e)
+            {
+                throw new ApiException(500, "api_error", $"The backend's stream failed: {e.Message}.");
             }
             heartbeat.BackendByte();
             var fresh = reader.LastRead;

@@ -15,28 +15,32 @@ internal sealed class BackendHttp : IDisposable
     private readonly ServiceProvider _services;
     private readonly IHttpClientFactory _factory;
 
-    public BackendHttp()
+    public BackendHttp(TimeSpan connectTimeout)
     {
+        ConnectTimeout = connectTimeout;
         var services = new ServiceCollection();
         services.AddHttpClient(Local)
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => CreateHandler(useProxy: false))
+            .ConfigurePrimaryHttpMessageHandler(() => CreateHandler(useProxy: false, connectTimeout))
             .RemoveAllLoggers();
         services.AddHttpClient(Internet)
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => CreateHandler(useProxy: true))
+            .ConfigurePrimaryHttpMessageHandler(() => CreateHandler(useProxy: true, connectTimeout))
             .RemoveAllLoggers();
         _services = services.BuildServiceProvider();
         _factory = _services.GetRequiredService<IHttpClientFactory>();
     }
 
+    /// <summary>How long a backend may take to accept the TCP connection (ProxyOptions.BackendConnectTimeout).</summary>
+    public TimeSpan ConnectTimeout { get; }
+
     public HttpClient For(bool isLocal) => _factory.CreateClient(isLocal ? Local : Internet);
 
-    private static SocketsHttpHandler CreateHandler(bool useProxy) => new()
+    private static SocketsHttpHandler CreateHandler(bool useProxy, TimeSpan connectTimeout) => new()
     {
         UseProxy = useProxy,
         AutomaticDecompression = DecompressionMethods.None,
-        ConnectTimeout = TimeSpan.FromSeconds(15),
+        ConnectTimeout = connectTimeout,
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         AllowAutoRedirect = false,
         UseCookies = false,

@@ -69,9 +69,11 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         {
             await RunAsync(scope, route, body, translator, heartbeat, backendCancel.Token, pump, inputTokens, maxTokens).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ApiException or BackendStreamException && !sse.ClientGone)
+        catch (Exception e) when (e is not OperationCanceledException && !sse.ClientGone)
         {
-            var error = e as ApiException ?? BackendErrors.ClosedEarly(route.Backend);
+            // Anything that goes wrong once the stream has begun reaches the client as an error event: the listener
+            // would otherwise end the response as if it were complete.
+            var error = e as ApiException ?? BackendErrors.StreamFailed(route.Backend, e is BackendStreamException ? e.Message : $"the proxy failed while relaying the stream ({e.GetType().Name}: {e.Message})");
             scope.Record.Error = error.Message;
             await sse.EnterAsync().ConfigureAwait(false);
             sink.Error(error.ErrorType, error.Message);
@@ -98,9 +100,9 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         {
             await RunAsync(scope, route, body, translator, heartbeat, backendCancel.Token, EventPump.None, inputTokens, maxTokens).ConfigureAwait(false);
         }
-        catch (BackendStreamException)
+        catch (BackendStreamException e)
         {
-            throw BackendErrors.ClosedEarly(route.Backend);
+            throw BackendErrors.StreamFailed(route.Backend, e.Message);
         }
         finally
         {
@@ -129,9 +131,9 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         {
             throw BackendErrors.Stalled(backend, heartbeat.StallTimeout);
         }
-        catch (HttpRequestException e) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested && BackendErrors.FromSendFailure(backend, e, services.Http.ConnectTimeout) is { } failure)
         {
-            throw BackendErrors.Unreachable(backend, e);
+            throw failure;
         }
         using (response)
         {
@@ -141,8 +143,16 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
                 var errorBody = await BackendBodies.ReadLimitedAsync(response, ct).ConfigureAwait(false);
                 throw BackendErrors.FromStatus(backend, (int)response.StatusCode, errorBody, inputTokens, maxTokens);
             }
+            var lines = new ChatSseLines(backend);
             try
             {
+                if (response.Content.Headers.ContentType?.MediaType == "application/json")
+                {
+                    // A server that ignored "stream": true (or answered an error with 200) sends one JSON body.
+                    var json = await BackendBodies.ReadLimitedAsync(response, ct).ConfigureAwait(false);
+                    var said = BackendErrors.ExtractMessage(json) is { } m ? (m.Length > 300 ? m[..300] + "…" : m) : "an empty body";
+                    throw BackendErrors.StreamFailed(backend, $"answered with a JSON body (Content-Type application/json) where an event stream was requested: {said}");
+                }
                 await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
                 using var reader = new SseLineReader(stream);
                 var done = false;
@@ -162,7 +172,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
                     try
                     {
                         ct.ThrowIfCancellationRequested();
-                        done = ChatSseLines.Process(reader, translator, backend);
+                        done = lines.Process(reader, translator);
                         if (translator.HasOutput) scope.Record.MarkFirstToken();
                     }
                     finally
@@ -176,10 +186,11 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
             {
                 throw BackendErrors.Stalled(backend, heartbeat.StallTimeout);
             }
+            await pump.Enter().ConfigureAwait(false);
+            try { translator.Complete(); }
+            catch (BackendStreamException e) { throw new BackendStreamException(lines.Describe(e)); }
+            finally { await pump.Exit().ConfigureAwait(false); }
         }
-        await pump.Enter().ConfigureAwait(false);
-        try { translator.Complete(); }
-        finally { await pump.Exit().ConfigureAwait(false); }
     }
 
     private static HttpRequestMessage CreateRequest(BackendSettings backend, ReadOnlyMemory<byte> body)

@@ -20,6 +20,10 @@ public sealed record ProxyOptions
     /// <summary>A backend that sends no byte (not even a keepalive) for this long is given up on.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(10);
 
+    /// <summary>How long a backend may take to accept the TCP connection. Past it the client gets a 504
+    /// timeout_error that says so (not a client hang-up).</summary>
+    public TimeSpan BackendConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
     /// <summary>How many request records are kept in memory.</summary>
     public int HistorySize { get; init; } = 1000;
 

@@ -18,7 +18,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     private readonly ProxyOptions _options;
     private readonly ModeTable _modes;
     private readonly RecordHistory _history;
-    private readonly BackendServices _backends = new();
+    private readonly BackendServices _backends;
     private readonly TraceWriter? _trace;
     private readonly RequestDispatcher _dispatcher;
     private readonly CancellationTokenSource _stopping = new();
@@ -32,6 +32,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     {
         _options = options;
         _listener = listener;
+        _backends = new BackendServices(options.BackendConnectTimeout);
         Port = port;
         Token = string.IsNullOrEmpty(options.Token) ? ProxyToken.Generate() : options.Token;
         BaseUrl = new Uri($"http://127.0.0.1:{port}");
@@ -68,6 +69,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     {
         if (o.PingInterval <= TimeSpan.Zero) throw new ProxyStartException("PingInterval must be positive.");
         if (o.StallTimeout <= TimeSpan.Zero) throw new ProxyStartException("StallTimeout must be positive.");
+        if (o.BackendConnectTimeout <= TimeSpan.Zero) throw new ProxyStartException("BackendConnectTimeout must be positive.");
         if (o.HistorySize < 1) throw new ProxyStartException("HistorySize must be at least 1.");
         if (o.MaxRequestBytes < 1) throw new ProxyStartException("MaxRequestBytes must be positive.");
         foreach (var (mode, settings) in o.Backends)

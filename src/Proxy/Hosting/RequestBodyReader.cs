@@ -28,12 +28,27 @@ internal static class RequestBodyReader
                 }
                 Array.Resize(ref buffer, (int)Math.Min(maxBytes, (long)buffer.Length * 2));
             }
-            var n = await input.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
+            int n;
+            try
+            {
+                n = await input.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpListenerException or IOException && !ct.IsCancellationRequested)
+            {
+                // The client stopped sending (half-close or a broken chunked body); it may still be reading.
+                throw Truncated(request, length, e);
+            }
             if (n == 0) break;
             length += n;
         }
+        if (request.ContentLength64 > length) throw Truncated(request, length, null);
         return buffer.AsMemory(0, length);
     }
+
+    private static ApiException Truncated(HttpListenerRequest request, int received, Exception? cause) =>
+        new(400, "invalid_request_error", request.ContentLength64 > 0
+            ? $"The request body ended after {received} of the {request.ContentLength64} bytes its Content-Length announced."
+            : $"The request body ended after {received} bytes, before its chunked encoding was complete.", cause);
 
     private static ApiException TooLarge(long maxBytes) =>
         new(413, "request_too_large", $"Request body exceeds the proxy's limit of {maxBytes} bytes.");

@@ -49,8 +49,9 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
             record.Error = error.Message;
             await TryWriteErrorAsync(scope, error).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (scope.Token.IsCancellationRequested)
         {
+            // Only our own token means the client hung up; a timeout elsewhere (a backend connect) is not one.
             record.Error = "The client closed the connection.";
             if (!scope.ResponseStarted) record.Status = 499;
             Abort(context);
@@ -161,10 +162,9 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         }
     }
 
-    private static void Abort(HttpListenerContext context)
-    {
-        try { context.Response.Abort(); } catch (Exception) { }
-    }
+    /// <summary>A reset, never the listener's graceful close (which would hand the client an empty 200 or a stream
+    /// that looks complete).</summary>
+    private static void Abort(HttpListenerContext context) => ListenerSocketTuning.Reset(context);
 
     private void Complete(RecordDraft draft, string path)
     {
