@@ -102,7 +102,7 @@ internal static class RawClient
     }
 
     public static string Post(ProxyServer proxy, string path, string body, string? extraHeaders = null, int? contentLength = null, string host = "127.0.0.1") =>
-        $"POST {path} HTTP/1.1\r\nHost: {host}:{proxy.Port}\r\nx-api-key: {proxy.Token}\r\nContent-Type: application/json\r\n"
+        $"POST {path} HTTP/1.1\r\nHost: {host}:{proxy.Port}\r\nConnection: close\r\nx-api-key: {proxy.Token}\r\nContent-Type: application/json\r\n"
         + $"Content-Length: {contentLength ?? Encoding.UTF8.GetByteCount(body)}\r\n{extraHeaders}\r\n{body}";
 
     /// <summary>Reads until the peer closes (or resets) the connection or the timeout passes.</summary>
