@@ -21,7 +21,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         var record = scope.Record;
         var ct = scope.Token;
 
-        var inputTokens = TokenCounter.CountRequest(request.Root);
+        var inputTokens = TokenCounter.CountRequest(request.Root, ct);
         var maxTokens = request.MaxTokens;
         var window = await services.ContextWindows.GetAsync(backend, route.Model, ct).ConfigureAwait(false);
         if (window is { } c)

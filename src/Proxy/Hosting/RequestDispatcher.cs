@@ -140,7 +140,10 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         var body = await RequestBodyReader.ReadAsync(scope.Request, scope.Options.MaxRequestBytes, scope.Token).ConfigureAwait(false);
         using var request = MessagesRequest.Parse(body, requireMaxTokens: false);
         scope.Record.RequestedModel = request.Model;
-        var count = TokenCounter.CountRequest(request.Root);
+        int count;
+        // Nothing is written while counting: watch the socket so a client that hangs up stops the work at once.
+        using (new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, null, scope.Cancel, scope.ClientClosed, scope.Cancel))
+            count = TokenCounter.CountRequest(request.Root, scope.Token);
         scope.Record.InputTokens = count;
         await HttpResponder.WriteJsonAsync(scope, 200, w =>
         {
