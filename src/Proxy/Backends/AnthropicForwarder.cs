@@ -28,8 +28,9 @@ internal sealed class AnthropicForwarder(BackendServices services)
 
         using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
         SseResponse? sse = null;
-        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval,
-            () => sse is { } s ? s.PingAsync() : Task.CompletedTask, backendCancel, scope.ClientClosed, scope.Cancel);
+        var (firstToken, generation) = scope.Options.StallLimits(backend);
+        using var heartbeat = new Heartbeat(firstToken, scope.Options.PingInterval,
+            () => sse is { } s ? s.PingAsync() : Task.CompletedTask, backendCancel, scope.ClientClosed, scope.Cancel, generation);
         if (backend.Mode == BackendMode.AnthropicCompatible && request.Stream)
         {
             // A local server can spend minutes on a long prompt (or we wait for a slot): commit the stream now and
@@ -193,7 +194,11 @@ internal sealed class AnthropicForwarder(BackendServices services)
                 sse.AtFrameBoundary = fresh.Span.EndsWith("\n\n"u8);
                 await sse.FlushAndExitAsync().ConfigureAwait(false);
             }
-            while (reader.TryReadLine(out var line)) scanner.ScanLine(line);
+            while (reader.TryReadLine(out var line))
+            {
+                if (line.StartsWith("event: content_block_delta"u8)) heartbeat.GenerationStarted();
+                scanner.ScanLine(line);
+            }
             if (!more) break;
         }
         if (scanner.StopReason is null)

@@ -47,5 +47,8 @@ internal sealed class ChatSseLines(BackendSettings backend)
 
     /// <summary>The stream's own failure, plus the skipped lines when there were any (they may explain it).</summary>
     public string Describe(BackendStreamException e) =>
-        SkippedLines == 0 ? e.Message : $"{e.Message}; it also sent {SkippedLines} data line(s) that were not JSON (first: {_firstSkipped})";
+        SkippedLines == 0 ? e.Message : $"{e.Message}; {SkippedText}";
+
+    /// <summary>"it also sent N data line(s) that were not JSON (first: …)".</summary>
+    public string SkippedText => $"it also sent {SkippedLines} data line(s) that were not JSON (first: {_firstSkipped})";
 }

@@ -56,8 +56,9 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         sse.Begin(scope.TraceBodies);
         // The stall timer cancels only the backend call; the client still gets the timeout as an error event.
         using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
-        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, sse.PingAsync, backendCancel,
-            scope.ClientClosed, scope.Cancel);
+        var (firstToken, generation) = scope.Options.StallLimits(route.Backend);
+        using var heartbeat = new Heartbeat(firstToken, scope.Options.PingInterval, sse.PingAsync, backendCancel,
+            scope.ClientClosed, scope.Cancel, generation);
         sse.Written = heartbeat.ClientWrite;
 
         await sse.EnterAsync().ConfigureAwait(false);
@@ -93,8 +94,9 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         var aggregator = EventSinks.Aggregator();
         var translator = new ChatStreamTranslator(aggregator);
         using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
-        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, null, backendCancel,
-            scope.ClientClosed, scope.Cancel);
+        var (firstToken, generation) = scope.Options.StallLimits(route.Backend);
+        using var heartbeat = new Heartbeat(firstToken, scope.Options.PingInterval, null, backendCancel,
+            scope.ClientClosed, scope.Cancel, generation);
         translator.Start(messageId, clientModel, inputTokens);
         try
         {
@@ -173,7 +175,11 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
                     {
                         ct.ThrowIfCancellationRequested();
                         done = lines.Process(reader, translator);
-                        if (translator.HasOutput) scope.Record.MarkFirstToken();
+                        if (translator.HasOutput)
+                        {
+                            scope.Record.MarkFirstToken();
+                            heartbeat.GenerationStarted();
+                        }
                     }
                     finally
                     {
@@ -188,6 +194,12 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
             }
             await pump.Enter().ConfigureAwait(false);
             try { translator.Complete(); }
+            catch (BackendStreamException) when (!translator.Finished)
+            {
+                // No finish_reason: the backend ended the stream early (bad lines it sent on the way are named too).
+                var early = BackendErrors.ClosedEarly(backend);
+                throw lines.SkippedLines == 0 ? early : new ApiException(early.Status, early.ErrorType, $"{early.Message} It {lines.SkippedText[3..]}.");
+            }
             catch (BackendStreamException e) { throw new BackendStreamException(lines.Describe(e)); }
             finally { await pump.Exit().ConfigureAwait(false); }
         }

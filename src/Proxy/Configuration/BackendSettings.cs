@@ -22,6 +22,10 @@ public sealed record BackendSettings
     /// <summary>How many requests this backend serves at once; the rest wait (kept alive with pings).</summary>
     public int MaxConcurrency { get; init; } = 1;
 
+    /// <summary>Silence allowed once the backend has started generating; null uses ProxyOptions.GenerationStallTimeout.
+    /// (config file key backends.&lt;mode&gt;.stallTimeout)</summary>
+    public TimeSpan? StallTimeout { get; init; }
+
     /// <summary>Extra headers sent with every backend request (generic OpenAI-compatible backends).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 

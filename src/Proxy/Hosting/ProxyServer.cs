@@ -69,11 +69,15 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     {
         if (o.PingInterval <= TimeSpan.Zero) throw new ProxyStartException("PingInterval must be positive.");
         if (o.StallTimeout <= TimeSpan.Zero) throw new ProxyStartException("StallTimeout must be positive.");
+        if (o.GenerationStallTimeout <= TimeSpan.Zero) throw new ProxyStartException("GenerationStallTimeout must be positive.");
         if (o.BackendConnectTimeout <= TimeSpan.Zero) throw new ProxyStartException("BackendConnectTimeout must be positive.");
         if (o.HistorySize < 1) throw new ProxyStartException("HistorySize must be at least 1.");
         if (o.MaxRequestBytes < 1) throw new ProxyStartException("MaxRequestBytes must be positive.");
         foreach (var (mode, settings) in o.Backends)
+        {
             if (settings.Mode != mode) throw new ProxyStartException($"Backends[{mode}] holds settings for {settings.Mode}.");
+            if (settings.StallTimeout is { } stall && stall <= TimeSpan.Zero) throw new ProxyStartException($"Backends[{mode}].StallTimeout must be positive.");
+        }
     }
 
     public int Port { get; }
@@ -112,6 +116,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         if (!settings.BaseUrl.IsAbsoluteUri || (settings.BaseUrl.Scheme != Uri.UriSchemeHttp && settings.BaseUrl.Scheme != Uri.UriSchemeHttps))
             throw new ArgumentException("BaseUrl must be an absolute http or https URL.", nameof(settings));
         if (settings.MaxConcurrency < 1) throw new ArgumentException("MaxConcurrency must be at least 1.", nameof(settings));
+        if (settings.StallTimeout is { } stall && stall <= TimeSpan.Zero) throw new ArgumentException("StallTimeout must be positive.", nameof(settings));
         _modes.Update(s => s with { Backends = s.Backends.SetItem(settings.Mode, settings) });
     }
 

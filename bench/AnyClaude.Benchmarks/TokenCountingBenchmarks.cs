@@ -1,0 +1,31 @@
+using AnyClaude.Proxy.Tokens;
+using AnyClaude.Workloads;
+using BenchmarkDotNet.Attributes;
+
+namespace AnyClaude.Benchmarks;
+
+/// <summary>Issue 8: token counting of 1 MB of text without whitespace (base64: what minified code, data URLs and
+/// long generated lines look like to the pre-tokenizer) and of 1 MB of prose. Before the fix the first grew
+/// quadratically (256 K chars took 13.7 s); the counter's hash cache is bypassed so every call does the work.</summary>
+[MemoryDiagnoser]
+public class TokenCountingBenchmarks
+{
+    private string _whitespaceFree = "";
+    private string _prose = "";
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var bytes = new byte[768 * 1024];
+        new Random(42).NextBytes(bytes);
+        _whitespaceFree = Convert.ToBase64String(bytes); // 1,048,576 chars
+        _prose = new SyntheticText(42).Prose(1024 * 1024);
+        TokenCounter.CountBounded("warm up the vocabulary", CancellationToken.None);
+    }
+
+    [Benchmark]
+    public int WhitespaceFree_1MB() => TokenCounter.CountBounded(_whitespaceFree, CancellationToken.None);
+
+    [Benchmark(Baseline = true)]
+    public int Prose_1MB() => TokenCounter.CountBounded(_prose, CancellationToken.None);
+}
