@@ -33,7 +33,7 @@ internal static class RequestBodyReader
             {
                 n = await input.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
             }
-            catch (Exception e) when (e is HttpListenerException or IOException && !ct.IsCancellationRequested)
+            catch (Exception e) when (e is HttpListenerException or IOException or ProtocolViolationException && !ct.IsCancellationRequested)
             {
                 // The client stopped sending (half-close or a broken chunked body); it may still be reading.
                 throw Truncated(request, length, e);
@@ -48,7 +48,9 @@ internal static class RequestBodyReader
     private static ApiException Truncated(HttpListenerRequest request, int received, Exception? cause) =>
         new(400, "invalid_request_error", request.ContentLength64 > 0
             ? $"The request body ended after {received} of the {request.ContentLength64} bytes its Content-Length announced."
-            : $"The request body ended after {received} bytes, before its chunked encoding was complete.", cause);
+            : cause is ProtocolViolationException
+                ? $"The request body's chunked encoding is invalid after {received} bytes ({cause.Message})."
+                : $"The request body ended after {received} bytes, before its chunked encoding was complete.", cause);
 
     private static ApiException TooLarge(long maxBytes) =>
         new(413, "request_too_large", $"Request body exceeds the proxy's limit of {maxBytes} bytes.");

@@ -32,7 +32,7 @@ internal static class TokenCounter
     /// <summary>Whitespace-free runs longer than this are cut before the tokenizer: BPE merges within one
     /// pre-tokenized word cost time quadratic in its length (minified code, base64, long lines without spaces),
     /// while a token never spans more than a few dozen characters, so the cut changes the count very little.</summary>
-    internal const int MaxRunChars = 256;
+    internal const int MaxRunChars = 64;
     /// <summary>Text is tokenised in pieces of about this size (cut before a space), so cancellation is honoured quickly.</summary>
     internal const int SegmentChars = 8 * 1024;
     /// <summary>Characters of one text counted exactly; the rest is estimated at the ratio seen so far. Bounds the
