@@ -38,6 +38,9 @@ public sealed record ProxyOptions
     /// timeout_error that says so (not a client hang-up).</summary>
     public TimeSpan BackendConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>A client that announced a body and sends no byte of it for this long has its connection reset.</summary>
+    public TimeSpan RequestBodyTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How many request records are kept in memory.</summary>
     public int HistorySize { get; init; } = 1000;
 

@@ -70,6 +70,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         if (o.PingInterval <= TimeSpan.Zero) throw new ProxyStartException("PingInterval must be positive.");
         if (o.StallTimeout <= TimeSpan.Zero) throw new ProxyStartException("StallTimeout must be positive.");
         if (o.GenerationStallTimeout <= TimeSpan.Zero) throw new ProxyStartException("GenerationStallTimeout must be positive.");
+        if (o.RequestBodyTimeout <= TimeSpan.Zero) throw new ProxyStartException("RequestBodyTimeout must be positive.");
         if (o.BackendConnectTimeout <= TimeSpan.Zero) throw new ProxyStartException("BackendConnectTimeout must be positive.");
         if (o.HistorySize < 1) throw new ProxyStartException("HistorySize must be at least 1.");
         if (o.MaxRequestBytes < 1) throw new ProxyStartException("MaxRequestBytes must be positive.");

@@ -120,7 +120,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
 
     private async Task MessagesAsync(RequestScope scope)
     {
-        var body = await RequestBodyReader.ReadAsync(scope.Request, options.MaxRequestBytes, scope.Token).ConfigureAwait(false);
+        var body = await RequestBodyReader.ReadAsync(scope, options.MaxRequestBytes).ConfigureAwait(false);
         using var request = MessagesRequest.Parse(body);
         var record = scope.Record;
         record.RequestedModel = request.Model;
@@ -137,7 +137,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
 
     private static async Task CountTokensAsync(RequestScope scope)
     {
-        var body = await RequestBodyReader.ReadAsync(scope.Request, scope.Options.MaxRequestBytes, scope.Token).ConfigureAwait(false);
+        var body = await RequestBodyReader.ReadAsync(scope, scope.Options.MaxRequestBytes).ConfigureAwait(false);
         using var request = MessagesRequest.Parse(body, requireMaxTokens: false);
         scope.Record.RequestedModel = request.Model;
         int count;

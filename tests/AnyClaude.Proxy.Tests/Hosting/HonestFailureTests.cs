@@ -177,6 +177,22 @@ public sealed class HonestFailureTests
         Assert.Contains("client closed", proxy.GetRecords()[0].Error);
     }
 
+    [Fact]
+    public async Task A_body_that_stops_arriving_is_cut_off_after_the_body_timeout()
+    {
+        await using var backend = new RawBackend((s, _) => WriteAsync(s, RawBackend.SseHead, RawBackend.Chunk("x", "stop")));
+        await using var proxy = backend.StartProxy(tweak: o => o with { RequestBodyTimeout = TimeSpan.FromSeconds(1) });
+        var full = Body(false);
+        using var socket = await RawClient.ConnectAsync(proxy);
+        await socket.SendAsync(Encoding.UTF8.GetBytes(RawClient.Post(proxy, "/v1/messages", full[..20], contentLength: full.Length)));
+        var result = await RawClient.ReadAllAsync(socket, s_wait); // no FIN: the client just stops sending
+        Assert.NotEqual(RawEnding.StillOpen, result.Ending);
+        Assert.NotEqual(200, result.Status);
+        await EventuallyAsync(() => proxy.GetRecords().Count == 1, "the record");
+        Assert.Contains("No request body byte arrived for 1 s", proxy.GetRecords()[0].Error);
+        Assert.True(backend.Requests.IsEmpty);
+    }
+
     // ---- item 5: accurate messages, recoverable lines ----
 
     [Fact]

@@ -25,7 +25,7 @@ public sealed class ListenerErrorTests
     [InlineData("bad-content-length", 400)]
     [InlineData("no-length", 411)]
     [InlineData("bad-chunked", 400)]
-    [InlineData("ipv6-host", 404)]
+    [InlineData("ipv6-host", 400)]
     public async Task What_the_managed_listener_answers_itself_is_a_refusal_never_a_success(string kind, int expected)
     {
         Skip.If(OperatingSystem.IsWindows(), "http.sys answers these itself, with its own statuses");
@@ -37,7 +37,7 @@ public sealed class ListenerErrorTests
             "bad-content-length" => Head(proxy, "POST", "Content-Length: twelve\r\n") + "{}",
             "bad-chunked" => Head(proxy, "POST", "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n") + "5\r\n{\"mod\r\nzz-not-a-size\r\n\r\n",
             // The managed listener cannot bind an IPv6 literal prefix (it parses the first ':' inside "[::1]" as the port's),
-            // so a Host naming [::1] matches no prefix on the 127.0.0.1 socket.
+            // and refuses a Host naming [::1] on the 127.0.0.1 socket with 400.
             "ipv6-host" => Head(proxy, "POST", "Content-Length: 2\r\n", host: "[::1]") + "{}",
             _ => Head(proxy, "POST", ""),
         };
