@@ -63,6 +63,15 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     public ToolCallSetting? ToolCalls { get; set; }
 
     /// <summary>
+    /// <para type="description">How long the backend may stay silent once it has started generating before the request is
+    /// abandoned with a timeout error (a hung server then frees its slot). Before the first token the proxy waits at least
+    /// 10 minutes, since prompt processing can take that long. For example 00:02:00 or (New-TimeSpan -Seconds 90); at least 1 second.
+    /// Config file key: backends.&lt;mode&gt;.stallTimeout (seconds).</para>
+    /// </summary>
+    [Parameter]
+    public TimeSpan? StallTimeout { get; set; }
+
+    /// <summary>
     /// <para type="description">Also save the mode and the given settings to the user's config file (backed up first).</para>
     /// </summary>
     [Parameter]
@@ -89,6 +98,14 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return;
         }
 
+        if (StallTimeout is { } stall && stall < TimeSpan.FromSeconds(1))
+        {
+            // A bare number would be taken as ticks by PowerShell's conversion: say so rather than time out at once.
+            WriteError(ErrorRecords.Configuration(new ConfigurationException(
+                $"-StallTimeout {stall} is shorter than 1 second; give a time span such as 00:02:00 or (New-TimeSpan -Seconds 90).", "-StallTimeout")));
+            return;
+        }
+
         ToolCallMode? toolCalls = ToolCalls is { } t ? (ToolCallMode)t : null;
         string name = ModeNames.ToEnvironmentName(mode);
         if (!ShouldProcess(mode.ToString(), "Set the AnyClaude mode"))
@@ -96,7 +113,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return;
         }
 
-        SessionDefaults.Set(mode, baseUrl, Model, toolCalls);
+        SessionDefaults.Set(mode, baseUrl, Model, toolCalls, StallTimeout);
         Environment.SetEnvironmentVariable(EnvironmentNames.Mode, name);
         WriteVerbose($"Set {EnvironmentNames.Mode}={name} for later starts in this session.");
 
@@ -113,7 +130,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         {
             try
             {
-                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls);
+                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, StallTimeout);
                 WriteVerbose($"Saved to {path} (the previous file, if any, is in {path}.bak).");
             }
             catch (ConfigurationException e)
@@ -137,7 +154,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
 
     private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls)
     {
-        if (baseUrl is not null || Model is not null || toolCalls is not null)
+        if (baseUrl is not null || Model is not null || toolCalls is not null || StallTimeout is not null)
         {
             proxy.Configure(Apply(proxy.GetBackend(mode), baseUrl, toolCalls));
         }
@@ -153,6 +170,11 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         {
             WriteVerbose("No AnyClaude proxy is running; the mode applies to the next Start-AnyClaude.");
             return;
+        }
+
+        if (StallTimeout is not null)
+        {
+            WriteWarning("-StallTimeout applies to this session's next start (and the config file with -Persist); the control endpoint of a proxy in another window does not carry it yet.");
         }
 
         foreach (ProxyState state in others)
@@ -183,5 +205,6 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         BaseUrl = baseUrl ?? settings.BaseUrl,
         Model = Model ?? settings.Model,
         ToolCalls = toolCalls ?? settings.ToolCalls,
+        StallTimeout = StallTimeout ?? settings.StallTimeout,
     };
 }

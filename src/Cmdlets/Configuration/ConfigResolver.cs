@@ -121,7 +121,8 @@ internal static class ConfigResolver
             file?.ToolCalls,
             defaults.ToolCalls);
 
-        return new EffectiveBackend(mode, baseUrl, model, apiKey, new(toolCalls.Value ?? defaults.ToolCalls, toolCalls.Source));
+        return new EffectiveBackend(mode, baseUrl, model, apiKey, new(toolCalls.Value ?? defaults.ToolCalls, toolCalls.Source),
+            session?.StallTimeout ?? file?.StallTimeout);
     }
 
     private static ConfigSetting<T> Pick<T>(T? parameter, T? session, T? environment, T? file, T fallback)

@@ -8,7 +8,8 @@ internal sealed record EffectiveBackend(
     ConfigSetting<Uri> BaseUrl,
     ConfigSetting<string?> Model,
     ConfigSetting<string?> ApiKey,
-    ConfigSetting<ToolCallMode> ToolCalls)
+    ConfigSetting<ToolCallMode> ToolCalls,
+    TimeSpan? StallTimeout = null)
 {
     public BackendSettings ToSettings() => BackendSettings.Default(Mode) with
     {
@@ -16,6 +17,7 @@ internal sealed record EffectiveBackend(
         Model = Model.Value,
         ApiKey = ApiKey.Value,
         ToolCalls = ToolCalls.Value,
+        StallTimeout = StallTimeout,
     };
 }
 

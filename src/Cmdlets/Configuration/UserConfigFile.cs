@@ -72,7 +72,7 @@ internal static class UserConfigFile
 
     /// <summary>Writes the mode (and that mode's given settings) into the file, keeping everything else.
     /// An existing file is first copied to config.json.bak.</summary>
-    public static string Save(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls)
+    public static string Save(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls, TimeSpan? stallTimeout = null)
     {
         string path = Path;
         JsonObject root = new();
@@ -92,7 +92,7 @@ internal static class UserConfigFile
 
         string modeName = ModeNames.ToEnvironmentName(mode);
         root["mode"] = modeName;
-        if (baseUrl is not null || model is not null || toolCalls is not null)
+        if (baseUrl is not null || model is not null || toolCalls is not null || stallTimeout is not null)
         {
             if (root["backends"] is not JsonObject backends)
             {
@@ -109,6 +109,7 @@ internal static class UserConfigFile
             if (baseUrl is not null) entry["baseUrl"] = baseUrl.ToString();
             if (model is not null) entry["model"] = model;
             if (toolCalls is not null) entry["toolCalls"] = toolCalls.Value.ToString();
+            if (stallTimeout is not null) entry["stallTimeout"] = stallTimeout.Value.TotalSeconds;
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -207,7 +208,32 @@ internal static class UserConfigFile
             toolCalls = parsed;
         }
 
-        return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls);
+        TimeSpan? stallTimeout = null;
+        if (entry["stallTimeout"] is JsonNode stallNode)
+        {
+            // Seconds (90) or a time span ("00:05:00"); the silence allowed once the backend generates.
+            TimeSpan parsed = TimeSpan.Zero;
+            if (stallNode.GetValueKind() == JsonValueKind.Number)
+            {
+                double seconds = stallNode.GetValue<double>();
+                if (seconds is > 0 and <= 86400) parsed = TimeSpan.FromSeconds(seconds);
+            }
+            else if (stallNode.GetValueKind() == JsonValueKind.String
+                && TimeSpan.TryParse(stallNode.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out TimeSpan span))
+            {
+                parsed = span;
+            }
+
+            bool ok = parsed > TimeSpan.Zero;
+            if (!ok)
+            {
+                throw new FormatException($"\"backends.{key}.stallTimeout\": '{stallNode.ToJsonString()}' must be a positive number of seconds or a time span such as \"00:05:00\"");
+            }
+
+            stallTimeout = parsed;
+        }
+
+        return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls, stallTimeout);
     }
 
     private static ConfigurationException Broken(string path, string problem, Exception? inner = null) =>

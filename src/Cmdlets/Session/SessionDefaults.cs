@@ -3,7 +3,7 @@ using AnyClaude.Proxy.Configuration;
 namespace AnyClaude.Cmdlets.Session;
 
 /// <summary>One mode's settings chosen with Set-AnyClaudeMode in this session; null members were not given.</summary>
-internal sealed record SessionBackendOverride(Uri? BaseUrl, string? Model, ToolCallMode? ToolCalls);
+internal sealed record SessionBackendOverride(Uri? BaseUrl, string? Model, ToolCallMode? ToolCalls, TimeSpan? StallTimeout = null);
 
 /// <summary>Settings given to Set-AnyClaudeMode, used by later starts in this pwsh process.</summary>
 internal static class SessionDefaults
@@ -20,9 +20,9 @@ internal static class SessionDefaults
     }
 
     /// <summary>Merges the given values over earlier ones for that mode.</summary>
-    public static void Set(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls)
+    public static void Set(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls, TimeSpan? stallTimeout = null)
     {
-        if (baseUrl is null && model is null && toolCalls is null)
+        if (baseUrl is null && model is null && toolCalls is null && stallTimeout is null)
         {
             return;
         }
@@ -30,7 +30,7 @@ internal static class SessionDefaults
         lock (s_gate)
         {
             SessionBackendOverride old = s_overrides.GetValueOrDefault(mode) ?? new SessionBackendOverride(null, null, null);
-            s_overrides[mode] = new SessionBackendOverride(baseUrl ?? old.BaseUrl, model ?? old.Model, toolCalls ?? old.ToolCalls);
+            s_overrides[mode] = new SessionBackendOverride(baseUrl ?? old.BaseUrl, model ?? old.Model, toolCalls ?? old.ToolCalls, stallTimeout ?? old.StallTimeout);
         }
     }
 
