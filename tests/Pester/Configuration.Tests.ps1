@@ -235,7 +235,7 @@ Describe 'Set-AnyClaudeMode' {
         Get-SessionStall LmStudio | Should -BeNullOrEmpty
     }
 
-    It 'refuses a -StallTimeout under a second (a bare number is ticks) and a bad backends.<mode>.stallTimeout' {
+    It 'refuses a -StallTimeout under a second (a bare number is ticks) and a bad backends.lmstudio.stallTimeout' {
         Set-AnyClaudeMode LmStudio -StallTimeout 90 -ErrorVariable problems -ErrorAction SilentlyContinue
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidConfiguration,*'
         $problems[0].Exception.Message | Should -Match 'New-TimeSpan'
