@@ -43,7 +43,8 @@ public sealed class ListenerErrorTests
         };
         var result = await RawClient.ExchangeAsync(proxy, request, s_wait);
         Assert.Equal(expected, result.Status);
-        Assert.True(proxy.GetRecords().Count == 0, "the proxy never saw the request");
+        // Some of these (no length, broken chunks) reach the proxy too, after the listener has answered: their records say so.
+        Assert.All(proxy.GetRecords(), r => Assert.NotEqual(200, r.Status));
         Assert.DoesNotContain("\"type\":\"message\"", result.Body);
     }
 }
