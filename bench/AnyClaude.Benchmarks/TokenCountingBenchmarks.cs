@@ -11,6 +11,7 @@ namespace AnyClaude.Benchmarks;
 public class TokenCountingBenchmarks
 {
     private string _whitespaceFree = "";
+    private string _oneWord = "";
     private string _prose = "";
 
     [GlobalSetup]
@@ -20,11 +21,17 @@ public class TokenCountingBenchmarks
         new Random(42).NextBytes(bytes);
         _whitespaceFree = Convert.ToBase64String(bytes); // 1,048,576 chars
         _prose = new SyntheticText(42).Prose(1024 * 1024);
+        var r = new Random(42);
+        _oneWord = string.Create(1024 * 1024, r, static (span, r) => { for (var i = 0; i < span.Length; i++) span[i] = (char)('a' + r.Next(26)); });
         TokenCounter.CountBounded("warm up the vocabulary", CancellationToken.None);
     }
 
     [Benchmark]
     public int WhitespaceFree_1MB() => TokenCounter.CountBounded(_whitespaceFree, CancellationToken.None);
+
+    /// <summary>Lowercase letters only: one pre-tokenizer word 1 MB long, the case that was quadratic.</summary>
+    [Benchmark]
+    public int OneWord_1MB() => TokenCounter.CountBounded(_oneWord, CancellationToken.None);
 
     [Benchmark(Baseline = true)]
     public int Prose_1MB() => TokenCounter.CountBounded(_prose, CancellationToken.None);
