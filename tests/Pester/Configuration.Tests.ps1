@@ -270,6 +270,35 @@ Describe 'Set-AnyClaudeMode' {
         $problem.Exception.Message | Should -Match ([regex]::Escape($configPath))
     }
 
+    It '-StallTimeout (issue 8) applies to the running proxy at once, is remembered for the session and saved in seconds by -Persist' {
+        function Get-SessionStall([string] $Mode) {
+            $session = [AnyClaude.Cmdlets.Commands.SetAnyClaudeModeCommand].Assembly.GetType('AnyClaude.Cmdlets.Session.ProxySession')
+            $session.GetProperty('Current', [Reflection.BindingFlags]'Static,Public,NonPublic').GetValue($null).GetBackend($Mode).StallTimeout
+        }
+        Start-AnyClaude -NoLaunch LmStudio | Out-Null
+        Set-AnyClaudeMode LmStudio -StallTimeout 00:01:30 -Persist
+        Get-SessionStall LmStudio | Should -Be ([TimeSpan]::FromSeconds(90))
+        (Get-Content -Raw $configPath | ConvertFrom-Json).backends.lmstudio.stallTimeout | Should -Be 90
+        Stop-AnyClaude
+        Start-AnyClaude -NoLaunch LmStudio | Out-Null
+        Get-SessionStall LmStudio | Should -Be ([TimeSpan]::FromSeconds(90))
+        Stop-AnyClaude
+        Reset-AnyClaudeSession
+        Write-Config '{ "backends": { "mlx-lm": { "stallTimeout": "00:02:00" } } }'
+        Start-AnyClaude -NoLaunch MlxLm | Out-Null
+        Get-SessionStall MlxLm | Should -Be ([TimeSpan]::FromMinutes(2))
+        Get-SessionStall LmStudio | Should -BeNullOrEmpty
+    }
+
+    It 'refuses a -StallTimeout under a second (a bare number is ticks) and a bad backends.lmstudio.stallTimeout' {
+        Set-AnyClaudeMode LmStudio -StallTimeout 90 -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidConfiguration,*'
+        $problems[0].Exception.Message | Should -Match 'New-TimeSpan'
+        Write-Config '{ "backends": { "lmstudio": { "stallTimeout": -5 } } }'
+        $err = { Start-AnyClaude -NoLaunch } | Should -Throw -PassThru
+        $err.Exception.Message | Should -Match 'backends.lmstudio.stallTimeout'
+    }
+
     It '-Persist -WhatIf writes nothing' {
         Set-AnyClaudeMode MlxLm -Persist -WhatIf
         $configPath | Should -Not -Exist

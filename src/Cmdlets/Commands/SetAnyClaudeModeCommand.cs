@@ -123,6 +123,15 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     private ToolHistoryMode? _toolHistory;
 
     /// <summary>
+    /// <para type="description">How long the backend may stay silent once it has started generating before the request is
+    /// abandoned with a timeout error (a hung server then frees its slot). Before the first token the proxy waits at least
+    /// 10 minutes, since prompt processing can take that long. For example 00:02:00 or (New-TimeSpan -Seconds 90); at least 1 second.
+    /// Config file key: backends.&lt;mode&gt;.stallTimeout (seconds).</para>
+    /// </summary>
+    [Parameter]
+    public TimeSpan? StallTimeout { get; set; }
+
+    /// <summary>
     /// <para type="description">Also save the mode and the given settings to the user's config file (backed up first).</para>
     /// </summary>
     [Parameter]
@@ -157,6 +166,14 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return;
         }
 
+        if (StallTimeout is { } stall && stall < TimeSpan.FromSeconds(1))
+        {
+            // A bare number would be taken as ticks by PowerShell's conversion: say so rather than time out at once.
+            WriteError(ErrorRecords.Configuration(new ConfigurationException(
+                $"-StallTimeout {stall} is shorter than 1 second; give a time span such as 00:02:00 or (New-TimeSpan -Seconds 90).", "-StallTimeout")));
+            return;
+        }
+
         ToolCallMode? toolCalls = ToolCalls is { } t ? (ToolCallMode)t : null;
         _toolHistory = ToolHistory is { } h ? (ToolHistoryMode)h : null;
         string name = ModeNames.ToEnvironmentName(mode);
@@ -179,7 +196,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             }
         }
 
-        SessionDefaults.Set(mode, baseUrl, Model, toolCalls, background, _toolHistory);
+        SessionDefaults.Set(mode, baseUrl, Model, toolCalls, background, _toolHistory, StallTimeout);
         SessionDefaults.SetRemote(mode, ApiKeySecret, caCertificate, MaxConcurrency);
         Environment.SetEnvironmentVariable(EnvironmentNames.Mode, name);
         WriteVerbose($"Set {EnvironmentNames.Mode}={name} for later starts in this session.");
@@ -197,7 +214,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         {
             try
             {
-                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, ApiKeySecret, caCertificate, MaxConcurrency, background, _toolHistory);
+                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, ApiKeySecret, caCertificate, MaxConcurrency, background, _toolHistory, StallTimeout);
                 WriteVerbose($"Saved to {path} (the previous file, if any, is in {path}.bak).");
             }
             catch (ConfigurationException e)
@@ -221,7 +238,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
 
     private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, string? caCertificate, string? apiKey, BackgroundPolicy? background)
     {
-        if (baseUrl is not null || Model is not null || toolCalls is not null || caCertificate is not null || MaxConcurrency is not null || apiKey is not null || background is not null || _toolHistory is not null)
+        if (baseUrl is not null || Model is not null || toolCalls is not null || caCertificate is not null || MaxConcurrency is not null || apiKey is not null || background is not null || _toolHistory is not null || StallTimeout is not null)
         {
             BackendSettings settings = Apply(proxy.GetBackend(mode), baseUrl, toolCalls, background) with
             {
@@ -262,6 +279,11 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         {
             WriteVerbose("No AnyClaude proxy is running; the mode applies to the next Start-AnyClaude.");
             return;
+        }
+
+        if (StallTimeout is not null)
+        {
+            WriteWarning("-StallTimeout applies to this session's next start (and the config file with -Persist); the control endpoint of a proxy in another window does not carry it yet.");
         }
 
         foreach (ProxyState state in others)
@@ -312,5 +334,6 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         Model = Model ?? settings.Model,
         ToolCalls = toolCalls ?? settings.ToolCalls,
         ToolHistory = _toolHistory ?? settings.ToolHistory,
+        StallTimeout = StallTimeout ?? settings.StallTimeout,
     };
 }

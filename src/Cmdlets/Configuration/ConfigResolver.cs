@@ -130,7 +130,8 @@ internal static class ConfigResolver
             file?.ToolHistory,
             defaults.ToolHistory);
 
-        return new EffectiveBackend(mode, baseUrl, model, apiKey, new(toolCalls.Value ?? defaults.ToolCalls, toolCalls.Source), background)
+        return new EffectiveBackend(mode, baseUrl, model, apiKey, new(toolCalls.Value ?? defaults.ToolCalls, toolCalls.Source), background,
+            session?.StallTimeout ?? file?.StallTimeout)
         {
             ApiKeySecret = RemoteBackendKeys.PickSecret(apiKey, session?.ApiKeySecret, file?.ApiKeySecret),
             CaCertificate = session?.CaCertificate ?? file?.CaCertificate,

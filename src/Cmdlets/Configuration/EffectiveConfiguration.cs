@@ -9,7 +9,8 @@ internal sealed record EffectiveBackend(
     ConfigSetting<string?> Model,
     ConfigSetting<string?> ApiKey,
     ConfigSetting<ToolCallMode> ToolCalls,
-    ConfigSetting<BackgroundPolicy?>? BackgroundRequests = null)
+    ConfigSetting<BackgroundPolicy?>? BackgroundRequests = null,
+    TimeSpan? StallTimeout = null)
 {
     /// <summary>The named SecretManagement secret, when it (not ApiKey) supplies the key: read at start with Get-Secret.</summary>
     public ConfigSetting<string?>? ApiKeySecret { get; init; }
@@ -32,6 +33,7 @@ internal sealed record EffectiveBackend(
         MaxConcurrency = MaxConcurrency ?? BackendSettings.Default(Mode).MaxConcurrency,
         BackgroundRequests = BackgroundRequests?.Value,
         ToolHistory = ToolHistory.Value,
+        StallTimeout = StallTimeout,
     };
 }
 

@@ -13,6 +13,9 @@ internal sealed record UserBackendEntry(Uri? BaseUrl, string? Model, string? Api
 
     /// <summary>Requests served at once ("maxConcurrency"); default 1 for a loopback backend, more for a remote one.</summary>
     public int? MaxConcurrency { get; init; }
+
+    /// <summary>Silence allowed in the middle of generation ("stallTimeout", seconds or hh:mm:ss).</summary>
+    public TimeSpan? StallTimeout { get; init; }
 }
 
 /// <summary>What the user's config file says (validated).</summary>

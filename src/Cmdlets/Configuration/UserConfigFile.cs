@@ -74,7 +74,7 @@ internal static class UserConfigFile
     /// <summary>Writes the mode (and that mode's given settings) into the file, keeping everything else.
     /// An existing file is first copied to config.json.bak.</summary>
     public static string Save(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls,
-        string? apiKeySecret = null, string? caCertificate = null, int? maxConcurrency = null, BackgroundPolicy? backgroundRequests = null, ToolHistoryMode? toolHistory = null)
+        string? apiKeySecret = null, string? caCertificate = null, int? maxConcurrency = null, BackgroundPolicy? backgroundRequests = null, ToolHistoryMode? toolHistory = null, TimeSpan? stallTimeout = null)
     {
         string path = Path;
         JsonObject root = new();
@@ -94,7 +94,7 @@ internal static class UserConfigFile
 
         string modeName = ModeNames.ToEnvironmentName(mode);
         root["mode"] = modeName;
-        if (baseUrl is not null || model is not null || toolCalls is not null || apiKeySecret is not null || caCertificate is not null || maxConcurrency is not null || backgroundRequests is not null || toolHistory is not null)
+        if (baseUrl is not null || model is not null || toolCalls is not null || apiKeySecret is not null || caCertificate is not null || maxConcurrency is not null || backgroundRequests is not null || toolHistory is not null || stallTimeout is not null)
         {
             if (root["backends"] is not JsonObject backends)
             {
@@ -121,6 +121,7 @@ internal static class UserConfigFile
             if (maxConcurrency is not null) entry["maxConcurrency"] = maxConcurrency.Value;
             if (backgroundRequests is not null) entry["backgroundRequests"] = backgroundRequests.ToString();
             if (toolHistory is not null) entry["toolHistory"] = toolHistory.Value.ToString();
+            if (stallTimeout is not null) entry["stallTimeout"] = stallTimeout.Value.TotalSeconds;
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -219,6 +220,31 @@ internal static class UserConfigFile
             toolCalls = parsed;
         }
 
+        TimeSpan? stallTimeout = null;
+        if (entry["stallTimeout"] is JsonNode stallNode)
+        {
+            // Seconds (90) or a time span ("00:05:00"); the silence allowed once the backend generates.
+            TimeSpan parsed = TimeSpan.Zero;
+            if (stallNode.GetValueKind() == JsonValueKind.Number)
+            {
+                double seconds = stallNode.GetValue<double>();
+                if (seconds is > 0 and <= 86400) parsed = TimeSpan.FromSeconds(seconds);
+            }
+            else if (stallNode.GetValueKind() == JsonValueKind.String
+                && TimeSpan.TryParse(stallNode.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out TimeSpan span))
+            {
+                parsed = span;
+            }
+
+            bool ok = parsed > TimeSpan.Zero;
+            if (!ok)
+            {
+                throw new FormatException($"\"backends.{key}.stallTimeout\": '{stallNode.ToJsonString()}' must be a positive number of seconds or a time span such as \"00:05:00\"");
+            }
+
+            stallTimeout = parsed;
+        }
+
         ToolHistoryMode? toolHistory = null;
         if (entry["toolHistory"] is JsonNode historyNode)
         {
@@ -248,6 +274,7 @@ internal static class UserConfigFile
             ApiKeySecret = RemoteBackendKeys.ParseSecretName(entry, key),
             CaCertificate = RemoteBackendKeys.ParseCaCertificate(entry, key, path),
             MaxConcurrency = RemoteBackendKeys.ParseMaxConcurrency(entry, key),
+            StallTimeout = stallTimeout,
         };
     }
 

@@ -8,6 +8,7 @@ internal sealed record SessionBackendOverride(Uri? BaseUrl, string? Model, ToolC
     public string? ApiKeySecret { get; init; }
     public string? CaCertificate { get; init; }
     public int? MaxConcurrency { get; init; }
+    public TimeSpan? StallTimeout { get; init; }
 }
 
 /// <summary>Settings given to Set-AnyClaudeMode, used by later starts in this pwsh process.</summary>
@@ -25,9 +26,9 @@ internal static class SessionDefaults
     }
 
     /// <summary>Merges the given values over earlier ones for that mode.</summary>
-    public static void Set(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls, BackgroundPolicy? backgroundRequests = null, ToolHistoryMode? toolHistory = null)
+    public static void Set(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls, BackgroundPolicy? backgroundRequests = null, ToolHistoryMode? toolHistory = null, TimeSpan? stallTimeout = null)
     {
-        if (baseUrl is null && model is null && toolCalls is null && backgroundRequests is null && toolHistory is null)
+        if (baseUrl is null && model is null && toolCalls is null && backgroundRequests is null && toolHistory is null && stallTimeout is null)
         {
             return;
         }
@@ -35,7 +36,7 @@ internal static class SessionDefaults
         lock (s_gate)
         {
             SessionBackendOverride old = s_overrides.GetValueOrDefault(mode) ?? new SessionBackendOverride(null, null, null);
-            s_overrides[mode] = old with { BaseUrl = baseUrl ?? old.BaseUrl, Model = model ?? old.Model, ToolCalls = toolCalls ?? old.ToolCalls, BackgroundRequests = backgroundRequests ?? old.BackgroundRequests, ToolHistory = toolHistory ?? old.ToolHistory };
+            s_overrides[mode] = old with { BaseUrl = baseUrl ?? old.BaseUrl, Model = model ?? old.Model, ToolCalls = toolCalls ?? old.ToolCalls, BackgroundRequests = backgroundRequests ?? old.BackgroundRequests, ToolHistory = toolHistory ?? old.ToolHistory, StallTimeout = stallTimeout ?? old.StallTimeout };
         }
     }
 

@@ -29,8 +29,9 @@ internal sealed class AnthropicForwarder(BackendServices services)
 
         using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
         SseResponse? sse = null;
-        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval,
-            () => sse is { } s ? s.PingAsync() : Task.CompletedTask, backendCancel, scope.ClientClosed, scope.Cancel);
+        var (firstToken, generation) = scope.Options.StallLimits(backend);
+        using var heartbeat = new Heartbeat(firstToken, scope.Options.PingInterval,
+            () => sse is { } s ? s.PingAsync() : Task.CompletedTask, backendCancel, scope.ClientClosed, scope.Cancel, generation);
         if (backend.Mode == BackendMode.AnthropicCompatible && request.Stream)
         {
             // A local server can spend minutes on a long prompt (or we wait for a slot): commit the stream now and
@@ -78,9 +79,9 @@ internal sealed class AnthropicForwarder(BackendServices services)
         {
             response = await services.Http.For(backend).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
         }
-        catch (HttpRequestException e) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested && BackendErrors.FromSendFailure(backend, e, services.Http.ConnectTimeout) is { } failure)
         {
-            throw BackendErrors.Unreachable(backend, e);
+            throw failure;
         }
         using (response)
         {
@@ -94,7 +95,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
             if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
                 await RelayStreamAsync(scope, response, heartbeat, stream(), ct).ConfigureAwait(false);
             else
-                await RelayMessageAsync(scope, response, ct).ConfigureAwait(false);
+                await RelayMessageAsync(scope, backend, response, ct).ConfigureAwait(false);
         }
     }
 
@@ -160,12 +161,13 @@ internal sealed class AnthropicForwarder(BackendServices services)
         return message;
     }
 
-    private static async Task RelayMessageAsync(RequestScope scope, HttpResponseMessage response, CancellationToken ct)
+    private static async Task RelayMessageAsync(RequestScope scope, BackendSettings backend, HttpResponseMessage response, CancellationToken ct)
     {
         var all = new MemoryStream();
         await using (var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false))
             await stream.CopyToAsync(all, ct).ConfigureAwait(false);
         var bytes = all.GetBuffer().AsMemory(0, (int)all.Length);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span)) throw BackendErrors.InvalidUtf8(backend);
         new AnthropicUsageScanner(scope.Record).ScanMessage(bytes.Span);
         if (scope.TraceBodies) scope.Record.ResponseBody = scope.RedactBody(bytes.Span, null);
         var client = scope.Response;
@@ -194,6 +196,10 @@ internal sealed class AnthropicForwarder(BackendServices services)
             {
                 break;
             }
+            catch (BackendStreamException e)
+            {
+                throw new ApiException(500, "api_error", $"The backend's stream failed: {e.Message}.");
+            }
             heartbeat.BackendByte();
             var fresh = reader.LastRead;
             if (!fresh.IsEmpty)
@@ -203,7 +209,11 @@ internal sealed class AnthropicForwarder(BackendServices services)
                 sse.AtFrameBoundary = fresh.Span.EndsWith("\n\n"u8);
                 await sse.FlushAndExitAsync().ConfigureAwait(false);
             }
-            while (reader.TryReadLine(out var line)) scanner.ScanLine(line);
+            while (reader.TryReadLine(out var line))
+            {
+                if (line.StartsWith("event: content_block_delta"u8)) heartbeat.GenerationStarted();
+                scanner.ScanLine(line);
+            }
             if (!more) break;
         }
         if (scanner.StopReason is null)

@@ -48,6 +48,38 @@ internal static class BackendErrors
             $"prompt is too long: {promptTokens} tokens > {contextWindow} maximum ({BackendNames.Display(backend.Mode)} at {backend.BaseUrl} " +
             $"serves the model with a context window of {contextWindow} tokens; compact the conversation with /compact, or load the model with a larger context length)");
 
+    /// <summary>The TCP connect did not complete within the connect timeout: a backend that is overloaded, paused
+    /// or behind a firewall that drops packets. Not the client hanging up.</summary>
+    public static ApiException ConnectTimedOut(BackendSettings backend, TimeSpan timeout) =>
+        new(504, "timeout_error",
+            $"{BackendNames.Display(backend.Mode)} at {backend.BaseUrl} did not accept the connection within {timeout.TotalSeconds:0.#} s (the server is busy, paused, or a firewall drops the connection).");
+
+    /// <summary>The backend accepted the connection, then closed it (or answered garbage) before a response head:
+    /// it is running, so "start the server" would point the wrong way.</summary>
+    public static ApiException ClosedBeforeAnswer(BackendSettings backend, HttpRequestException cause) =>
+        ApiException.Permanent(
+            $"{BackendNames.Display(backend.Mode)} at {backend.BaseUrl} accepted the request but closed the connection without answering ({cause.HttpRequestError}). "
+            + "The server is running; its log says why (mlx_lm.server drops the connection on some invalid requests; a crash or an out-of-memory model load does the same).",
+            cause);
+
+    /// <summary>Picks the accurate message for a failed send: nothing listening, connect timeout, or closed after accepting.
+    /// Null when the failure is ours (the request was cancelled).</summary>
+    public static ApiException? FromSendFailure(BackendSettings backend, Exception e, TimeSpan connectTimeout) => e switch
+    {
+        OperationCanceledException { InnerException: TimeoutException } => ConnectTimedOut(backend, connectTimeout),
+        HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded or HttpRequestError.InvalidResponse } h => ClosedBeforeAnswer(backend, h),
+        HttpRequestException h => Unreachable(backend, h),
+        _ => null,
+    };
+
+    /// <summary>What went wrong inside a stream, said as it is (bad chunk, invalid UTF-8, error object, early end).</summary>
+    public static ApiException StreamFailed(BackendSettings backend, string what) =>
+        new(500, "api_error", $"{BackendNames.Display(backend.Mode)} at {backend.BaseUrl}: {what}.");
+
+    /// <summary>A non-streaming body that is not valid UTF-8.</summary>
+    public static ApiException InvalidUtf8(BackendSettings backend) =>
+        new(500, "api_error", $"{BackendNames.Display(backend.Mode)} at {backend.BaseUrl} sent a response that is not valid UTF-8; the answer cannot be read.");
+
     /// <summary>The standard context-limit message Claude Code parses to lower max_tokens by itself.</summary>
     public static ApiException ContextLimit(int inputTokens, int maxTokens, int contextWindow) =>
         ApiException.InvalidRequest(

@@ -21,20 +21,25 @@ internal sealed class BackendHttp : IDisposable
     private readonly IHttpClientFactory _factory;
     private readonly ConcurrentDictionary<(bool UseProxy, string CaFile), Lazy<HttpClient>> _trusting = new();
 
-    public BackendHttp()
+    public BackendHttp(TimeSpan connectTimeout)
     {
+        ConnectTimeout = connectTimeout;
         var services = new ServiceCollection();
         services.AddHttpClient(Loopback)
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => CreateHandler(useProxy: false))
+            .ConfigurePrimaryHttpMessageHandler(() => CreateHandler(useProxy: false, connectTimeout))
             .RemoveAllLoggers();
         services.AddHttpClient(Remote)
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => CreateHandler(useProxy: true))
+            .ConfigurePrimaryHttpMessageHandler(() => CreateHandler(useProxy: true, connectTimeout))
             .RemoveAllLoggers();
         _services = services.BuildServiceProvider();
         _factory = _services.GetRequiredService<IHttpClientFactory>();
     }
+
+    /// <summary>How long a backend may take to accept the TCP connection (ProxyOptions.BackendConnectTimeout).</summary>
+    public TimeSpan ConnectTimeout { get; }
+
 
     /// <summary>The client for this backend: system proxy only for non-loopback hosts, extra trust only
     /// where <see cref="BackendSettings.CaCertificate"/> is set.</summary>
@@ -43,9 +48,10 @@ internal sealed class BackendHttp : IDisposable
         var useProxy = UsesSystemProxy(backend);
         if (backend.CaCertificate is not { Length: > 0 } ca) return _factory.CreateClient(useProxy ? Remote : Loopback);
         var key = (useProxy, Path.GetFullPath(ca));
-        var lazy = _trusting.GetOrAdd(key, static key => new Lazy<HttpClient>(() =>
+        var connectTimeout = ConnectTimeout;
+        var lazy = _trusting.GetOrAdd(key, key => new Lazy<HttpClient>(() =>
         {
-            var handler = CreateHandler(key.UseProxy);
+            var handler = CreateHandler(key.UseProxy, connectTimeout);
             handler.SslOptions.RemoteCertificateValidationCallback = BackendTrust.Validator(BackendTrust.Load(key.CaFile));
             // The factory's handler rotation refreshes DNS; this client does it through the pool lifetime.
             handler.PooledConnectionLifetime = TimeSpan.FromMinutes(5);
@@ -69,17 +75,17 @@ internal sealed class BackendHttp : IDisposable
 
     internal static SocketsHttpHandler CreateHandler(BackendSettings backend)
     {
-        var handler = CreateHandler(UsesSystemProxy(backend));
+        var handler = CreateHandler(UsesSystemProxy(backend), TimeSpan.FromSeconds(15));
         if (backend.CaCertificate is { Length: > 0 } ca)
             handler.SslOptions.RemoteCertificateValidationCallback = BackendTrust.Validator(BackendTrust.Load(ca));
         return handler;
     }
 
-    private static SocketsHttpHandler CreateHandler(bool useProxy) => new()
+    private static SocketsHttpHandler CreateHandler(bool useProxy, TimeSpan connectTimeout) => new()
     {
         UseProxy = useProxy,
         AutomaticDecompression = DecompressionMethods.None,
-        ConnectTimeout = TimeSpan.FromSeconds(15),
+        ConnectTimeout = connectTimeout,
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
         AllowAutoRedirect = false,
         UseCookies = false,

@@ -3,9 +3,9 @@ namespace AnyClaude.Proxy.Backends;
 /// <summary>Shared, process-lifetime helpers every forwarder uses.</summary>
 internal sealed class BackendServices : IDisposable
 {
-    public BackendServices()
+    public BackendServices(TimeSpan connectTimeout)
     {
-        Http = new BackendHttp();
+        Http = new BackendHttp(connectTimeout);
         Limiter = new ConcurrencyLimiter();
         ContextWindows = new ContextWindowCache(Http);
     }

@@ -10,7 +10,8 @@ namespace AnyClaude.Proxy.Backends;
 /// </summary>
 internal sealed class Heartbeat : IDisposable
 {
-    private readonly long _stallTicks;
+    private long _stallTicks;
+    private readonly long _generationStallTicks;
     private readonly long _pingTicks;
     private readonly Func<Task>? _ping;
     private readonly CancellationTokenSource _cancel;
@@ -28,11 +29,15 @@ internal sealed class Heartbeat : IDisposable
     private static readonly TimeSpan s_clientProbePeriod = TimeSpan.FromMilliseconds(200);
 
     /// <summary>ping sends a ping (null when the client cannot receive one: non-streaming); cancel is fired on a stall.
-    /// clientClosed (optional) is polled on the timer; when it says so, request is cancelled.</summary>
+    /// clientClosed (optional) is polled on the timer; when it says so, request is cancelled.
+    /// generationStall (optional) replaces stallTimeout once <see cref="GenerationStarted"/> is called: prompt processing
+    /// may legitimately be silent for minutes (LM Studio sends nothing meanwhile), silence between tokens may not.</summary>
     public Heartbeat(TimeSpan stallTimeout, TimeSpan pingInterval, Func<Task>? ping, CancellationTokenSource cancel,
-        Func<bool>? clientClosed = null, CancellationTokenSource? request = null)
+        Func<bool>? clientClosed = null, CancellationTokenSource? request = null, TimeSpan? generationStall = null)
     {
         _stallTicks = ToTicks(stallTimeout);
+        _generationStallTicks = ToTicks(generationStall ?? stallTimeout);
+        if (generationStall is { } g && g < stallTimeout) stallTimeout = g; // the timer must look often enough for either
         _pingTicks = ToTicks(pingInterval);
         _ping = ping;
         _cancel = cancel;
@@ -45,7 +50,10 @@ internal sealed class Heartbeat : IDisposable
         _timer = new Timer(static s => ((Heartbeat)s!).Tick(), this, period, period);
     }
 
-    public TimeSpan StallTimeout => Stopwatch.GetElapsedTime(0, _stallTicks);
+    public TimeSpan StallTimeout => TimeSpan.FromSeconds((double)Volatile.Read(ref _stallTicks) / Stopwatch.Frequency);
+
+    /// <summary>The backend has sent its first token: from now on the (shorter) generation stall timeout applies.</summary>
+    public void GenerationStarted() => Volatile.Write(ref _stallTicks, _generationStallTicks);
 
     /// <summary>True when the request was cancelled because the backend went silent.</summary>
     public bool Stalled => _stalled;
@@ -70,7 +78,7 @@ internal sealed class Heartbeat : IDisposable
             return;
         }
         var now = Stopwatch.GetTimestamp();
-        if (Volatile.Read(ref _backendActive) == 1 && now - Volatile.Read(ref _lastBackendByte) >= _stallTicks && !_stalled)
+        if (Volatile.Read(ref _backendActive) == 1 && now - Volatile.Read(ref _lastBackendByte) >= Volatile.Read(ref _stallTicks) && !_stalled)
         {
             _stalled = true;
             try { _cancel.Cancel(); } catch (ObjectDisposedException) { }

@@ -24,7 +24,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         var record = scope.Record;
         var ct = scope.Token;
 
-        var inputTokens = TokenCounter.CountRequest(request.Root);
+        var inputTokens = TokenCounter.CountRequest(request.Root, ct);
         var maxTokens = request.MaxTokens;
         record.Model = route.Model;
         record.InputTokens = inputTokens;
@@ -61,8 +61,9 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         sse.BeginOnFirstWrite(scope.TraceBodies);
         // The stall timer cancels only the backend call; the client still gets the timeout as an error event.
         using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
-        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, sse.PingAsync, backendCancel,
-            scope.ClientClosed, scope.Cancel);
+        var (firstToken, generation) = scope.Options.StallLimits(route.Backend);
+        using var heartbeat = new Heartbeat(firstToken, scope.Options.PingInterval, sse.PingAsync, backendCancel,
+            scope.ClientClosed, scope.Cancel, generation);
         sse.Written = heartbeat.ClientWrite;
 
         await sse.EnterAsync().ConfigureAwait(false);
@@ -74,11 +75,13 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         {
             await RunAsync(scope, route, body, translator, heartbeat, backendCancel.Token, pump, inputTokens, maxTokens).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is ApiException or BackendStreamException && !sse.ClientGone)
+        catch (Exception e) when (e is not OperationCanceledException && !sse.ClientGone)
         {
-            var error = e as ApiException ?? BackendErrors.ClosedEarly(route.Backend);
+            var error = e as ApiException ?? BackendErrors.StreamFailed(route.Backend, e is BackendStreamException ? e.Message : $"the proxy failed while relaying the stream ({e.GetType().Name}: {e.Message})");
             // Nothing sent yet (backend down, or it refused at once): an HTTP error Claude Code acts on.
             if (await sse.TryAbandonAsync().ConfigureAwait(false)) throw error;
+            // Once the stream has begun, anything that goes wrong reaches the client as an error event: the listener
+            // would otherwise end the response as if it were complete.
             scope.Record.Error = error.Message;
             await sse.EnterAsync().ConfigureAwait(false);
             sink.Error(error.ErrorType, error.Message);
@@ -98,16 +101,17 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         var aggregator = EventSinks.Aggregator();
         var translator = new ChatStreamTranslator(aggregator);
         using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
-        using var heartbeat = new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, null, backendCancel,
-            scope.ClientClosed, scope.Cancel);
+        var (firstToken, generation) = scope.Options.StallLimits(route.Backend);
+        using var heartbeat = new Heartbeat(firstToken, scope.Options.PingInterval, null, backendCancel,
+            scope.ClientClosed, scope.Cancel, generation);
         translator.Start(messageId, clientModel, inputTokens);
         try
         {
             await RunAsync(scope, route, body, translator, heartbeat, backendCancel.Token, EventPump.None, inputTokens, maxTokens).ConfigureAwait(false);
         }
-        catch (BackendStreamException)
+        catch (BackendStreamException e)
         {
-            throw BackendErrors.ClosedEarly(route.Backend);
+            throw BackendErrors.StreamFailed(route.Backend, e.Message);
         }
         finally
         {
@@ -136,9 +140,9 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         {
             throw BackendErrors.Stalled(backend, heartbeat.StallTimeout);
         }
-        catch (HttpRequestException e) when (!ct.IsCancellationRequested)
+        catch (Exception e) when (!ct.IsCancellationRequested && BackendErrors.FromSendFailure(backend, e, services.Http.ConnectTimeout) is { } failure)
         {
-            throw BackendErrors.Unreachable(backend, e);
+            throw failure;
         }
         using (response)
         {
@@ -149,9 +153,17 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
                 throw BackendErrors.FromStatus(backend, (int)response.StatusCode, errorBody, inputTokens, maxTokens, route.Model,
                     BackendBodies.RetryAfter(response));
             }
+            if (response.Content.Headers.ContentType?.MediaType == "application/json")
+            {
+                // A server that ignored "stream": true (or answered an error with 200) sends one JSON body.
+                var json = await BackendBodies.ReadLimitedAsync(response, ct).ConfigureAwait(false);
+                var said = BackendErrors.ExtractMessage(json) is { } m ? (m.Length > 300 ? m[..300] + "…" : m) : "an empty body";
+                throw BackendErrors.StreamFailed(backend, $"answered with a JSON body (Content-Type application/json) where an event stream was requested: {said}");
+            }
             // The backend accepted the request: message_start goes out now (a stream is committed from here on).
             await pump.Enter().ConfigureAwait(false);
             await pump.Exit().ConfigureAwait(false);
+            var lines = new ChatSseLines(backend);
             try
             {
                 await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
@@ -173,8 +185,12 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
                     try
                     {
                         ct.ThrowIfCancellationRequested();
-                        done = ChatSseLines.Process(reader, translator, backend);
-                        if (translator.HasOutput) scope.Record.MarkFirstToken();
+                        done = lines.Process(reader, translator);
+                        if (translator.HasOutput)
+                        {
+                            scope.Record.MarkFirstToken();
+                            heartbeat.GenerationStarted();
+                        }
                     }
                     finally
                     {
@@ -187,10 +203,17 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
             {
                 throw BackendErrors.Stalled(backend, heartbeat.StallTimeout);
             }
+            await pump.Enter().ConfigureAwait(false);
+            try { translator.Complete(); }
+            catch (BackendStreamException) when (!translator.Finished)
+            {
+                // No finish_reason: the backend ended the stream early (bad lines it sent on the way are named too).
+                var early = BackendErrors.ClosedEarly(backend);
+                throw lines.SkippedLines == 0 ? early : new ApiException(early.Status, early.ErrorType, $"{early.Message} It {lines.SkippedText[3..]}.");
+            }
+            catch (BackendStreamException e) { throw new BackendStreamException(lines.Describe(e)); }
+            finally { await pump.Exit().ConfigureAwait(false); }
         }
-        await pump.Enter().ConfigureAwait(false);
-        try { translator.Complete(); }
-        finally { await pump.Exit().ConfigureAwait(false); }
     }
 
     private static HttpRequestMessage CreateRequest(BackendSettings backend, ReadOnlyMemory<byte> body)

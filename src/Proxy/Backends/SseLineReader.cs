@@ -6,8 +6,12 @@ namespace AnyClaude.Proxy.Backends;
 /// Splits a backend's byte stream into lines with one pooled buffer. Fill once, then take every complete
 /// line synchronously; an unterminated last line (close-delimited HTTP/1.0 bodies) is returned at the end.
 /// </summary>
-internal sealed class SseLineReader(Stream stream) : IDisposable
+internal sealed class SseLineReader(Stream stream, int maxLineBytes = SseLineReader.DefaultMaxLineBytes) : IDisposable
 {
+    /// <summary>The longest line accepted: far above any real chunk (mlx_lm.server sends a whole tool call, file
+    /// contents included, as one line), low enough that a backend that never ends a line cannot exhaust memory.</summary>
+    public const int DefaultMaxLineBytes = 8 * 1024 * 1024;
+
     private byte[] _buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
     private int _start;
     private int _end;
@@ -31,7 +35,14 @@ internal sealed class SseLineReader(Stream stream) : IDisposable
             _end -= _start;
             _start = 0;
         }
-        if (_end == _buffer.Length) Grow();
+        if (_end == _buffer.Length)
+        {
+            // Callers take every complete line after each fill, so what is left is one unfinished line.
+            if (_end >= maxLineBytes)
+                throw new Translation.BackendStreamException(
+                    $"the backend sent a line longer than {maxLineBytes / (1024 * 1024.0):0.#} MB without a line break; the stream was ended");
+            Grow();
+        }
         _lastReadStart = _end;
         LastRead = default;
         var n = await stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
@@ -68,7 +79,7 @@ internal sealed class SseLineReader(Stream stream) : IDisposable
 
     private void Grow()
     {
-        var bigger = ArrayPool<byte>.Shared.Rent(_buffer.Length * 2);
+        var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Min(_buffer.Length * 2, maxLineBytes), _buffer.Length + 1));
         Buffer.BlockCopy(_buffer, 0, bigger, 0, _end);
         ArrayPool<byte>.Shared.Return(_buffer);
         _buffer = bigger;

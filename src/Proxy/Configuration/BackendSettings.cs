@@ -39,6 +39,10 @@ public sealed record BackendSettings
     /// (a team's own CA or a self-signed server certificate). Certificate checks are never switched off.</summary>
     public string? CaCertificate { get; init; }
 
+    /// <summary>Silence allowed once the backend has started generating; null uses ProxyOptions.GenerationStallTimeout.
+    /// (config file key backends.&lt;mode&gt;.stallTimeout)</summary>
+    public TimeSpan? StallTimeout { get; init; }
+
     /// <summary>Extra headers sent with every backend request (generic OpenAI-compatible backends).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 

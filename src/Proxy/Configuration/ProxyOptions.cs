@@ -21,8 +21,29 @@ public sealed record ProxyOptions
     /// <summary>How often a ping event is sent while a backend is silent.</summary>
     public TimeSpan PingInterval { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>A backend that sends no byte (not even a keepalive) for this long is given up on.</summary>
+    /// <summary>A backend that sends no byte (not even a keepalive) for this long before its first token is given up on.
+    /// Prompt processing of a long prompt can take minutes, and LM Studio sends nothing meanwhile.</summary>
     public TimeSpan StallTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Once tokens flow, a backend silent for this long is given up on (a hung server then frees its slot
+    /// for the requests queued behind it). <see cref="BackendSettings.StallTimeout"/> overrides it per mode.</summary>
+    public TimeSpan GenerationStallTimeout { get; init; } = TimeSpan.FromMinutes(3);
+
+    /// <summary>(before the first token, once tokens flow) for one backend: the per-mode value when set, and never a
+    /// shorter wait for the first token than for the next one.</summary>
+    public (TimeSpan FirstToken, TimeSpan Generation) StallLimits(BackendSettings backend)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (backend.StallTimeout is { } mode) return (mode > StallTimeout ? mode : StallTimeout, mode);
+        return (StallTimeout, GenerationStallTimeout < StallTimeout ? GenerationStallTimeout : StallTimeout);
+    }
+
+    /// <summary>How long a backend may take to accept the TCP connection. Past it the client gets a 504
+    /// timeout_error that says so (not a client hang-up).</summary>
+    public TimeSpan BackendConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>A client that announced a body and sends no byte of it for this long has its connection reset.</summary>
+    public TimeSpan RequestBodyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How many request records are kept in memory.</summary>
     public int HistorySize { get; init; } = 1000;

@@ -53,6 +53,28 @@ internal static class ListenerSocketTuning
         }
     }
 
+    /// <summary>
+    /// Ends the connection with a TCP reset. HttpListenerResponse.Abort() on the managed listener closes the response
+    /// gracefully (it writes the pending head and, for chunked bodies, the final zero chunk), so a client would read a
+    /// complete 200 that never happened. Closing the socket first with SO_LINGER 0 sends RST and makes the listener's
+    /// own writes fail (it swallows those). On http.sys (socket not reachable) Abort() already resets.
+    /// </summary>
+    public static void Reset(HttpListenerContext context)
+    {
+        if (TryGetSocket(context) is { } socket)
+        {
+            try
+            {
+                socket.LingerState = new LingerOption(true, 0);
+                socket.Close();
+            }
+            catch (Exception e) when (e is SocketException or ObjectDisposedException)
+            {
+            }
+        }
+        try { context.Response.Abort(); } catch (Exception) { /* already gone */ }
+    }
+
     /// <summary>The client connection's socket, or null where the listener's internals differ.</summary>
     public static Socket? TryGetSocket(HttpListenerContext context)
     {

@@ -18,7 +18,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     private readonly ProxyOptions _options;
     private readonly ModeTable _modes;
     private readonly RecordHistory _history;
-    private readonly BackendServices _backends = new();
+    private readonly BackendServices _backends;
     private readonly TraceWriter? _trace;
     private readonly RequestDispatcher _dispatcher;
     private readonly Prewarm.Prewarmer _prewarmer;
@@ -36,6 +36,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         _options = options;
         _listener = binding.Listener;
         var port = binding.Port;
+        _backends = new BackendServices(options.BackendConnectTimeout);
         Port = port;
         Token = string.IsNullOrEmpty(options.Token) ? ProxyToken.Generate() : options.Token;
         ControlToken = string.IsNullOrEmpty(options.ControlToken) ? ProxyToken.Generate() : options.ControlToken;
@@ -81,6 +82,9 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     {
         if (o.PingInterval <= TimeSpan.Zero) throw new ProxyStartException("PingInterval must be positive.");
         if (o.StallTimeout <= TimeSpan.Zero) throw new ProxyStartException("StallTimeout must be positive.");
+        if (o.GenerationStallTimeout <= TimeSpan.Zero) throw new ProxyStartException("GenerationStallTimeout must be positive.");
+        if (o.RequestBodyTimeout <= TimeSpan.Zero) throw new ProxyStartException("RequestBodyTimeout must be positive.");
+        if (o.BackendConnectTimeout <= TimeSpan.Zero) throw new ProxyStartException("BackendConnectTimeout must be positive.");
         if (o.HistorySize < 1) throw new ProxyStartException("HistorySize must be at least 1.");
         if (o.MaxRequestBytes < 1) throw new ProxyStartException("MaxRequestBytes must be positive.");
         if (!string.IsNullOrEmpty(o.Token) && o.Token == o.ControlToken)
@@ -174,6 +178,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         if (settings.MaxConcurrency < 0) throw new ArgumentException("MaxConcurrency must be at least 1 (0: automatic).", nameof(settings));
         if (settings.ContextWindow is <= 0) throw new ArgumentException("ContextWindow must be a positive number of tokens.", nameof(settings));
         if (settings.CaCertificate is not null) BackendTrust.Load(settings.CaCertificate);
+        if (settings.StallTimeout is { } stall && stall <= TimeSpan.Zero) throw new ArgumentException("StallTimeout must be positive.", nameof(settings));
     }
 
     /// <summary>The bounded history of request records, oldest first.</summary>

@@ -7,7 +7,35 @@ namespace AnyClaude.Proxy.Hosting;
 /// (the rest is never buffered).</summary>
 internal static class RequestBodyReader
 {
-    public static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpListenerRequest request, long maxBytes, CancellationToken ct)
+    /// <summary>Reads the body of a proxied request; a client that sends no body byte for
+    /// <see cref="Configuration.ProxyOptions.RequestBodyTimeout"/> has its connection reset (the managed listener has no
+    /// body timeout of its own, and a read on it cannot be cancelled), so a missing body cannot hold a request forever.</summary>
+    public static async Task<ReadOnlyMemory<byte>> ReadAsync(RequestScope scope, long maxBytes)
+    {
+        var timeout = scope.Options.RequestBodyTimeout;
+        var state = 0; // 0 reading, 1 done, 2 timed out
+        using var timer = new Timer(_ =>
+        {
+            if (Interlocked.CompareExchange(ref state, 2, 0) == 0) ListenerSocketTuning.Reset(scope.Context);
+        }, null, timeout, Timeout.InfiniteTimeSpan);
+        try
+        {
+            var body = await ReadAsync(scope.Request, maxBytes, scope.Token, () => timer.Change(timeout, Timeout.InfiniteTimeSpan)).ConfigureAwait(false);
+            if (Interlocked.CompareExchange(ref state, 1, 0) == 0) return body;
+        }
+        catch (Exception) when (Volatile.Read(ref state) != 2)
+        {
+            Interlocked.CompareExchange(ref state, 1, 0);
+            throw;
+        }
+        catch (Exception)
+        {
+        }
+        throw new ApiException(400, "invalid_request_error",
+            $"No request body byte arrived for {timeout.TotalSeconds:0.#} s; the connection was closed.");
+    }
+
+    public static async Task<ReadOnlyMemory<byte>> ReadAsync(HttpListenerRequest request, long maxBytes, CancellationToken ct, Action? progress = null)
     {
         if (request.ContentLength64 > maxBytes) throw TooLarge(maxBytes);
         // Chunked bodies have no length: start small and grow, never past the limit.
@@ -28,12 +56,30 @@ internal static class RequestBodyReader
                 }
                 Array.Resize(ref buffer, (int)Math.Min(maxBytes, (long)buffer.Length * 2));
             }
-            var n = await input.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
+            int n;
+            try
+            {
+                n = await input.ReadAsync(buffer.AsMemory(length), ct).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is HttpListenerException or IOException or ProtocolViolationException && !ct.IsCancellationRequested)
+            {
+                // The client stopped sending (half-close or a broken chunked body); it may still be reading.
+                throw Truncated(request, length, e);
+            }
             if (n == 0) break;
             length += n;
+            progress?.Invoke();
         }
+        if (request.ContentLength64 > length) throw Truncated(request, length, null);
         return buffer.AsMemory(0, length);
     }
+
+    private static ApiException Truncated(HttpListenerRequest request, int received, Exception? cause) =>
+        new(400, "invalid_request_error", request.ContentLength64 > 0
+            ? $"The request body ended after {received} of the {request.ContentLength64} bytes its Content-Length announced."
+            : cause is ProtocolViolationException
+                ? $"The request body's chunked encoding is invalid after {received} bytes ({cause.Message})."
+                : $"The request body ended after {received} bytes, before its chunked encoding was complete.", cause);
 
     private static ApiException TooLarge(long maxBytes) =>
         new(413, "request_too_large", $"Request body exceeds the proxy's limit of {maxBytes} bytes.");

@@ -51,8 +51,9 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
             record.Error = error.Message;
             await TryWriteErrorAsync(scope, error).ConfigureAwait(false);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (scope.Token.IsCancellationRequested)
         {
+            // Only our own token means the client hung up; a timeout elsewhere (a backend connect) is not one.
             record.Error = "The client closed the connection.";
             if (!scope.ResponseStarted) record.Status = 499;
             Abort(context);
@@ -124,7 +125,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
 
     private async Task MessagesAsync(RequestScope scope)
     {
-        var body = await RequestBodyReader.ReadAsync(scope.Request, options.MaxRequestBytes, scope.Token).ConfigureAwait(false);
+        var body = await RequestBodyReader.ReadAsync(scope, options.MaxRequestBytes).ConfigureAwait(false);
         using var request = MessagesRequest.Parse(body);
         var record = scope.Record;
         record.RequestedModel = request.Model;
@@ -169,10 +170,13 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
     private static async Task CountTokensAsync(RequestScope scope)
     {
         scope.Record.Kind = RequestKind.CountTokens;
-        var body = await RequestBodyReader.ReadAsync(scope.Request, scope.Options.MaxRequestBytes, scope.Token).ConfigureAwait(false);
+        var body = await RequestBodyReader.ReadAsync(scope, scope.Options.MaxRequestBytes).ConfigureAwait(false);
         using var request = MessagesRequest.Parse(body, requireMaxTokens: false);
         scope.Record.RequestedModel = request.Model;
-        var count = TokenCounter.CountRequest(request.Root);
+        int count;
+        // Nothing is written while counting: watch the socket so a client that hangs up stops the work at once.
+        using (new Heartbeat(scope.Options.StallTimeout, scope.Options.PingInterval, null, scope.Cancel, scope.ClientClosed, scope.Cancel))
+            count = TokenCounter.CountRequest(request.Root, scope.Token);
         scope.Record.InputTokens = count;
         await HttpResponder.WriteJsonAsync(scope, 200, w =>
         {
@@ -194,10 +198,9 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         }
     }
 
-    private static void Abort(HttpListenerContext context)
-    {
-        try { context.Response.Abort(); } catch (Exception) { }
-    }
+    /// <summary>A reset, never the listener's graceful close (which would hand the client an empty 200 or a stream
+    /// that looks complete).</summary>
+    private static void Abort(HttpListenerContext context) => ListenerSocketTuning.Reset(context);
 
     private void Complete(RecordDraft draft, string path)
     {

@@ -77,11 +77,12 @@ internal sealed class Prewarmer(BackendServices services, RecordHistory history)
             await using (var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false))
             {
                 using var reader = new SseLineReader(stream);
+                var lines = new ChatSseLines(target);
                 var done = false;
                 while (!done)
                 {
                     var more = await reader.FillAsync(ct).ConfigureAwait(false);
-                    done = ChatSseLines.Process(reader, translator, target);
+                    done = lines.Process(reader, translator);
                     if (translator.HasOutput) record.MarkFirstToken();
                     if (!more) break;
                 }

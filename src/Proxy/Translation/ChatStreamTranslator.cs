@@ -87,7 +87,7 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
         }
         catch (JsonException e)
         {
-            throw new BackendStreamException($"the backend sent a stream chunk that is not valid JSON: {e.Message}");
+            throw new BackendStreamException($"the backend sent a stream chunk that is not valid JSON: {e.Message}", recoverable: true);
         }
     }
 
@@ -318,5 +318,9 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
     };
 }
 
-/// <summary>The backend stream ended without finishing (connection cut, no finish_reason) or reported an error.</summary>
-internal sealed class BackendStreamException(string message) : Exception(message);
+/// <summary>The backend stream ended without finishing (connection cut, no finish_reason) or reported an error.
+/// Recoverable: one bad chunk (not JSON) that the rest of the stream can do without.</summary>
+internal sealed class BackendStreamException(string message, bool recoverable = false) : Exception(message)
+{
+    public bool Recoverable { get; } = recoverable;
+}

@@ -42,6 +42,9 @@ internal sealed class MessagesRequest : IDisposable
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
                 throw ApiException.InvalidRequest("request body: expected a JSON object");
+            if (InvalidText.Find(body.Span, root) is { } field)
+                throw ApiException.InvalidRequest(
+                    $"{field}: the text is not valid UTF-8 or contains a lone surrogate (an escape from \\ud800 to \\udfff without its pair); send valid Unicode text");
 
             var model = RequestValidator.RequireString(root, "model");
             var messageCount = RequestValidator.ValidateMessages(root);
