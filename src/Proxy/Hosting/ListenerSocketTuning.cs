@@ -81,8 +81,12 @@ internal static class ListenerSocketTuning
         if (s_socket is null) return null;
         try
         {
-            if (s_socket.GetValue(s_connection!.GetValue(context)) is Socket socket) return socket;
-            Volatile.Write(ref s_missedAtRunTime, 1);
+            var connection = s_connection!.GetValue(context);
+            if (connection is null) return null; // the connection is already closed (e.g. after Reset)
+            var value = s_socket.GetValue(connection);
+            if (value is Socket socket) return socket;
+            // Null: closed since. Anything else: the internals are not what we expect, say so (Limitation).
+            if (value is not null) Volatile.Write(ref s_missedAtRunTime, 1);
             return null;
         }
         catch (Exception e) when (e is ArgumentException or TargetException)

@@ -142,14 +142,14 @@ public sealed class ControlTests : IDisposable
     public async Task Control_endpoint_sets_tool_history_and_reports_it()
     {
         await using var proxy = ProxyServer.Start(new ProxyOptions());
-        using var client = Client(proxy);
+        using var client = ControlClient(proxy);
         var (status, _) = await PostForJsonAsync(client, "/anyclaude/mode", """{"mode":"lmstudio","toolHistory":"text"}""");
         Assert.Equal(200, status);
         Assert.Equal(ToolHistoryMode.Text, proxy.GetBackend(BackendMode.LmStudio).ToolHistory);
         var (rejected, body) = await PostForJsonAsync(client, "/anyclaude/mode", """{"mode":"lmstudio","toolHistory":"xml"}""");
         AssertError(rejected, body, 400, "invalid_request_error");
 
-        var control = new ProxyControlClient(new ProxyState(Environment.ProcessId, proxy.Port, proxy.Token, proxy.BaseUrl, proxy.StartedAt));
+        var control = new ProxyControlClient(new ProxyState(Environment.ProcessId, proxy.Port, proxy.ControlToken, proxy.BaseUrl, proxy.StartedAt));
         Assert.Equal(ToolHistoryMode.Text, (await control.GetStatusAsync()).Backends.Single(b => b.Mode == BackendMode.LmStudio).ToolHistory);
         await control.SetModeAsync(BackendMode.LmStudio, proxy.GetBackend(BackendMode.LmStudio) with { ToolHistory = ToolHistoryMode.Native });
         Assert.Equal(ToolHistoryMode.Native, proxy.GetBackend(BackendMode.LmStudio).ToolHistory);
