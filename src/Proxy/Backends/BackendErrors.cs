@@ -47,7 +47,9 @@ internal static class BackendErrors
     /// <summary>A 4xx/5xx from the backend, carrying its own message.</summary>
     public static ApiException FromStatus(BackendSettings backend, int status, ReadOnlySpan<byte> body, int inputTokens, int maxTokens)
     {
-        var message = ExtractMessage(body) ?? $"HTTP {status}";
+        // A server may echo the credential it refused ("Incorrect API key provided: …"); the message goes to
+        // Claude Code, which holds only the data-plane token, and to the records.
+        var message = Security.SecretRedactor.RedactLiterals(ExtractMessage(body) ?? $"HTTP {status}", [backend.ApiKey, .. backend.Headers.Values]);
         if (IsContextOverflow(message))
         {
             var window = ParseContextWindow(message) ?? backend.ContextWindow;
