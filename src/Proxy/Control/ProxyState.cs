@@ -42,8 +42,10 @@ public static class ProxyStateFile
         foreach (var file in System.IO.Directory.EnumerateFiles(dir, Prefix + "*" + Extension))
         {
             var state = TryRead(file);
-            if (state is not null && IsAlive(state.ProcessId)) live.Add(state);
-            else TryDelete(file);
+            if (state is null || !IsAlive(state.ProcessId)) TryDelete(file);
+            // A live pid that started after the proxy did is a reused pid: that proxy is gone, and its port may
+            // now be anyone's (the file is kept only in case a clock step caused the mismatch).
+            else if (StartedBy(state)) live.Add(state);
         }
         live.Sort((a, b) => b.StartedAt.CompareTo(a.StartedAt));
         return live;
@@ -111,6 +113,21 @@ public static class ProxyStateFile
             return !process.HasExited;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether the process holding the state's pid started no later than the proxy (30 s of clock
+    /// slack allowed). A process we may not inspect is not ours.</summary>
+    private static bool StartedBy(ProxyState state)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(state.ProcessId);
+            return process.StartTime.ToUniversalTime() <= state.StartedAt.UtcDateTime + TimeSpan.FromSeconds(30);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception)
         {
             return false;
         }
