@@ -110,4 +110,27 @@ public sealed class AdversarialReviewTests
         Assert.DoesNotContain(TeamKey, System.Text.RegularExpressions.Regex.Unescape(redacted));
         Assert.Contains(SecretRedactor.Mask, redacted);
     }
+
+    /// <summary>The trace holds whole conversations (prompts, code, tool output) at Debug: another local user must
+    /// not read it. A new trace file is created for the user alone.</summary>
+    [SkippableFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task A_new_trace_file_is_readable_by_the_user_only()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "Unix permissions.");
+        var dir = Path.Combine(Path.GetTempPath(), $"anyclaude-trace-{Guid.NewGuid():N}");
+        try
+        {
+            var path = Path.Combine(dir, "trace.jsonl");
+            var proxy = ProxyServer.Start(new ProxyOptions { TracePath = path, TraceLevel = TraceLevel.Debug });
+            await RawAsync(proxy, $"GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1:{proxy.Port}\r\nConnection: close\r\n\r\n");
+            await proxy.StopAsync();
+            Assert.True(File.Exists(path));
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+        }
+        finally
+        {
+            try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        }
+    }
 }
