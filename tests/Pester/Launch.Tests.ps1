@@ -81,6 +81,25 @@ Describe 'Launching Claude Code' {
         $vars.ContainsKey('CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC') | Should -BeFalse
     }
 
+    It 'keeps every backend API key variable with the proxy: claude and the processes it starts see none' {
+        # Claude Code hands its environment to every tool it runs; a key there is a key in any Bash command.
+        $names = 'LMSTUDIO_API_KEY', 'MLX_LM_API_KEY', 'ANYCLAUDE_OPENAI_API_KEY', 'ANYCLAUDE_ANTHROPIC_COMPATIBLE_API_KEY'
+        try {
+            foreach ($name in $names) { Set-Item "env:$name" "secret-$name" }
+            $envFile = Join-Path $TestDrive 'keys-env.txt'
+            $claude = New-StandInClaude $(if ($IsWindows) { "set > `"$envFile`"" } else { "env > '$envFile'" })
+            Start-AnyClaude LmStudio -Model 'launch-model' -ClaudePath $claude
+            $vars = Read-EnvFile $envFile
+            foreach ($name in $names) {
+                $vars.ContainsKey($name) | Should -BeFalse -Because "$name would reach every process Claude Code starts"
+                (Get-Item "env:$name").Value | Should -Be "secret-$name" -Because 'the session keeps its own variables'
+            }
+            (Get-Content $envFile -Raw) | Should -Not -Match 'secret-'
+        } finally {
+            foreach ($name in $names) { Remove-Item "env:$name" -ErrorAction Ignore }
+        }
+    }
+
     It 'passes -ArgumentList through unchanged' {
         $argsFile = Join-Path $TestDrive 'args.txt'
         $claude = New-StandInClaude $(if ($IsWindows) { "echo %* > `"$argsFile`"" } else { "for a in `"`$@`"; do echo `"[`$a]`"; done > '$argsFile'" })

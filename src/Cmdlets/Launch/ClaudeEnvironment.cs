@@ -41,6 +41,15 @@ internal static class ClaudeEnvironment
             ["API_TIMEOUT_MS"] = "3000000",
         };
 
+        // The backends' keys stay with the proxy too: Claude Code passes its environment to every tool it runs.
+        foreach (BackendMode mode in Enum.GetValues<BackendMode>())
+        {
+            if (Configuration.EnvironmentNames.ForBackend(mode) is { } names)
+            {
+                env[names.ApiKey] = null;
+            }
+        }
+
         string? model = modelParameter ?? (backend.IsLocal ? backend.Model ?? PlaceholderModel : null);
         if (model is not null)
         {

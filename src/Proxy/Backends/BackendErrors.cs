@@ -91,7 +91,9 @@ internal static class BackendErrors
     public static ApiException FromStatus(BackendSettings backend, int status, ReadOnlySpan<byte> body, int inputTokens, int maxTokens,
         string? model = null, string? retryAfter = null)
     {
-        var message = ExtractMessage(body) ?? $"HTTP {status}";
+        // A server may echo the credential it refused ("Incorrect API key provided: …"); the message goes to
+        // Claude Code, which holds only the data-plane token, and to the records.
+        var message = Security.SecretRedactor.RedactLiterals(ExtractMessage(body) ?? $"HTTP {status}", [backend.ApiKey, .. backend.Headers.Values]);
         if (IsContextOverflow(message))
         {
             // The backend's own prompt count when it gives one (LM Studio, llama-server, mlx_lm.server), else our estimate.

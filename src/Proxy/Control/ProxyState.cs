@@ -37,13 +37,17 @@ public static class ProxyStateFile
     public static IReadOnlyList<ProxyState> ReadLive()
     {
         var dir = Directory;
-        if (!System.IO.Directory.Exists(dir)) return [];
+        if (!System.IO.Directory.Exists(dir) || !IsPrivate(dir)) return [];
         var live = new List<ProxyState>();
         foreach (var file in System.IO.Directory.EnumerateFiles(dir, Prefix + "*" + Extension))
         {
             var state = TryRead(file);
-            if (state is not null && IsAlive(state.ProcessId)) live.Add(state);
-            else TryDelete(file);
+            if (state is null || !IsAlive(state.ProcessId)) TryDelete(file);
+            // The control client sends the token, and keys with Set-AnyClaudeMode, to this URL: loopback only.
+            else if (!state.BaseUrl.IsLoopback || state.BaseUrl.Scheme != Uri.UriSchemeHttp) continue;
+            // A live pid that started after the proxy did is a reused pid: that proxy is gone, and its port may
+            // now be anyone's (the file is kept only in case a clock step caused the mismatch).
+            else if (StartedBy(state)) live.Add(state);
         }
         live.Sort((a, b) => b.StartedAt.CompareTo(a.StartedAt));
         return live;
@@ -111,6 +115,40 @@ public static class ProxyStateFile
             return !process.HasExited;
         }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>On Unix, a state folder someone else owns or may write into (XDG_STATE_HOME or ANYCLAUDE_STATE_DIR
+    /// pointed at a shared place) could hold files that send the control client, and the keys it carries, to
+    /// another user's listener: such a folder is not read. chmod to the same mode succeeds only for the owner.</summary>
+    private static bool IsPrivate(string dir)
+    {
+        if (OperatingSystem.IsWindows()) return true;
+        try
+        {
+            var mode = File.GetUnixFileMode(dir);
+            if ((mode & (UnixFileMode.GroupWrite | UnixFileMode.OtherWrite)) != 0) return false;
+            File.SetUnixFileMode(dir, mode);
+            return true;
+        }
+        catch (Exception e) when (e is UnauthorizedAccessException or IOException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Whether the process holding the state's pid started no later than the proxy (30 s of clock
+    /// slack allowed). A process we may not inspect is not ours.</summary>
+    private static bool StartedBy(ProxyState state)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(state.ProcessId);
+            return process.StartTime.ToUniversalTime() <= state.StartedAt.UtcDateTime + TimeSpan.FromSeconds(30);
+        }
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException or NotSupportedException or System.ComponentModel.Win32Exception)
         {
             return false;
         }

@@ -99,6 +99,9 @@ public static class ClaudeLaunch
 
     public static ClaudeKind KindOf(string path, bool windows)
     {
+        // Windows drops trailing dots and spaces from a file name: CreateProcess runs "claude.cmd. " through
+        // cmd.exe, so it must get cmd.exe's quoting (Rust's CVE-2024-43402, the follow-up to BatBadBut).
+        if (windows) path = path.TrimEnd('.', ' ');
         if (path.EndsWith(".ps1", StringComparison.OrdinalIgnoreCase)) return ClaudeKind.PowerShellScript;
         if (windows && (path.EndsWith(".cmd", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".bat", StringComparison.OrdinalIgnoreCase)))
             return ClaudeKind.BatchFile;

@@ -31,7 +31,10 @@ internal sealed class TraceWriter : IAsyncDisposable
 
     private async Task PumpAsync()
     {
-        await using var file = new FileStream(_path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
+        // A new trace is the user's alone: at Debug it holds whole conversations. (An existing file keeps its mode.)
+        var options = new FileStreamOptions { Mode = FileMode.Append, Access = FileAccess.Write, Share = FileShare.ReadWrite };
+        if (!OperatingSystem.IsWindows()) options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        await using var file = new FileStream(_path, options);
         var buffer = new MemoryStream();
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {

@@ -39,8 +39,13 @@ internal static class SecretRedactor
     public static string RedactLiterals(string text, IEnumerable<string?> secrets)
     {
         foreach (var s in secrets)
-            if (!string.IsNullOrEmpty(s) && s.Length >= 4)
-                text = text.Replace(s, Mask, StringComparison.Ordinal);
+        {
+            if (string.IsNullOrEmpty(s) || s.Length < 4) continue;
+            text = text.Replace(s, Mask, StringComparison.Ordinal);
+            // The JSON rewrite escapes characters such as + < > & ' as \u002B…: mask that spelling too.
+            var escaped = JsonEncodedText.Encode(s).ToString();
+            if (!string.Equals(escaped, s, StringComparison.Ordinal)) text = text.Replace(escaped, Mask, StringComparison.Ordinal);
+        }
         return text;
     }
 

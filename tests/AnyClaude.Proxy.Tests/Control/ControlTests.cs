@@ -99,6 +99,48 @@ public sealed class ControlTests : IDisposable
         Assert.False(File.Exists(broken));
     }
 
+    /// <summary>A proxy that died without removing its file leaves its pid and port behind. The pid may be reused
+    /// by any process, and the port taken by another user's listener, which would then receive the control token
+    /// and the API keys Set-AnyClaudeMode sends to every live proxy. A process that started after the proxy it
+    /// claims to be is not that proxy.</summary>
+    [Fact]
+    public void A_state_file_whose_pid_now_belongs_to_a_younger_process_is_not_live()
+    {
+        Directory.CreateDirectory(_dir);
+        var reused = Path.Combine(_dir, $"proxy-{Environment.ProcessId}-1234.json");
+        File.WriteAllText(reused, $$"""{"pid":{{Environment.ProcessId}},"port":1234,"controlToken":"t","baseUrl":"http://127.0.0.1:1234/","startedAt":"2001-01-01T00:00:00Z"}""");
+        Assert.Empty(ProxyStateFile.ReadLive());
+    }
+
+    /// <summary>The control client sends the control token, and Set-AnyClaudeMode the keys, to the state's URL.</summary>
+    [Theory]
+    [InlineData("http://attacker.example:1234/")]
+    [InlineData("https://127.0.0.1:1234/")]
+    [InlineData("http://10.0.0.5:1234/")]
+    public void A_state_file_pointing_off_loopback_is_not_used(string baseUrl)
+    {
+        Directory.CreateDirectory(_dir);
+        var started = DateTimeOffset.UtcNow.ToString("O");
+        File.WriteAllText(Path.Combine(_dir, $"proxy-{Environment.ProcessId}-1234.json"),
+            $$"""{"pid":{{Environment.ProcessId}},"port":1234,"controlToken":"t","baseUrl":"{{baseUrl}}","startedAt":"{{started}}"}""");
+        Assert.Empty(ProxyStateFile.ReadLive());
+    }
+
+    [SkippableFact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public void A_state_folder_others_may_write_into_is_not_read()
+    {
+        Skip.If(OperatingSystem.IsWindows(), "Unix permissions; %LOCALAPPDATA% is private on Windows.");
+        Directory.CreateDirectory(_dir);
+        var started = DateTimeOffset.UtcNow.ToString("O");
+        File.WriteAllText(Path.Combine(_dir, $"proxy-{Environment.ProcessId}-1234.json"),
+            $$"""{"pid":{{Environment.ProcessId}},"port":1234,"controlToken":"t","baseUrl":"http://127.0.0.1:1234/","startedAt":"{{started}}"}""");
+        File.SetUnixFileMode(_dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        Assert.Single(ProxyStateFile.ReadLive());
+        File.SetUnixFileMode(_dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute);
+        Assert.Empty(ProxyStateFile.ReadLive());
+    }
+
     [Fact]
     public async Task Control_client_reads_status_switches_mode_and_reads_records()
     {

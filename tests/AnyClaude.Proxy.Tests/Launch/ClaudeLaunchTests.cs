@@ -156,6 +156,28 @@ public sealed class ClaudeLaunchTests
     public void The_kind_of_launcher_follows_its_extension(string path, bool windows, ClaudeKind kind) =>
         Assert.Equal(kind, ClaudeLaunch.KindOf(path, windows));
 
+    /// <summary>Windows drops trailing dots and spaces from a file name, so CreateProcess runs "claude.cmd." or
+    /// "claude.bat " through cmd.exe: with exe quoting its arguments would reach cmd unescaped (Rust's follow-up to
+    /// BatBadBut, CVE-2024-43402). Such a path is a batch file and gets the cmd.exe quoting.</summary>
+    [Theory]
+    [InlineData(@"C:\npm\claude.cmd.")]
+    [InlineData(@"C:\npm\claude.cmd ")]
+    [InlineData(@"C:\npm\claude.BAT. . ")]
+    public void A_batch_path_with_trailing_dots_or_spaces_still_runs_with_cmd_quoting(string path)
+    {
+        Assert.Equal(ClaudeKind.BatchFile, ClaudeLaunch.KindOf(path, windows: true));
+        var command = ClaudeLaunch.Plan(path, ["\" & calc.exe & \""], windows: true, ["pwsh.exe"], @"C:\Windows\system32\cmd.exe");
+        Assert.Equal(@"C:\Windows\system32\cmd.exe", command.FileName);
+        WindowsParsers.RunCmd(command.CommandLine!, s_cmdEnvironment, out var metacharacters);
+        Assert.Empty(metacharacters);
+    }
+
+    [Theory]
+    [InlineData(@"C:\npm\claude.ps1.", ClaudeKind.PowerShellScript)]
+    [InlineData(@"C:\bin\claude.exe.", ClaudeKind.Executable)]
+    public void Other_launchers_with_trailing_dots_keep_their_kind_on_Windows(string path, ClaudeKind kind) =>
+        Assert.Equal(kind, ClaudeLaunch.KindOf(path, windows: true));
+
     [Theory]
     [InlineData("C:\\npm\\\"evil\".cmd")]
     [InlineData("C:\\npm\\%PATH%\\claude.cmd")]
