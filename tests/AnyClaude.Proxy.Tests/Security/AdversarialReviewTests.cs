@@ -95,7 +95,7 @@ public sealed class AdversarialReviewTests
         var backend = BackendSettings.Default(BackendMode.OpenAICompatible) with { BaseUrl = new Uri("https://llm.example.test/v1"), ApiKey = TeamKey };
         var body = Encoding.UTF8.GetBytes("""{"error":{"message":"Incorrect API key provided: """ + TeamKey + """. Check it.","type":"invalid_request_error"}}""");
         var error = BackendErrors.FromStatus(backend, 401, body, 0, 100);
-        Assert.Equal(401, error.Status);
+        Assert.Equal(502, error.Status); // backend credentials: not Claude Code's own 401 (issue 9)
         Assert.DoesNotContain(TeamKey, error.Message);
         Assert.Contains(SecretRedactor.Mask, error.Message);
     }
