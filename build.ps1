@@ -159,17 +159,22 @@ function Invoke-Xunit {
     # Every engineer's xunit projects, through the solution; counts come from the TRX files.
     $results = Join-Path $Artifacts "TestResults/xunit-$([DateTime]::UtcNow.ToString('yyyyMMddHHmmss'))"
     & dotnet test (Join-Path $Repo 'AnyClaude.PowerShell.sln') -c $Configuration --nologo --logger trx --results-directory $results | Out-Host
-    $exit = $LASTEXITCODE
+    return Get-TrxTotals $results $LASTEXITCODE 'dotnet test'
+}
+
+function Get-TrxTotals {
+    # Passed/failed/skipped from the TRX files of one dotnet test run. A non-zero exit without a failed test
+    # (a build failure or a crashed test host) counts as a failure, so the run cannot look green.
+    param([string] $Results, [int] $Exit, [string] $What)
     $totals = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
-    foreach ($trx in Get-ChildItem $results -Filter '*.trx' -Recurse -ErrorAction Ignore) {
+    foreach ($trx in Get-ChildItem $Results -Filter '*.trx' -Recurse -ErrorAction Ignore) {
         $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
         $totals.Passed += [int]$counters.passed
         $totals.Failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
         $totals.Skipped += [int]$counters.notExecuted
     }
-    if ($exit -ne 0 -and $totals.Failed -eq 0) {
-        # A build failure or a crashed test host: count it, so the run cannot look green.
-        Write-Warning "dotnet test exited with code $exit without reporting failed tests."
+    if ($Exit -ne 0 -and $totals.Failed -eq 0) {
+        Write-Warning "$What exited with code $Exit without reporting failed tests."
         $totals.Failed += 1
     }
     return $totals
@@ -181,7 +186,8 @@ function Invoke-XunitOnNet8 {
     # which need .NET 10), so the engine's xunit tests run again on .NET 8: built for net8.0 and self-contained
     # with the .NET 8 runtime pack from NuGet, so no .NET 8 install is needed. Own output folder under .cache/
     # (re-runs are incremental). Subset: all but the Claude Code CLI end-to-end tests (they test the CLI, and
-    # run on .NET 10) and the fake backend's program tests (they start it with the machine's dotnet).
+    # run on .NET 10), the chat-template renders (jinja2 in python, not .NET) and the fake backend's program tests
+    # (they start it with the machine's dotnet).
     $rid = [Runtime.InteropServices.RuntimeInformation]::RuntimeIdentifier
     $results = Join-Path $Artifacts "TestResults/xunit-net8-$([DateTime]::UtcNow.ToString('yyyyMMddHHmmss'))"
     $savedArtifacts = $env:ANYCLAUDE_ARTIFACTS
@@ -189,24 +195,13 @@ function Invoke-XunitOnNet8 {
     try {
         & dotnet test (Join-Path $Repo 'tests/AnyClaude.Proxy.Tests/AnyClaude.Proxy.Tests.csproj') -c $Configuration --nologo `
             -p:TestTargetFramework=net8.0 -r $rid -p:SelfContained=true `
-            --filter 'FullyQualifiedName!~AnyClaude.Proxy.Tests.ClaudeCode&FullyQualifiedName!~FakeBackendProgramTests' `
+            --filter 'FullyQualifiedName!~AnyClaude.Proxy.Tests.ClaudeCode&FullyQualifiedName!~AnyClaude.Proxy.Tests.ChatTemplates&FullyQualifiedName!~FakeBackendProgramTests' `
             --logger trx --results-directory $results | Out-Host
         $exit = $LASTEXITCODE
     } finally {
         $env:ANYCLAUDE_ARTIFACTS = $savedArtifacts
     }
-    $totals = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
-    foreach ($trx in Get-ChildItem $results -Filter '*.trx' -Recurse -ErrorAction Ignore) {
-        $counters = ([xml](Get-Content $trx -Raw)).TestRun.ResultSummary.Counters
-        $totals.Passed += [int]$counters.passed
-        $totals.Failed += [int]$counters.failed + [int]$counters.error + [int]$counters.timeout + [int]$counters.aborted
-        $totals.Skipped += [int]$counters.notExecuted
-    }
-    if ($exit -ne 0 -and $totals.Failed -eq 0) {
-        Write-Warning "dotnet test on .NET 8 exited with code $exit without reporting failed tests."
-        $totals.Failed += 1
-    }
-    return $totals
+    return Get-TrxTotals $results $exit 'dotnet test on .NET 8'
 }
 
 function Invoke-PesterSuite {
