@@ -120,7 +120,10 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     [Parameter]
     public ToolHistorySetting? ToolHistory { get; set; }
 
-    private ToolHistoryMode? _toolHistory;
+    // Computed, never a field: a field of an engine type would make this cmdlet's type load the engine assembly
+    // before the module has set up its load context (Import-Module fails).
+    private ToolHistoryMode? SelectedToolHistory => ToolHistory is { } h ? (ToolHistoryMode)h : null;
+
 
     /// <summary>
     /// <para type="description">How long the backend may stay silent once it has started generating before the request is
@@ -175,7 +178,6 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
 
         ToolCallMode? toolCalls = ToolCalls is { } t ? (ToolCallMode)t : null;
-        _toolHistory = ToolHistory is { } h ? (ToolHistoryMode)h : null;
         string name = ModeNames.ToEnvironmentName(mode);
         if (!ShouldProcess(mode.ToString(), "Set the AnyClaude mode"))
         {
@@ -196,7 +198,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             }
         }
 
-        SessionDefaults.Set(mode, baseUrl, Model, toolCalls, background, _toolHistory, StallTimeout);
+        SessionDefaults.Set(mode, baseUrl, Model, toolCalls, background, SelectedToolHistory, StallTimeout);
         SessionDefaults.SetRemote(mode, ApiKeySecret, caCertificate, MaxConcurrency);
         Environment.SetEnvironmentVariable(EnvironmentNames.Mode, name);
         WriteVerbose($"Set {EnvironmentNames.Mode}={name} for later starts in this session.");
@@ -214,7 +216,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         {
             try
             {
-                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, ApiKeySecret, caCertificate, MaxConcurrency, background, _toolHistory, StallTimeout);
+                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, ApiKeySecret, caCertificate, MaxConcurrency, background, SelectedToolHistory, StallTimeout);
                 WriteVerbose($"Saved to {path} (the previous file, if any, is in {path}.bak).");
             }
             catch (ConfigurationException e)
@@ -238,7 +240,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
 
     private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, string? caCertificate, string? apiKey, BackgroundPolicy? background)
     {
-        if (baseUrl is not null || Model is not null || toolCalls is not null || caCertificate is not null || MaxConcurrency is not null || apiKey is not null || background is not null || _toolHistory is not null || StallTimeout is not null)
+        if (baseUrl is not null || Model is not null || toolCalls is not null || caCertificate is not null || MaxConcurrency is not null || apiKey is not null || background is not null || SelectedToolHistory is not null || StallTimeout is not null)
         {
             BackendSettings settings = Apply(proxy.GetBackend(mode), baseUrl, toolCalls, background) with
             {
@@ -292,7 +294,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             {
                 var client = new ProxyControlClient(state);
                 BackendSettings? settings = null;
-                if (baseUrl is not null || Model is not null || toolCalls is not null || MaxConcurrency is not null || apiKey is not null || background is not null || _toolHistory is not null)
+                if (baseUrl is not null || Model is not null || toolCalls is not null || MaxConcurrency is not null || apiKey is not null || background is not null || SelectedToolHistory is not null)
                 {
                     ProxyStatus status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
                     BackendSettings current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
@@ -333,7 +335,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         BaseUrl = baseUrl ?? settings.BaseUrl,
         Model = Model ?? settings.Model,
         ToolCalls = toolCalls ?? settings.ToolCalls,
-        ToolHistory = _toolHistory ?? settings.ToolHistory,
+        ToolHistory = SelectedToolHistory ?? settings.ToolHistory,
         StallTimeout = StallTimeout ?? settings.StallTimeout,
     };
 }
