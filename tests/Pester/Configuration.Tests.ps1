@@ -219,15 +219,15 @@ Describe 'Set-AnyClaudeMode' {
         $proxy = Start-AnyClaude -NoLaunch LmStudio
         (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'AnswerLocally' -Because 'local modes answer titles locally by default'
         (Get-AnyClaudeMode Claude).BackgroundRequests | Should -Be 'Forward'
-        Set-AnyClaudeMode LmStudio -BackgroundRequests 'mlx-lm/small-model' -Persist
-        (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'mlx-lm/small-model'
+        Set-AnyClaudeMode LmStudio -BackgroundRequests 'mlx-lm/mlx-fake' -Persist
+        (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'mlx-lm/mlx-fake'
         Send-ProxyMessage -Proxy $proxy -Text 'background work' -Model 'anyclaude-background' | Out-Null
-        ((Get-FakeRequest $mlx -Chat)[-1].body | ConvertFrom-Json).model | Should -Be 'small-model'
+        ((Get-FakeRequest $mlx -Chat)[-1].body | ConvertFrom-Json).model | Should -Be 'mlx-fake'
         @(Get-FakeRequest $lmstudio -Chat).Count | Should -Be 0
-        (Get-Content -Raw $configPath | ConvertFrom-Json).backends.lmstudio.backgroundRequests | Should -Be 'mlx-lm/small-model'
+        (Get-Content -Raw $configPath | ConvertFrom-Json).backends.lmstudio.backgroundRequests | Should -Be 'mlx-lm/mlx-fake'
 
         Reset-AnyClaudeSession
-        (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'mlx-lm/small-model' -Because 'the config file holds it'
+        (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'mlx-lm/mlx-fake' -Because 'the config file holds it'
         Set-AnyClaudeMode LmStudio -BackgroundRequests Forward
         (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'Forward'
     }

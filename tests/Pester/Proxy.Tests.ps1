@@ -173,7 +173,8 @@ Describe 'Stop-AnyClaude' {
         Send-ProxyMessage -Proxy $proxy -Text 'a title please' -Model 'anyclaude-background' | Out-Null
         # A request the backend rejects: the proxy's own estimate of its prompt is no work a backend did.
         Invoke-RestMethod -Method Post "$($lmstudio.Root)/_fake/script" -Body '{"status":500,"message":"boom"}' -ContentType 'application/json' | Out-Null
-        (Send-ProxyMessage -Proxy $proxy -Text ('a long first prompt ' * 200)).Events.type | Should -Contain 'error'
+        # Refused before any byte of the answer: an HTTP error, not a stream (Claude Code shows it at once).
+        { Send-ProxyMessage -Proxy $proxy -Text ('a long first prompt ' * 200) } | Should -Throw -ExpectedMessage '*502*'
         $requests = @(Get-AnyClaude -Request)
         $requests.Kind | Should -Be @('Main', 'Background', 'Main')
         $requests[0].CachedTokens | Should -BeNullOrEmpty

@@ -114,7 +114,7 @@ internal static class TestCertificates
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(ca, true, false));
         using var signed = request.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(7), RandomNumberGenerator.GetBytes(8));
         using var withKey = signed.CopyWithPrivateKey(serverKey);
-        return (X509CertificateLoader.LoadCertificate(ca.Export(X509ContentType.Cert)), Reload(withKey));
+        return (LoadCertificate(ca.Export(X509ContentType.Cert)), Reload(withKey));
     }
 
     /// <summary>Writes the certificate (public part only) as PEM, as a team would hand it out.</summary>
@@ -144,5 +144,16 @@ internal static class TestCertificates
 
     // An exportable, persisted key: SslStream on some platforms refuses ephemeral keys.
     private static X509Certificate2 Reload(X509Certificate2 certificate) =>
+#if NET9_0_OR_GREATER
         X509CertificateLoader.LoadPkcs12(certificate.Export(X509ContentType.Pkcs12), null);
+#else
+        new(certificate.Export(X509ContentType.Pkcs12), (string?)null, X509KeyStorageFlags.Exportable); // the .NET 8 run
+#endif
+
+    private static X509Certificate2 LoadCertificate(byte[] der) =>
+#if NET9_0_OR_GREATER
+        X509CertificateLoader.LoadCertificate(der);
+#else
+        new(der);
+#endif
 }
