@@ -158,15 +158,15 @@ public sealed class HostSurfaceTests
         AssertError((int)response.StatusCode, body, 413, "request_too_large");
     }
 
-    [Fact]
+    [SkippableFact]
     public async Task Listener_is_bound_to_loopback_only()
     {
         await using var proxy = ProxyServer.Start(new ProxyOptions());
         var external = Dns.GetHostAddresses(Dns.GetHostName())
             .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork && !IPAddress.IsLoopback(a));
-        if (external is null) return; // no non-loopback interface on this machine: nothing to probe
+        Skip.If(external is null, "no non-loopback interface on this machine: nothing to probe");
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await Assert.ThrowsAnyAsync<SocketException>(() => socket.ConnectAsync(external, proxy.Port));
+        await Assert.ThrowsAnyAsync<SocketException>(() => socket.ConnectAsync(external!, proxy.Port));
     }
 
     [Fact]
