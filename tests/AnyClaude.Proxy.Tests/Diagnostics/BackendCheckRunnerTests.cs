@@ -183,6 +183,29 @@ public sealed class BackendCheckRunnerTests
     }
 
     [Fact]
+    public async Task LM_Studio_cache_check_shows_no_cached_count_but_a_labelled_estimate()
+    {
+        // LM Studio sends no usage.prompt_tokens_details (the fake's default for it): no count, an estimate instead.
+        await using var fake = Fake(FakeFlavor.LmStudio, o => new FakeServerOptions { Flavor = o.Flavor, Model = o.Model, MicrosecondsPerPromptToken = 200 });
+        var r = await RunAsync(Settings(fake));
+
+        var detail = r[CheckNames.PromptCache].Detail;
+        Assert.Contains("cached tokens: -", detail, StringComparison.Ordinal);
+        Assert.Matches(@"~\d+ of \d+ est\. from prompt-processing time", detail);
+        Assert.DoesNotMatch(@"\d+ of \d+ prompt tokens cached", detail);
+    }
+
+    [Fact]
+    public async Task MLX_LM_cache_check_shows_the_backends_own_count_and_no_estimate()
+    {
+        await using var fake = Fake(FakeFlavor.MlxLm);
+        var r = await RunAsync(Settings(fake));
+
+        Assert.Matches(@"[1-9]\d* of \d+ prompt tokens cached", r[CheckNames.PromptCache].Detail);
+        Assert.DoesNotContain("est.", r[CheckNames.PromptCache].Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_round_trip_can_go_through_a_running_proxy()
     {
         await using var fake = Fake(FakeFlavor.MlxLm);

@@ -48,6 +48,35 @@ public sealed class CacheBenchmarkRunnerTests
     private const int CodingToolCount = 16;
 
     [Fact]
+    public async Task LM_Studio_direct_turns_have_no_cached_count_but_an_estimate_from_prefill_time()
+    {
+        // LM Studio reports no cached tokens (the fake's default for it); its one slot still caches the prefix.
+        await using var fake = Fake(FakeFlavor.LmStudio, o => new FakeServerOptions { Flavor = o.Flavor, Model = o.Model, MicrosecondsPerPromptToken = 500 });
+        var (turns, summary) = await CacheBenchmarkRunner.RunAllAsync(
+            new CacheBenchmarkOptions { Backend = Settings(fake), Direct = true, Turns = 3, PromptTokens = 2000 }, Timeout());
+
+        Assert.All(turns, t => Assert.False(t.CachedTokensReported));
+        Assert.Equal(0, turns[0].EstimatedCachedTokens); // turn 1 is cold by construction: it sets the rate
+        Assert.All(turns.Skip(1), t => Assert.True(t.EstimatedCachedTokens > t.PromptTokens / 2, $"turn {t.Turn}: ~{t.EstimatedCachedTokens}/{t.PromptTokens}"));
+        Assert.False(summary.HitRatioReported);
+        Assert.True(summary.EstimatedHitRatio > 0.5, $"{summary.EstimatedHitRatio}");
+    }
+
+    [Fact]
+    public async Task MLX_LM_direct_turns_keep_the_backends_own_counts_and_no_estimate()
+    {
+        await using var fake = Fake(FakeFlavor.MlxLm);
+        var (turns, summary) = await CacheBenchmarkRunner.RunAllAsync(
+            new CacheBenchmarkOptions { Backend = Settings(fake), Direct = true, Turns = 3, PromptTokens = 2000 }, Timeout());
+
+        Assert.All(turns, t => Assert.True(t.CachedTokensReported));
+        Assert.All(turns, t => Assert.Null(t.EstimatedCachedTokens));
+        Assert.True(summary.HitRatioReported);
+        Assert.Null(summary.EstimatedHitRatio);
+        Assert.True(summary.HitRatio > 0.8);
+    }
+
+    [Fact]
     public async Task A_cache_that_does_not_work_shows_zero_hits()
     {
         await using var fake = Fake(FakeFlavor.MlxLm, o => new FakeServerOptions { Flavor = o.Flavor, Model = o.Model, DisableCache = true });

@@ -13,6 +13,12 @@ public sealed record CacheBenchmarkSummary(
     double HitRatio,
     TimeSpan TotalDuration)
 {
+    /// <summary>False when a warm turn's backend reported no cached tokens (LM Studio): HitRatio is then no measurement.</summary>
+    public bool HitRatioReported { get; init; } = true;
+
+    /// <summary>Estimated cached ÷ prompt tokens over turns 2..N, from prompt-processing time; only where HitRatioReported is false.</summary>
+    public double? EstimatedHitRatio { get; init; }
+
     /// <summary>Summarises turns of one run; turn 1 is cold, the rest warm. HitRatio is over the warm turns.</summary>
     public static CacheBenchmarkSummary From(IReadOnlyList<CacheTurnResult> turns)
     {
@@ -23,8 +29,14 @@ public sealed record CacheBenchmarkSummary(
         var prompt = warm.Sum(t => (long)t.PromptTokens);
         var hit = prompt > 0 ? (double)warm.Sum(t => (long)t.CachedTokens) / prompt : 0;
         var speedup = warmTtft > TimeSpan.Zero ? cold.TimeToFirstToken / warmTtft : 0;
+        var reported = warm.All(t => t.CachedTokensReported) && cold.CachedTokensReported;
+        double? estimated = reported || prompt == 0 ? null : (double)warm.Sum(t => (long)(t.EstimatedCachedTokens ?? 0)) / prompt;
         return new CacheBenchmarkSummary(cold.Mode, cold.Route, turns.Count, cold.TimeToFirstToken, warmTtft,
-            speedup, hit, TimeSpan.FromTicks(turns.Sum(t => t.Duration.Ticks)));
+            speedup, hit, TimeSpan.FromTicks(turns.Sum(t => t.Duration.Ticks)))
+        {
+            HitRatioReported = reported,
+            EstimatedHitRatio = estimated,
+        };
     }
 
     internal static TimeSpan Median(IEnumerable<TimeSpan> values)

@@ -15,6 +15,14 @@ public sealed record CacheTurnResult(
 {
     public double CacheHitRatio => PromptTokens > 0 ? (double)CachedTokens / PromptTokens : 0;
 
+    /// <summary>False when the backend's usage carried no cached-token count (LM Studio): CachedTokens is then a
+    /// placeholder 0, not a measurement, and EstimatedCachedTokens stands in for it, labelled as an estimate.</summary>
+    public bool CachedTokensReported { get; init; } = true;
+
+    /// <summary>Cached tokens inferred from prompt-processing time (turn 1's time per prompt token is the cold rate);
+    /// only where CachedTokensReported is false.</summary>
+    public int? EstimatedCachedTokens { get; init; }
+
     /// <summary>Output tokens over the generation phase (after the first token).</summary>
     public double OutputTokensPerSecond
     {

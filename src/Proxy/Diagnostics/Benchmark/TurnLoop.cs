@@ -22,6 +22,7 @@ internal static class TurnLoop
         Func<BackendMode, CancellationToken, Task>? prewarm = null)
     {
         TimeSpan? firstTtft = null;
+        double? coldSecondsPerToken = null;
         for (var i = 0; i < turns.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -53,7 +54,19 @@ internal static class TurnLoop
             conversation.Answer(m.Text.ToString());
             firstTtft ??= ttft;
             if (warming is not null) await warming.ConfigureAwait(false);
-            yield return new CacheTurnResult(i + 1, mode, sender.Route, ttft, m.Duration, m.PromptTokens, m.CachedTokens, m.OutputTokens);
+            int? estimate = null;
+            if (!m.CachedTokensReported && m.PromptTokens > 0)
+            {
+                // Turn 1 is cold: its time per prompt token is the rate a prefill from scratch runs at.
+                coldSecondsPerToken ??= ttft.TotalSeconds / m.PromptTokens;
+                var uncached = coldSecondsPerToken > 0 ? ttft.TotalSeconds / coldSecondsPerToken.Value : m.PromptTokens;
+                estimate = (int)Math.Clamp(Math.Round(m.PromptTokens - uncached), 0, m.PromptTokens);
+            }
+            yield return new CacheTurnResult(i + 1, mode, sender.Route, ttft, m.Duration, m.PromptTokens, m.CachedTokens, m.OutputTokens)
+            {
+                CachedTokensReported = m.CachedTokensReported,
+                EstimatedCachedTokens = estimate,
+            };
         }
         progress?.Report(new DiagnosticProgress(activity, "Done", 100));
     }

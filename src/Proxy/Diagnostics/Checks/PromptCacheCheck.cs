@@ -25,7 +25,7 @@ internal sealed class PromptCacheCheck : IBackendCheck
             var hit = warm.PromptTokens > 0 ? (double)warm.CachedTokens / warm.PromptTokens : 0;
             var ratio = coldTtft.TotalMilliseconds > 0 ? warmTtft.TotalMilliseconds / coldTtft.TotalMilliseconds : 1;
             var detail = $"{workload.SystemTokens}-token prompt twice: first token {coldTtft.TotalMilliseconds:0} ms then {warmTtft.TotalMilliseconds:0} ms; "
-                         + (warm.CachedTokensReported ? $"{warm.CachedTokens} of {warm.PromptTokens} prompt tokens cached" : "the server does not report cached tokens");
+                         + (warm.CachedTokensReported ? $"{warm.CachedTokens} of {warm.PromptTokens} prompt tokens cached" : $"cached tokens: - (the server does not report cached tokens); {Estimate(cold, warm)}");
             // A backend that reports cached tokens is judged by them (timing on a fast machine is noise);
             // one that does not (LM Studio) only by how much sooner the repeat answers.
             var passed = warm.CachedTokensReported ? hit >= options.CacheHitThreshold : ratio <= options.CacheSpeedupThreshold;
@@ -40,6 +40,17 @@ internal sealed class PromptCacheCheck : IBackendCheck
         {
             return CheckOutcome.Fail(ex.Message, ex.Unreachable ? BackendAdvice.StartServer(context.Settings) : BackendAdvice.LoadModel(context.Settings, context.Model));
         }
+    }
+
+    /// <summary>Cached tokens inferred from prompt-processing time, the cold request's time per prompt token being
+    /// the rate of a prefill from scratch; labelled as an estimate, never shown as the backend's figure.</summary>
+    internal static string Estimate(StreamMeasurement cold, StreamMeasurement warm)
+    {
+        if (cold.PromptTokens <= 0 || warm.PromptTokens <= 0 || cold.TimeToFirstToken is not { } c || warm.TimeToFirstToken is not { } w || c <= TimeSpan.Zero)
+            return "no estimate (no prompt token counts)";
+        var coldSecondsPerToken = c.TotalSeconds / cold.PromptTokens;
+        var estimate = (int)Math.Clamp(Math.Round(warm.PromptTokens - w.TotalSeconds / coldSecondsPerToken), 0, warm.PromptTokens);
+        return $"~{estimate} of {warm.PromptTokens} est. from prompt-processing time";
     }
 
     private static Task<StreamMeasurement> SendAsync(CheckContext context, ClaudeCodeWorkload workload, CancellationToken cancellationToken) =>

@@ -74,6 +74,9 @@ internal static class AnthropicEventReader
                 m.PromptTokens = total;
                 m.CachedTokens = read ?? 0;
             }
+            // The proxy always writes cache_read_input_tokens (0 where its backend reported none), so through the
+            // proxy a missing cache report is not visible here.
+            if (read is not null) m.CachedTokensReported = true;
             m.UsageReported = true;
         }
         if (Int(usage, "output_tokens") is { } output)
