@@ -45,6 +45,36 @@ Describe 'Measure-AnyClaudeCache' {
         $requests | ForEach-Object { $_.headers.PSObject.Properties.Name | Should -Not -Contain 'x-api-key' }
     }
 
+    It '-Direct at LM Studio (no cached-token reports) shows $null cached figures with a note and a labelled estimate' {
+        $out = @(Measure-AnyClaudeCache LmStudio -BaseUrl $lmstudio.BaseUrl -Turns 3 -PromptSize 1000 -Direct)
+        $turns = @($out | Where-Object { $_ -is [AnyClaude.Cmdlets.Diagnostics.CacheTurn] })
+        $summary = $out[-1]
+        $turns | Should -HaveCount 3
+        foreach ($t in $turns) {
+            $t.CachedTokens | Should -BeNullOrEmpty
+            $t.CacheHitRatio | Should -BeNullOrEmpty
+            $t.EstimatedCachedTokens | Should -Not -BeNullOrEmpty
+            $t.CacheNote | Should -BeLike '*reported no cached tokens*'
+        }
+        $summary.HitRatio | Should -BeNullOrEmpty
+        $summary.EstimatedHitRatio | Should -Not -BeNullOrEmpty
+        $summary.CacheNote | Should -BeLike '*EstimatedHitRatio*'
+        $table = $turns | Format-Table | Out-String
+        $table | Should -Match '~\d+ est\.'
+        ($summary | Format-Table | Out-String) | Should -Match '~\d+\s?% est\.'
+    }
+
+    It '-Direct at MLX-LM keeps the backend''s own cached counts and shows no estimate' {
+        $out = @(Measure-AnyClaudeCache MlxLm -BaseUrl $mlx.BaseUrl -Turns 3 -PromptSize 1000 -Direct)
+        $turns = @($out | Where-Object { $_ -is [AnyClaude.Cmdlets.Diagnostics.CacheTurn] })
+        $turns[0].CachedTokens | Should -Not -BeNullOrEmpty
+        $turns[1].CachedTokens | Should -BeGreaterThan 0
+        $turns | ForEach-Object { $_.EstimatedCachedTokens | Should -BeNullOrEmpty; $_.CacheNote | Should -BeNullOrEmpty }
+        $out[-1].HitRatio | Should -BeGreaterThan 0.8
+        $out[-1].EstimatedHitRatio | Should -BeNullOrEmpty
+        ($out | Format-Table | Out-String) | Should -Not -Match 'est\.'
+    }
+
     It 'shows a cache that does not work as a zero hit ratio' {
         $summary = Measure-AnyClaudeCache MlxLm -BaseUrl $noCache.BaseUrl -Turns 3 -PromptSize 2000 -Summary
         $summary.HitRatio | Should -Be 0
