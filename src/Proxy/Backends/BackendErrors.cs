@@ -110,11 +110,9 @@ internal static class BackendErrors
             case 401 or 403:
                 // Never 401/403 to Claude Code: it reads those as its own login failing ("Please run /login") and retries.
                 return ApiException.Permanent($"{said}. {BackendNames.CredentialAdvice(backend)}");
-            case 404:
-                // A 404 would make Claude Code blame the Claude model it selected and drop this message.
-                return ApiException.Permanent($"{said}. {BackendNames.ModelAdvice(backend, model)}");
-            case 500:
-                // A template error, a model that failed to load or crashed on this prompt: retrying repeats it.
+            case 404 or 500:
+                // 404: Claude Code would blame the Claude model it selected and drop this message. 500: a template
+                // error, a model that failed to load or crashed on this prompt: retrying repeats it.
                 return ApiException.Permanent($"{said}. {BackendNames.ModelAdvice(backend, model)}");
         }
         var (anthropicStatus, type) = Map(status);

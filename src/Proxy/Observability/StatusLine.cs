@@ -17,6 +17,7 @@ internal sealed class StatusLine
     private readonly Func<ModeSnapshot> _modes;
     private RequestRecord? _lastTurn;
     private int _errors;
+    private string? _written; // the text in the file now: a request that changes nothing shown writes nothing
 
     public StatusLine(string path, Func<ModeSnapshot> modes)
     {
@@ -75,11 +76,14 @@ internal sealed class StatusLine
         // One writer at a time (requests complete concurrently); the file is tiny.
         lock (_gate)
         {
-            Write(Render(_modes(), _lastTurn, _errors));
+            var text = Render(_modes(), _lastTurn, _errors);
+            if (text == _written) return;
+            if (Write(text)) _written = text;
         }
     }
 
-    private void Write(string text)
+    /// <summary>False when the file could not be written (the next update tries again).</summary>
+    private bool Write(string text)
     {
         try
         {
@@ -88,10 +92,12 @@ internal sealed class StatusLine
             using (var stream = Security.PrivateFiles.Create(temp))
                 stream.Write(Encoding.UTF8.GetBytes(text + "\n"));
             File.Move(temp, _path, overwrite: true);
+            return true;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // A reader holding the file (Windows) or a full disk: the next update writes it.
+            return false;
         }
     }
 
