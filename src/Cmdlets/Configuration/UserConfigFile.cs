@@ -207,17 +207,7 @@ internal static class UserConfigFile
             }
         }
 
-        ToolCallMode? toolCalls = null;
-        if (entry["toolCalls"] is JsonNode toolNode)
-        {
-            string text = toolNode.GetValue<string>();
-            if (!Enum.TryParse(text, ignoreCase: true, out ToolCallMode parsed) || !Enum.IsDefined(parsed))
-            {
-                throw new FormatException($"\"backends.{key}.toolCalls\": '{text}' must be Native or Off");
-            }
-
-            toolCalls = parsed;
-        }
+        ToolCallMode? toolCalls = ParseEnum<ToolCallMode>(entry, "toolCalls", key);
 
         TimeSpan? stallTimeout = null;
         if (entry["stallTimeout"] is JsonNode stallNode)
@@ -244,17 +234,7 @@ internal static class UserConfigFile
             stallTimeout = parsed;
         }
 
-        ToolHistoryMode? toolHistory = null;
-        if (entry["toolHistory"] is JsonNode historyNode)
-        {
-            string text = historyNode.GetValue<string>();
-            if (!Enum.TryParse(text, ignoreCase: true, out ToolHistoryMode parsed) || !Enum.IsDefined(parsed))
-            {
-                throw new FormatException($"\"backends.{key}.toolHistory\": '{text}' must be Native or Text");
-            }
-
-            toolHistory = parsed;
-        }
+        ToolHistoryMode? toolHistory = ParseEnum<ToolHistoryMode>(entry, "toolHistory", key);
 
         BackgroundPolicy? background = null;
         if (entry["backgroundRequests"] is JsonNode backgroundNode)
@@ -275,6 +255,20 @@ internal static class UserConfigFile
             MaxConcurrency = RemoteBackendKeys.ParseMaxConcurrency(entry, key),
             StallTimeout = stallTimeout,
         };
+    }
+
+    /// <summary>An enum setting by name, any case; absent is null.</summary>
+    private static T? ParseEnum<T>(JsonObject entry, string name, string key) where T : struct, Enum
+    {
+        if (entry[name] is not JsonNode node)
+        {
+            return null;
+        }
+
+        string text = node.GetValue<string>();
+        return Enum.TryParse(text, ignoreCase: true, out T parsed) && Enum.IsDefined(parsed)
+            ? parsed
+            : throw new FormatException($"\"backends.{key}.{name}\": '{text}' must be {string.Join(" or ", Enum.GetNames<T>())}");
     }
 
     private static ConfigurationException Broken(string path, string problem, Exception? inner = null) =>
