@@ -20,7 +20,7 @@ internal sealed record SlowlorisResult(int Sockets, int Opened, int OpenAtHold, 
 
 /// <summary>What the memory scenarios saw.</summary>
 internal sealed record RssResult(List<(int Requests, ProcessSample Sample)> Sequential, List<ProcessSample> Stalled,
-    long StalledBytesRead, string StalledRecord, int SequentialFailures);
+    long StalledBytesRead, string StalledRecord, int SequentialFailures, long LiveHeapBefore, long LiveHeapAfter);
 
 /// <summary>
 /// The issue-8 load scenarios against the real ProxyServer in this process: (1) many truly concurrent long streams,
@@ -89,7 +89,8 @@ internal static class LoadProbes
             while (!sampling.IsCancellationRequested)
             {
                 var s = ProcessSample.Take();
-                if (s.Threads > peak.Threads || s.RssBytes > peak.RssBytes) peak = s with { Threads = Math.Max(s.Threads, peak.Threads), RssBytes = Math.Max(s.RssBytes, peak.RssBytes) };
+                peak = new ProcessSample(s.Seconds, Math.Max(s.RssBytes, peak.RssBytes), Math.Max(s.GcHeapBytes, peak.GcHeapBytes),
+                    Math.Max(s.Threads, peak.Threads), Math.Max(s.Sockets, peak.Sockets));
                 try { await Task.Delay(250, sampling.Token); } catch (OperationCanceledException) { }
             }
         });
@@ -260,6 +261,7 @@ internal static class LoadProbes
         using var client = NewClient();
         for (var i = 0; i < 20; i++) await OneStreamAsync(client, proxy, 4_000_000 + i, chunks);
         await Task.Delay(1000);
+        var liveBefore = LiveHeap();
         var sequential = new List<(int, ProcessSample)> { (0, ProcessSample.Take()) };
         var failures = 0;
         for (var i = 1; i <= requests; i++)
@@ -268,6 +270,7 @@ internal static class LoadProbes
             if (!r.Complete) failures++;
             if (i % every == 0) sequential.Add((i, ProcessSample.Take()));
         }
+        var liveAfter = LiveHeap();
 
         // A client that stops reading: it sends a request for a very long stream, reads the first bytes, then nothing.
         // Backpressure must reach the backend; the proxy must not buffer what the client does not take.
@@ -300,6 +303,14 @@ internal static class LoadProbes
             if (proxy.GetRecords().LastOrDefault() is { } last && last.Id != lastBefore)
                 record = $"status {last.Status}, {last.OutputTokens} output tokens relayed, {last.Duration.TotalSeconds:F1} s, error: {(last.Error ?? "none").TrimEnd('.')}";
         }
-        return new RssResult(sequential, stalled, read, record.Length == 0 ? "(no record yet)" : record, failures);
+        return new RssResult(sequential, stalled, read, record.Length == 0 ? "(no record yet)" : record, failures, liveBefore, liveAfter);
+    }
+
+    /// <summary>What is really alive: the managed heap after a forced, compacting full collection.</summary>
+    private static long LiveHeap()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        return GC.GetTotalMemory(forceFullCollection: true);
     }
 }

@@ -61,7 +61,7 @@ internal static class LoadReport
             | process (proxy + clients) | threads | sockets | RSS MB | GC heap MB |
             |---|---:|---:|---:|---:|
             {Row("before", r.Before)}
-            {Row("peak while streaming (threads, RSS)", r.Peak)}
+            {Row("peak while streaming (each column's maximum, sampled every 250 ms)", r.Peak)}
             {Row("1 s after", r.After)}
 
             Intact: every delta carries the stream's own tag, sequence numbers 0 … {r.Chunks - 1} in order, then message_stop.
@@ -114,6 +114,8 @@ internal static class LoadReport
         report.AppendLine($"""
 
             Second half: RSS {last.RssMb - mid.RssMb:+0.0;-0.0} MB, GC heap {last.GcHeapMb - mid.GcHeapMb:+0.0;-0.0} MB; {r.SequentialFailures} requests not intact.
+            Live heap (after a forced full collection) before the first and after the last request: {r.LiveHeapBefore / 1048576.0:F1} MB → {r.LiveHeapAfter / 1048576.0:F1} MB
+            (the proxy's record history holds its last 1,000 records).
 
             ### RSS while a client stops reading ({o.StallChunks:N0}-chunk stream requested; the client read {r.StalledBytesRead:N0} bytes, then nothing for {o.StallSeconds} s)
 
