@@ -146,8 +146,8 @@ internal sealed class ListenerHeaderTimeout : IDisposable
                 : Stopwatch.GetElapsedTime(watch.Since, now) >= s_listenerFirstByteWait + Timeout;
             if (!late) continue;
             _watched.Remove(connection);
+            Interlocked.Increment(ref _closed); // before the 408 leaves: whoever reads it sees the count
             Close(x, connection, socket);
-            Interlocked.Increment(ref _closed);
         }
     }
 
