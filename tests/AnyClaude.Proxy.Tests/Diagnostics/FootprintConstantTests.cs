@@ -1,5 +1,5 @@
 using Xunit;
-using Engine = AnyClaude.Proxy.Diagnostics.ClaudeCodeFootprint;
+using Engine = AnyClaude.Diagnostics.ClaudeCodeFootprint;
 using Measured = AnyClaude.Proxy.Tests.ClaudeCode.Footprint.ClaudeCodeFootprint;
 
 namespace AnyClaude.Proxy.Tests.Diagnostics;

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using AnyClaude.FakeBackend;
 using AnyClaude.Proxy.Classification;
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Proxy.Diagnostics.Workload;
+using AnyClaude.Diagnostics.Workload;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Tests.Hosting;
 
