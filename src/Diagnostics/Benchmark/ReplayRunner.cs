@@ -24,6 +24,7 @@ public static class ReplayRunner
         if (options.Requests.Count == 0) throw new ArgumentException("nothing to replay", nameof(options));
         if (options.Modes.Count == 0) throw new ArgumentException("no mode to replay against", nameof(options));
         using var http = DiagnosticHttp.Create(options.ConnectTimeout);
+        WarmUp(options);
         foreach (var mode in options.Modes)
         {
             var activity = $"Replaying {options.Requests.Count} recorded requests against {mode} {(options.Direct ? "directly" : "through a private proxy")}";
@@ -33,6 +34,7 @@ public static class ReplayRunner
                 Mode = mode,
                 Backends = options.Backends.ToDictionary(p => p.Key, p => p.Value),
             });
+            if (proxy is not null) await WarmUpProxyAsync(http, proxy, options, cancellationToken).ConfigureAwait(false);
             var estimator = new RunningCacheEstimate();
             // Claude Code's session ids are kept apart, but fresh: one replay never continues another's classification.
             var sessions = new Dictionary<string, string>();
@@ -51,6 +53,42 @@ public static class ReplayRunner
                 yield return estimator.Apply(result);
             }
             progress?.Report(new DiagnosticProgress(activity, "Done", 100));
+        }
+    }
+
+    /// <summary>Compiles the translation path once before anything is timed, so the first mode replayed does not pay for the
+    /// JIT in its first request's time to first token.</summary>
+    private static void WarmUp(ReplayOptions options)
+    {
+        var first = ReplayBody(options.Requests[0], options.MaxOutputTokens);
+        try
+        {
+            foreach (var mode in options.Modes)
+                ChatTranslation.TranslateRequest(System.Text.Encoding.UTF8.GetBytes(first.ToJsonString()),
+                    options.Backends.TryGetValue(mode, out var s) ? s : BackendSettings.Default(mode));
+        }
+        catch (ArgumentException)
+        {
+            // The replay itself reports a request it cannot translate.
+        }
+    }
+
+    /// <summary>One count_tokens call through the fresh proxy (no backend involved, no cache touched): its listener and request
+    /// path are ready before the first replayed request is timed.</summary>
+    private static async Task WarmUpProxyAsync(HttpClient http, ProxyServer proxy, ReplayOptions options, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(proxy.BaseUrl, "/v1/messages/count_tokens"))
+        {
+            Content = new StringContent(options.Requests[0].Body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
+        };
+        request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", proxy.Token);
+        try
+        {
+            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            // Only a warm-up: the replay reports any real problem.
         }
     }
 

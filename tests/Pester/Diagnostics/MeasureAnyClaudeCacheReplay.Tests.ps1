@@ -49,12 +49,12 @@ Describe 'Measure-AnyClaudeCache -Replay' {
         $summaries | ForEach-Object {
             $_.Line | Should -Match "^$($_.Mode) \(Proxy\): prefill [\d,]+ tokens = [\d.]+x the minimum [\d,]+; waited [\d.]+ s for first tokens over 7 requests \(Main 4: [\d.]+ s, Background 3: [\d.]+ s\)$"
             $_.Kinds.Kind | Should -Be @('Main', 'Background')
-            $_.Kinds.Count | Should -Be @(4, 3)
+            @($_.Kinds | Select-Object -ExpandProperty Count) | Should -Be @(4, 3)
         }
         $summaries[0].TotalPrefillTokens | Should -Be (@(Get-FakeRequest $lmstudio -Chat) | ForEach-Object { $_.promptTokens - $_.cachedTokens } | Measure-Object -Sum).Sum
         ($rows | Format-Table | Out-String) | Should -Match 'Prefill'
         ($summaries | Format-Table | Out-String) | Should -Match 'x Min'
-        ($rows | Format-Table | Out-String) | Should -Match 'answered by the proxy'
+        ($rows | Format-Table | Out-String -Width 200) | Should -Match 'answered by the proxy'
         Get-AnyClaude | Should -BeNullOrEmpty -Because 'the replay uses private proxies and stops them'
     }
 
@@ -95,7 +95,7 @@ Describe 'Measure-AnyClaudeCache -Replay' {
         $text = Get-Content $trace -Raw
         $text | Should -Not -Match ([regex]::Escape($proxy.Token))
         $text | Should -Match 'clientRequest'
-        if (-not $IsWindows) { (Get-Item $trace).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite' }
+        if (-not $IsWindows) { (Get-Item $trace).UnixFileMode | Should -Be ([IO.UnixFileMode]'UserRead, UserWrite') }
 
         Reset-FakeBackend $mlx
         $out = @(Measure-AnyClaudeCache -Replay $trace -Mode MlxLm)
