@@ -22,6 +22,11 @@ public sealed record ReplayOptions
     /// the recorded answer anyway. Null keeps Claude Code's own max_tokens.</summary>
     public int? MaxOutputTokens { get; init; } = 64;
 
+    /// <summary>Mark every request of a run with the run's own id in its system prompt, so a backend cannot serve the first
+    /// requests from a cache an earlier replay (or the recorded session itself) left behind; within the run, requests share the
+    /// mark, so caching works as in the session. False sends the bodies exactly as recorded.</summary>
+    public bool ColdStart { get; init; } = true;
+
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(3);
 
     /// <summary>Per request; a cold Claude-Code-sized prompt can take minutes on a laptop.</summary>

@@ -39,6 +39,7 @@ public static class ReplayRunner
             // Claude Code's session ids are kept apart, but fresh: one replay never continues another's classification.
             var sessions = new Dictionary<string, string>();
             var runSession = Guid.NewGuid().ToString();
+            var runMark = options.ColdStart ? $"[AnyClaude replay {Guid.NewGuid().ToString("N")[..12]}]" : null;
             for (var i = 0; i < options.Requests.Count; i++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
@@ -48,8 +49,8 @@ public static class ReplayRunner
                     ? sessions.TryGetValue(s, out var mapped) ? mapped : sessions[s] = Guid.NewGuid().ToString()
                     : runSession;
                 var result = proxy is null
-                    ? await SendDirectAsync(http, options, mode, recorded, cancellationToken).ConfigureAwait(false)
-                    : await SendThroughProxyAsync(http, proxy, options, mode, recorded, session, cancellationToken).ConfigureAwait(false);
+                    ? await SendDirectAsync(http, options, mode, recorded, runMark, cancellationToken).ConfigureAwait(false)
+                    : await SendThroughProxyAsync(http, proxy, options, mode, recorded, runMark, session, cancellationToken).ConfigureAwait(false);
                 yield return estimator.Apply(result);
             }
             progress?.Report(new DiagnosticProgress(activity, "Done", 100));
@@ -73,8 +74,8 @@ public static class ReplayRunner
         }
     }
 
-    /// <summary>One count_tokens call through the fresh proxy (no backend involved, no cache touched): its listener and request
-    /// path are ready before the first replayed request is timed.</summary>
+    /// <summary>A count_tokens call and a model list through the fresh proxy (no prompt reaches the backend, no cache is
+    /// touched): its listener, request path and backend connection are ready before the first replayed request is timed.</summary>
     private static async Task WarmUpProxyAsync(HttpClient http, ProxyServer proxy, ReplayOptions options, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(proxy.BaseUrl, "/v1/messages/count_tokens"))
@@ -82,9 +83,13 @@ public static class ReplayRunner
             Content = new StringContent(options.Requests[0].Body.ToJsonString(), System.Text.Encoding.UTF8, "application/json"),
         };
         request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", proxy.Token);
+        using var models = new HttpRequestMessage(HttpMethod.Get, new Uri(proxy.BaseUrl, "/v1/models"));
+        models.Headers.Authorization = request.Headers.Authorization;
         try
         {
             using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            // The model list asks the backend: its connection is open before the first timed request.
+            using var listed = await http.SendAsync(models, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException)
         {
@@ -92,11 +97,12 @@ public static class ReplayRunner
         }
     }
 
-    /// <summary>Claude Code's body as recorded, streaming, max_tokens capped.</summary>
-    internal static JsonObject ReplayBody(ReplayRequest recorded, int? maxOutputTokens)
+    /// <summary>Claude Code's body as recorded, streaming, max_tokens capped, marked with the run (see ReplayOptions.ColdStart).</summary>
+    internal static JsonObject ReplayBody(ReplayRequest recorded, int? maxOutputTokens, string? runMark = null)
     {
         var body = (JsonObject)recorded.Body.DeepClone();
         body["stream"] = true;
+        if (runMark is not null) Mark(body, runMark, atStart: recorded.Kind != RequestKind.Background);
         if (maxOutputTokens is { } cap)
         {
             var recordedMax = body["max_tokens"] is JsonValue v && v.TryGetValue<int>(out var m) ? m : cap;
@@ -105,8 +111,39 @@ public static class ReplayRunner
         return body;
     }
 
+    /// <summary>Puts the run's mark at the start of the system prompt: the backend's prompt then differs from any earlier run's
+    /// from its first tokens. Background requests get it at the end instead: the proxy recognises a title request by how its
+    /// system prompt starts, and their small prompts matter for what they evict, not for their own prefix.</summary>
+    internal static void Mark(JsonObject body, string mark, bool atStart)
+    {
+        string Join(string text) => atStart ? mark + "\n" + text : text + "\n" + mark;
+        switch (body["system"])
+        {
+            case JsonValue v when v.TryGetValue<string>(out var text):
+                body["system"] = Join(text);
+                break;
+            case JsonArray blocks when (atStart ? blocks.FirstOrDefault(IsText) : blocks.LastOrDefault(IsText)) is JsonObject block:
+                block["text"] = Join(block["text"]!.GetValue<string>());
+                break;
+            default:
+                // No system text to mark: the conversation's first message carries it as well as a system prompt would.
+                if (body["messages"] is JsonArray { Count: > 0 } messages && messages[0] is JsonObject first)
+                {
+                    first["content"] = first["content"] switch
+                    {
+                        JsonValue c when c.TryGetValue<string>(out var t) => mark + "\n" + t,
+                        JsonArray parts => new JsonArray([new JsonObject { ["type"] = "text", ["text"] = mark }, .. parts.Select(p => p?.DeepClone())]),
+                        var other => other?.DeepClone(),
+                    };
+                }
+                break;
+        }
+
+        static bool IsText(JsonNode? n) => n is JsonObject o && o["type"]?.GetValue<string>() == "text" && o["text"] is JsonValue;
+    }
+
     private static async Task<ReplayRequestResult> SendThroughProxyAsync(HttpClient http, ProxyServer proxy, ReplayOptions options,
-        BackendMode mode, ReplayRequest recorded, string session, CancellationToken cancellationToken)
+        BackendMode mode, ReplayRequest recorded, string? runMark, string session, CancellationToken cancellationToken)
     {
         var before = NewestId(proxy);
         var client = new AnthropicMessagesClient(http, proxy.BaseUrl, proxy.Token);
@@ -114,7 +151,7 @@ public static class ReplayRunner
         string? error = null;
         try
         {
-            m = await client.StreamAsync(ReplayBody(recorded, options.MaxOutputTokens), session, options.RequestTimeout, cancellationToken).ConfigureAwait(false);
+            m = await client.StreamAsync(ReplayBody(recorded, options.MaxOutputTokens, runMark), session, options.RequestTimeout, cancellationToken).ConfigureAwait(false);
         }
         catch (BackendCallException e) when (e.Status != 0)
         {
@@ -157,10 +194,10 @@ public static class ReplayRunner
     }
 
     private static async Task<ReplayRequestResult> SendDirectAsync(HttpClient http, ReplayOptions options, BackendMode mode,
-        ReplayRequest recorded, CancellationToken cancellationToken)
+        ReplayRequest recorded, string? runMark, CancellationToken cancellationToken)
     {
         var settings = options.Backends.TryGetValue(mode, out var s) ? s : BackendSettings.Default(mode);
-        var anthropic = ReplayBody(recorded, options.MaxOutputTokens);
+        var anthropic = ReplayBody(recorded, options.MaxOutputTokens, runMark);
         JsonObject chat;
         try
         {

@@ -172,6 +172,32 @@ public sealed class ReplayRunnerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_second_replay_starts_as_cold_as_the_first_and_within_a_run_the_cache_works_as_in_the_session()
+    {
+        var requests = await RecordedSessionAsync();
+        await using var mlx = Fake(FakeFlavor.MlxLm);
+        var options = new ReplayOptions
+        {
+            Requests = requests, Modes = [BackendMode.MlxLm],
+            Backends = new Dictionary<BackendMode, BackendSettings> { [BackendMode.MlxLm] = Settings(mlx) with { BackgroundRequests = BackgroundPolicy.Forward } },
+        };
+        var first = ReplaySummary.From(await ReplayAsync(options));
+        var second = ReplaySummary.From(await ReplayAsync(options));
+        // Without the run's mark the second replay found the whole session in mlx's cache (prefill ~0.01x the minimum).
+        // (Only the titles' instructions, marked at their end, can come from the earlier run.)
+        Assert.InRange(second.TotalPrefillTokens, first.TotalPrefillTokens * 95 / 100, first.TotalPrefillTokens);
+        Assert.True(second.PrefillRatio > 0.95, second.Line);
+        Assert.Equal(14, mlx.ChatRequests.Count);
+
+        // Exactly as recorded when asked: then the earlier run's cache serves it.
+        var warm = ReplaySummary.From(await ReplayAsync(options with { ColdStart = false }));
+        var again = ReplaySummary.From(await ReplayAsync(options with { ColdStart = false }));
+        Assert.True(again.PrefillRatio < 0.1, again.Line);
+        Assert.Contains(mlx.ChatRequests.TakeLast(7), r => !r.Body.Contains("[AnyClaude replay", StringComparison.Ordinal));
+        Assert.True(warm.TotalPrefillTokens > again.TotalPrefillTokens);
+    }
+
+    [Fact]
     public async Task A_backend_that_does_not_answer_fails_the_replay_with_the_request_named()
     {
         var requests = await RecordedSessionAsync();
