@@ -101,7 +101,8 @@ Describe 'Measure-AnyClaudeCache -Replay' {
         $out = @(Measure-AnyClaudeCache -Replay $trace -Mode MlxLm)
         $out | Should -HaveCount 3
         $out[0].Kind | Should -Be 'Main'
-        ((Get-FakeRequest $mlx -Chat)[1].body | ConvertFrom-Json).messages[-1].content | Should -Be 'my token is [REDACTED]'
+        # The replay marks the run (no system prompt here: in the first message) and sends the masked token, never the token.
+        ((Get-FakeRequest $mlx -Chat)[1].body | ConvertFrom-Json).messages[-1].content | Should -Match '^\[AnyClaude replay [0-9a-f]{12}\]\nmy token is \[REDACTED\]$'
     }
 
     It 'says how to record a replayable trace when the trace has no request bodies' {
