@@ -219,7 +219,9 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         catch (TimeoutException) { }
         try { _listener.Stop(); } catch (ObjectDisposedException) { }
         await _acceptLoop.ConfigureAwait(false);
-        _listener.Close();
+        // The managed listener's Close after Stop has been seen to throw "Address already in use" on Unix when another
+        // listener took the port in between; the port is ours no longer either way, so stopping goes on.
+        try { _listener.Close(); } catch (HttpListenerException) { }
         if (_trace is not null) await _trace.DisposeAsync().ConfigureAwait(false);
         if (_sessionRecords is not null) await _sessionRecords.DisposeAsync().ConfigureAwait(false);
         _backends.Dispose();
