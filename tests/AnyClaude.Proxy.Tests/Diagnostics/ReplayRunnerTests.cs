@@ -229,10 +229,11 @@ public sealed class ReplayRunnerTests : IDisposable
         Assert.Contains("-TraceLevel Replay", basic.Message);
     }
 
-    /// <summary>The Pester suite replays tests/Pester/Diagnostics/Fixtures/replay-session.jsonl: it must be what the proxy
-    /// records for <see cref="ReplaySessions"/> (ANYCLAUDE_WRITE_REPLAY_FIXTURE=1 rewrites it).</summary>
+    /// <summary>The Pester suite and docs/benchmarks.md replay tests/Pester/Diagnostics/Fixtures/replay-session.jsonl, a trace the
+    /// proxy recorded for <see cref="ReplaySessions"/> (ANYCLAUDE_WRITE_REPLAY_FIXTURE=1 records it again). A recording, so it
+    /// is checked for what a replay relies on, not against today's workload generator.</summary>
     [Fact]
-    public async Task The_checked_in_replay_fixture_is_what_the_proxy_records_for_the_synthetic_session()
+    public async Task The_checked_in_replay_fixture_is_a_replayable_recording_of_the_synthetic_session()
     {
         var fixture = Path.Combine(RepositoryRoot.Path, "tests", "Pester", "Diagnostics", "Fixtures", "replay-session.jsonl");
         if (Environment.GetEnvironmentVariable("ANYCLAUDE_WRITE_REPLAY_FIXTURE") == "1")
@@ -242,12 +243,26 @@ public sealed class ReplayRunnerTests : IDisposable
         }
         var requests = ReplayTrace.Read(fixture);
         Assert.Equal(ReplaySessions.Kinds, requests.Select(r => r.Kind.ToString()));
-        var expected = ReplaySessions.Bodies(1500, SecretRedactorMask).ToList();
-        Assert.Equal(expected.Count, requests.Count);
-        for (var i = 0; i < expected.Count; i++)
-            Assert.True(JsonNode.DeepEquals(expected[i], requests[i].Body), $"request {i + 1} differs from the synthetic session");
-        Assert.Contains("[REDACTED]", File.ReadAllText(fixture));
+        Assert.All(requests, r => Assert.Equal(ReplaySessions.SessionId, r.SessionId));
+        Assert.All(requests.Where(r => r.Kind == RequestKind.Background), r =>
+        {
+            Assert.Equal(AnyClaude.Proxy.Classification.RoleModelIds.Background, r.RequestedModel);
+            Assert.StartsWith("Generate a concise, sentence-case title", r.Body["system"]![0]!["text"]!.GetValue<string>());
+        });
+        var main = requests.Where(r => r.Kind == RequestKind.Main).ToList();
+        Assert.All(main, r => Assert.True(r.Body["tools"] is JsonArray { Count: > 0 }));
+        // Each main turn extends the one before, as a conversation does; the second is the Bash round trip.
+        for (var i = 1; i < main.Count; i++)
+        {
+            var before = (JsonArray)main[i - 1].Body["messages"]!;
+            var after = (JsonArray)main[i].Body["messages"]!;
+            Assert.True(after.Count > before.Count);
+            Assert.Equal(main[i - 1].Body["system"]!.ToJsonString(), main[i].Body["system"]!.ToJsonString());
+        }
+        Assert.Equal("tool_result", main[1].Body["messages"]![2]!["content"]![0]!["type"]!.GetValue<string>());
+        var text = File.ReadAllText(fixture);
+        Assert.Contains("My proxy token is [REDACTED]", text);
+        Assert.DoesNotContain("x-api-key", text, StringComparison.OrdinalIgnoreCase);
     }
 
-    private const string SecretRedactorMask = AnyClaude.Proxy.Security.SecretRedactor.Mask;
 }

@@ -1,7 +1,7 @@
 # Measure-AnyClaudeCache -Replay: a recorded session replayed against fake backends whose caches follow LM Studio's one
 # llama.cpp slot and mlx_lm.server's LRU prompt cache. Fixtures/replay-session.jsonl is a trace the proxy recorded at
 # TraceLevel Replay for a synthetic Claude-Code-shaped session (workload generator, not Anthropic's prompts; see
-# tests/AnyClaude.Proxy.Tests/Diagnostics/ReplaySessions.cs, which also checks the fixture is still what the proxy records).
+# tests/AnyClaude.Proxy.Tests/Diagnostics/ReplaySessions.cs; ReplayRunnerTests checks the fixture stays replayable).
 BeforeAll {
     Import-Module (Join-Path $PSScriptRoot '../TestHelpers.psm1') -Force
     Import-Module (Get-BuiltModulePath) -Force
