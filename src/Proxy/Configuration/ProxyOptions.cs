@@ -73,6 +73,10 @@ public enum TraceLevel
 {
     /// <summary>Request records only.</summary>
     Basic,
-    /// <summary>Records plus request and response bodies (secrets redacted).</summary>
+    /// <summary>Records plus request and response bodies (secrets redacted); the request body as sent to the backend,
+    /// and Claude Code's original request as at <see cref="Replay"/>.</summary>
     Debug,
+    /// <summary>Records plus Claude Code's original Anthropic request body of each /v1/messages request, before any
+    /// translation (secrets redacted): what <c>Measure-AnyClaudeCache -Replay</c> sends again.</summary>
+    Replay,
 }

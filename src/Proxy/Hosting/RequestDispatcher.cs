@@ -135,6 +135,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         if (record.Kind == RequestKind.Main) prewarmer.Remember(body);
         // One snapshot for the whole request: a mode switch mid-request does not move it.
         var snapshot = modes.Current;
+        if (scope.TraceClientRequests) record.ClientRequestBody = scope.RedactClientBody(body.Span, snapshot.Backends.Values);
         var route = Route(snapshot, request.Model);
         if (record.Kind == RequestKind.Background)
         {
@@ -210,6 +211,6 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         var record = draft.Freeze();
         _classifier.Observe(record.SessionId, record.Kind, record.ConversationId, record.StopReason);
         history.Add(record);
-        trace?.Enqueue(record, draft.RequestBody, draft.ResponseBody);
+        trace?.Enqueue(record, draft.RequestBody, draft.ResponseBody, draft.ClientRequestBody);
     }
 }
