@@ -131,6 +131,11 @@ public static class ProxyStateFile
         {
             return false;
         }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            // Windows: a protected or another user's process (access denied) is alive, just not ours to inspect.
+            return true;
+        }
     }
 
     /// <summary>On Unix, a state folder someone else owns or may write into (XDG_STATE_HOME or ANYCLAUDE_STATE_DIR

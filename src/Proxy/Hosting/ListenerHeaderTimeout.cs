@@ -40,6 +40,7 @@ internal sealed class ListenerHeaderTimeout : IDisposable
     private int _closed;
     private int _disposed;
     private int _failed;
+    private int _failedSweeps; // consecutive; the timer callback never runs concurrently
 
     private ListenerHeaderTimeout(HttpListener listener, TimeSpan timeout, object[] endPoints, string? limitation)
     {
@@ -117,12 +118,23 @@ internal sealed class ListenerHeaderTimeout : IDisposable
         }
         catch (Exception)
         {
-            // The internals are not what the fields promised (or changed under us): leave the listener alone from now
-            // on, and say so. A timer callback must not throw: that would end the process.
-            Volatile.Write(ref _failed, 1);
+            // A connection changing under us can fail one pass; three in a row mean the internals are not what the fields
+            // promised: leave the listener alone from then on (ListenerLimitation says so). A timer callback must not throw.
+            if (++_failedSweeps >= 3)
+            {
+                Volatile.Write(ref _failed, 1);
+                return;
+            }
+            Rearm();
             return;
         }
+        _failedSweeps = 0;
         foreach (var gone in _watched.Keys.Where(k => !seen.Contains(k)).ToList()) _watched.Remove(gone);
+        Rearm();
+    }
+
+    private void Rearm()
+    {
         if (Volatile.Read(ref _disposed) == 0)
         {
             try { _timer!.Change(_interval, System.Threading.Timeout.InfiniteTimeSpan); }

@@ -90,8 +90,8 @@ public sealed class ControlTests : IDisposable
     public void Files_of_dead_processes_are_skipped_and_deleted()
     {
         Directory.CreateDirectory(_dir);
-        var stale = Path.Combine(_dir, "proxy-999999-1234.json");
-        File.WriteAllText(stale, """{"pid":999999,"port":1234,"controlToken":"t","baseUrl":"http://127.0.0.1:1234/","startedAt":"2026-01-01T00:00:00Z"}""");
+        var stale = Path.Combine(_dir, "proxy-2147483000-1234.json");
+        File.WriteAllText(stale, """{"pid":2147483000,"port":1234,"controlToken":"t","baseUrl":"http://127.0.0.1:1234/","startedAt":"2026-01-01T00:00:00Z"}""");
         var broken = Path.Combine(_dir, "proxy-1-2.json");
         File.WriteAllText(broken, "{not json");
         Assert.Empty(ProxyStateFile.ReadLive());
@@ -103,7 +103,7 @@ public sealed class ControlTests : IDisposable
     public void Status_line_files_of_a_proxy_that_died_without_stopping_are_deleted_with_its_state()
     {
         Directory.CreateDirectory(_dir);
-        var deadText = SessionFiles.StatusLinePath(999999, 1234);
+        var deadText = SessionFiles.StatusLinePath(2147483000, 1234);
         var deadSettings = Path.ChangeExtension(deadText, ".settings.json");
         var liveText = SessionFiles.StatusLinePath(Environment.ProcessId, 4321);
         foreach (var file in new[] { deadText, deadSettings, liveText }) File.WriteAllText(file, "x");

@@ -25,12 +25,12 @@ internal sealed class ProxyRig : IAsyncDisposable
     public ProxyServer Proxy { get; }
     public ClaudeSandbox Sandbox { get; } = new();
 
-    public static ProxyRig Start(BackendMode mode)
+    public static ProxyRig Start(BackendMode mode, Func<ProxyOptions, ProxyOptions>? tweak = null)
     {
         // Claude Code's first request is ~20k fake tokens (4 characters each); leave room for it.
         var lmStudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, Model = LmStudioModel, ContextLength = 131072 });
         var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm, Model = MlxModel });
-        var proxy = ProxyServer.Start(new ProxyOptions
+        var options = new ProxyOptions
         {
             Mode = mode,
             Backends = new Dictionary<BackendMode, BackendSettings>
@@ -39,7 +39,8 @@ internal sealed class ProxyRig : IAsyncDisposable
                 // Default(MlxLm) keeps the analysis-only setting (ToolCalls Off) our users run with.
                 [BackendMode.MlxLm] = BackendSettings.Default(BackendMode.MlxLm) with { BaseUrl = new Uri(mlx.BaseUrl), Model = MlxModel },
             },
-        });
+        };
+        var proxy = ProxyServer.Start(tweak is null ? options : tweak(options));
         return new ProxyRig(lmStudio, mlx, proxy);
     }
 
