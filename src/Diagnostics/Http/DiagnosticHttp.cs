@@ -4,21 +4,12 @@ using AnyClaude.Proxy.Configuration;
 namespace AnyClaude.Diagnostics.Http;
 
 /// <summary>
-/// HttpClient factory for diagnostics: a short connect timeout so a dead backend fails in seconds, no
-/// client-wide timeout (each call passes its own deadline), and no proxy (everything here is loopback/LAN).
+/// Requests, deadlines and failure texts for diagnostics. The clients come from the engine's stack
+/// (<see cref="Proxy.Backends.BackendHttp"/>, made per run with the run's connect timeout): a backend is called with
+/// the same system-proxy rule and CA trust as the proxy's own calls; each call passes its own deadline.
 /// </summary>
 internal static class DiagnosticHttp
 {
-    public static HttpClient Create(TimeSpan connectTimeout) => new(new SocketsHttpHandler
-    {
-        ConnectTimeout = connectTimeout,
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
 
     /// <summary>A request carrying the backend's API key (Bearer) and extra headers.</summary>
     public static HttpRequestMessage ForBackend(BackendSettings settings, HttpMethod method, Uri url, HttpContent? content = null)

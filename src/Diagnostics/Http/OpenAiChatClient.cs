@@ -8,7 +8,7 @@ using AnyClaude.Proxy.Backends;
 namespace AnyClaude.Diagnostics.Http;
 
 /// <summary>Calls a backend's OpenAI-compatible endpoints directly (no proxy in between).</summary>
-internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings)
+internal sealed class OpenAiChatClient(BackendHttp http, BackendSettings settings)
 {
     public BackendSettings Settings { get; } = settings;
 
@@ -79,7 +79,7 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
                 throw new BackendCallException((int)response.StatusCode, $"{url} answered {(int)response.StatusCode}: {Excerpt(text)}");
             }
             var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
-            await foreach (var (_, data) in SseLineReader.ReadAsync(stream, deadline.Token).ConfigureAwait(false))
+            await foreach (var (_, data) in SseLineReader.ReadEventsAsync(stream, deadline.Token).ConfigureAwait(false))
             {
                 if (data == "[DONE]")
                 {
@@ -93,6 +93,10 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
         {
             throw new BackendCallException(0, DiagnosticHttp.Describe(ex, url, timeout, cancellationToken));
         }
+        catch (Proxy.Translation.BackendStreamException ex)
+        {
+            throw new BackendCallException(200, $"{url}: {ex.Message}");
+        }
         result.Duration = clock.Elapsed;
         return result;
     }
@@ -101,18 +105,27 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
     // closing) is sent once more on a fresh connection. Refused connections are not retried: the server is down.
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
+        HttpClient client;
+        try
+        {
+            client = http.For(Settings);
+        }
+        catch (Proxy.Errors.ApiException e)
+        {
+            throw new BackendCallException(0, e.InnerException?.Message ?? e.Message);
+        }
         using (var first = create())
         {
             try
             {
-                return await http.SendAsync(first, completion, cancellationToken).ConfigureAwait(false);
+                return await client.SendAsync(first, completion, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException ex) when (ex.InnerException is IOException && ex.HttpRequestError != HttpRequestError.ConnectionError)
             {
             }
         }
         using var second = create();
-        return await http.SendAsync(second, completion, cancellationToken).ConfigureAwait(false);
+        return await client.SendAsync(second, completion, cancellationToken).ConfigureAwait(false);
     }
 
     private static StringContent Json(JsonObject body) =>
