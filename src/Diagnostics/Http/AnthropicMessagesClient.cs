@@ -38,13 +38,9 @@ internal sealed class AnthropicMessagesClient(Proxy.Backends.BackendHttp http, U
             await foreach (var (name, data) in Proxy.Backends.SseLineReader.ReadEventsAsync(stream, deadline.Token).ConfigureAwait(false))
                 AnthropicEventReader.Apply(name, data, result, clock.Elapsed);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (DiagnosticHttp.IsCallFailure(ex, cancellationToken))
         {
-            throw new BackendCallException(0, DiagnosticHttp.Describe(ex, Url, timeout, cancellationToken));
-        }
-        catch (Proxy.Translation.BackendStreamException ex)
-        {
-            throw new BackendCallException(200, $"the proxy's stream: {ex.Message}");
+            throw DiagnosticHttp.CallFailure(ex, Url, timeout, cancellationToken);
         }
         result.Duration = clock.Elapsed;
         return result;

@@ -13,46 +13,31 @@ internal sealed class OpenAiChatClient(BackendHttp http, BackendSettings setting
     public BackendSettings Settings { get; } = settings;
 
     /// <summary>GET a JSON document; throws <see cref="BackendCallException"/> on any failure.</summary>
-    public async Task<JsonDocument> GetJsonAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deadline = DiagnosticHttp.Deadline(timeout, cancellationToken);
-        try
-        {
-            using var response = await SendAsync(() => DiagnosticHttp.ForBackend(Settings, HttpMethod.Get, url),
-                HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-                throw new BackendCallException((int)response.StatusCode, $"{url} answered {(int)response.StatusCode}: {Excerpt(body)}");
-            return JsonDocument.Parse(body);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new BackendCallException(0, DiagnosticHttp.Describe(ex, url, timeout, cancellationToken));
-        }
-        catch (JsonException ex)
-        {
-            throw new BackendCallException(200, $"{url} did not answer JSON: {ex.Message}");
-        }
-    }
+    public Task<JsonDocument> GetJsonAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendForJsonAsync(url, () => DiagnosticHttp.ForBackend(Settings, HttpMethod.Get, url), timeout, cancellationToken);
 
     /// <summary>A non-streaming chat completion.</summary>
-    public async Task<JsonDocument> CompleteAsync(JsonObject body, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<JsonDocument> CompleteAsync(JsonObject body, TimeSpan timeout, CancellationToken cancellationToken)
     {
         body["stream"] = false;
         var url = BackendUrls.ChatCompletions(Settings.BaseUrl);
+        return SendForJsonAsync(url, () => DiagnosticHttp.ForBackend(Settings, HttpMethod.Post, url, Json(body)), timeout, cancellationToken);
+    }
+
+    private async Task<JsonDocument> SendForJsonAsync(Uri url, Func<HttpRequestMessage> create, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         using var deadline = DiagnosticHttp.Deadline(timeout, cancellationToken);
         try
         {
-            using var response = await SendAsync(() => DiagnosticHttp.ForBackend(Settings, HttpMethod.Post, url, Json(body)),
-                HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
+            using var response = await SendAsync(create, HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 throw new BackendCallException((int)response.StatusCode, $"{url} answered {(int)response.StatusCode}: {Excerpt(text)}");
             return JsonDocument.Parse(text);
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (DiagnosticHttp.IsCallFailure(ex, cancellationToken))
         {
-            throw new BackendCallException(0, DiagnosticHttp.Describe(ex, url, timeout, cancellationToken));
+            throw DiagnosticHttp.CallFailure(ex, url, timeout, cancellationToken);
         }
         catch (JsonException ex)
         {
@@ -89,13 +74,9 @@ internal sealed class OpenAiChatClient(BackendHttp http, BackendSettings setting
                 OpenAiChunkReader.Apply(data, result, clock.Elapsed);
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (DiagnosticHttp.IsCallFailure(ex, cancellationToken))
         {
-            throw new BackendCallException(0, DiagnosticHttp.Describe(ex, url, timeout, cancellationToken));
-        }
-        catch (Proxy.Translation.BackendStreamException ex)
-        {
-            throw new BackendCallException(200, $"{url}: {ex.Message}");
+            throw DiagnosticHttp.CallFailure(ex, url, timeout, cancellationToken);
         }
         result.Duration = clock.Elapsed;
         return result;

@@ -25,15 +25,8 @@ public sealed class OneHttpStackTests : IDisposable
     public async Task Backend_checks_trust_the_modes_CaCertificate_as_the_proxy_does()
     {
         // Before: the diagnostics had a client of their own that ignored caCertificate and refused the certificate.
-        using var certificate = TestCertificates.SelfSigned("127.0.0.1");
-        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, Model = "qwen/qwen3-8b" });
-        await using var relay = new TlsRelay(certificate, fake.Port);
-        var settings = BackendSettings.Default(BackendMode.OpenAICompatible) with
-        {
-            BaseUrl = new Uri($"https://127.0.0.1:{relay.Port}/v1"),
-            CaCertificate = TestCertificates.WritePem(certificate, _dir),
-            Model = "qwen/qwen3-8b",
-        };
+        await using var backend = new TlsBackend(_dir);
+        var settings = backend.Settings with { Model = "qwen/qwen3-8b" };
         var results = await BackendCheckRunner.RunAllAsync(new BackendCheckOptions { Backend = settings, CachePromptTokens = 3000 },
             new CancellationTokenSource(TimeSpan.FromMinutes(2)).Token);
 
@@ -46,20 +39,12 @@ public sealed class OneHttpStackTests : IDisposable
     [Fact]
     public async Task The_model_listing_lists_over_https_with_the_CaCertificate_and_sends_the_key()
     {
-        using var certificate = TestCertificates.SelfSigned("127.0.0.1");
-        await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, Model = "qwen/qwen3-8b" });
-        await using var relay = new TlsRelay(certificate, fake.Port);
-        var settings = BackendSettings.Default(BackendMode.OpenAICompatible) with
-        {
-            BaseUrl = new Uri($"https://127.0.0.1:{relay.Port}/v1"),
-            CaCertificate = TestCertificates.WritePem(certificate, _dir),
-            ApiKey = "team-key-0123",
-        };
+        await using var backend = new TlsBackend(_dir);
 
-        var ids = await ModelDiscovery.GetAsync(BackendHttp.Shared, settings, TimeSpan.FromSeconds(30));
+        var ids = await ModelDiscovery.GetAsync(BackendHttp.Shared, backend.Settings with { ApiKey = "team-key-0123" }, TimeSpan.FromSeconds(30));
 
         Assert.Contains("qwen/qwen3-8b", ids);
-        Assert.Equal("Bearer team-key-0123", fake.Requests.Last(r => r.Path.EndsWith("/models", StringComparison.Ordinal)).Headers["Authorization"]);
+        Assert.Equal("Bearer team-key-0123", backend.Fake.Requests.Last(r => r.Path.EndsWith("/models", StringComparison.Ordinal)).Headers["Authorization"]);
     }
 
     [Fact]
@@ -95,6 +80,35 @@ public sealed class OneHttpStackTests : IDisposable
         Assert.Contains("HTTP 307", e.Message);
         Assert.Contains("Authorization: Bearer control-token", squatter.Received.Single());
         Assert.Empty(elsewhere.Received);
+    }
+
+    /// <summary>A fake LM Studio behind HTTPS with a self-signed certificate, and OpenAICompatible settings that
+    /// trust it through caCertificate.</summary>
+    private sealed class TlsBackend : IAsyncDisposable
+    {
+        private readonly System.Security.Cryptography.X509Certificates.X509Certificate2 _certificate = TestCertificates.SelfSigned("127.0.0.1");
+        private readonly TlsRelay _relay;
+
+        public TlsBackend(string directory)
+        {
+            Fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, Model = "qwen/qwen3-8b" });
+            _relay = new TlsRelay(_certificate, Fake.Port);
+            Settings = BackendSettings.Default(BackendMode.OpenAICompatible) with
+            {
+                BaseUrl = new Uri($"https://127.0.0.1:{_relay.Port}/v1"),
+                CaCertificate = TestCertificates.WritePem(_certificate, directory),
+            };
+        }
+
+        public FakeOpenAiServer Fake { get; }
+        public BackendSettings Settings { get; }
+
+        public async ValueTask DisposeAsync()
+        {
+            await _relay.DisposeAsync();
+            await Fake.DisposeAsync();
+            _certificate.Dispose();
+        }
     }
 
     /// <summary>A loopback HTTP server that answers each connection's first request with a canned response and keeps
