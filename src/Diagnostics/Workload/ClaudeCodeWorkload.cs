@@ -1,5 +1,8 @@
+using System.Buffers;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using AnyClaude.Proxy.Tokens;
 
 namespace AnyClaude.Diagnostics.Workload;
 
@@ -43,7 +46,7 @@ public sealed class ClaudeCodeWorkload
     {
         var system = BuildSystem(systemTokens, runId);
         var tools = BuildTools(toolTokens, runId);
-        return new ClaudeCodeWorkload(system, tools, PromptTokenizer.Count(system), PromptTokenizer.Count(tools.ToJsonString()));
+        return new ClaudeCodeWorkload(system, tools, TokenCounter.CountOnce(system), TokenCounter.CountOnce(tools.ToJsonString(JsonStyle.SerializerOptions)));
     }
 
     /// <summary>Tools as Anthropic sends them (a fresh copy each call).</summary>
@@ -69,55 +72,46 @@ public sealed class ClaudeCodeWorkload
         return list;
     }
 
+    // Fixed seeds: the run id alone makes runs differ, so equal sizes give equal prose.
+    private const int SystemSeed = 4_100;
+    private const int ToolSeed = 4_200;
+
     private static string BuildSystem(int targetTokens, string runId)
     {
-        var text = new StringBuilder($"Session {runId}. ").Append(AssistantGuidance.Preamble);
-        var tokens = PromptTokenizer.Count(text.ToString());
-        var sections = AssistantGuidance.Sections;
-        for (var i = 0; tokens < targetTokens; i++)
+        var prose = new SyntheticText(SystemSeed);
+        var text = new StringBuilder($"Session {runId}. You are a command-line coding assistant working in the user's repository.");
+        var tokens = TokenCounter.CountOnce(text.ToString());
+        while (tokens < targetTokens)
         {
-            var (title, body) = sections[i % sections.Count];
-            var round = i / sections.Count;
-            var part = $"\n\n# {title}{(round == 0 ? "" : $" (part {round + 1})")}\n{body}";
+            // Paragraph by paragraph; counting each alone is close to additive, then verify exactly.
+            var part = "\n\n" + prose.Prose(Math.Clamp((targetTokens - tokens) * 4, 40, 2_000));
             text.Append(part);
-            tokens += PromptTokenizer.Count(part);
+            tokens += TokenCounter.CountOnce(part);
             if (tokens >= targetTokens)
-                tokens = PromptTokenizer.Count(text.ToString());
+                tokens = TokenCounter.CountOnce(text.ToString());
         }
         return text.ToString();
     }
 
     private static JsonArray BuildTools(int targetTokens, string runId)
     {
-        var specs = CodingToolCatalog.Create();
-        var descriptions = specs.Select(s => new StringBuilder(s.Description)).ToArray();
-        descriptions[0].Insert(0, $"[{runId}] ");
-        var tokens = PromptTokenizer.Count(Render(specs, descriptions).ToJsonString());
-        // Add usage notes round-robin; counting each note alone is close to additive, then verify exactly.
+        // Claude Code's tool names and schemas with one-sentence descriptions, grown sentence by sentence.
+        var prose = new SyntheticText(ToolSeed);
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, JsonStyle.Options))
+            ToolCatalog.Write(w, prose, ToolCatalog.Names.Count, descriptionPercent: 1);
+        var tools = JsonNode.Parse(buffer.WrittenSpan)!.AsArray();
+        tools[0]!["description"] = $"[{runId}] {tools[0]!["description"]}";
+        var tokens = TokenCounter.CountOnce(tools.ToJsonString(JsonStyle.SerializerOptions));
         for (var i = 0; tokens < targetTokens; i++)
         {
-            var tool = i % specs.Count;
-            var note = "\n- " + string.Format(ToolNotes.Templates[(i / specs.Count + tool) % ToolNotes.Templates.Count], specs[tool].Name);
-            descriptions[tool].Append(note);
-            tokens += PromptTokenizer.Count(note);
+            var tool = tools[i % tools.Count]!;
+            var note = " " + prose.Sentence();
+            tool["description"] = tool["description"]!.GetValue<string>() + note;
+            tokens += TokenCounter.CountOnce(note);
             if (tokens >= targetTokens)
-                tokens = PromptTokenizer.Count(Render(specs, descriptions).ToJsonString());
+                tokens = TokenCounter.CountOnce(tools.ToJsonString(JsonStyle.SerializerOptions));
         }
-        return Render(specs, descriptions);
-    }
-
-    private static JsonArray Render(IReadOnlyList<CodingToolCatalog.ToolSpec> specs, StringBuilder[] descriptions)
-    {
-        var list = new JsonArray();
-        for (var i = 0; i < specs.Count; i++)
-        {
-            list.Add(new JsonObject
-            {
-                ["name"] = specs[i].Name,
-                ["description"] = descriptions[i].ToString(),
-                ["input_schema"] = specs[i].Schema.DeepClone(),
-            });
-        }
-        return list;
+        return tools;
     }
 }

@@ -45,6 +45,10 @@ public sealed record ProxyOptions
     /// <summary>A client that announced a body and sends no byte of it for this long has its connection reset.</summary>
     public TimeSpan RequestBodyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A client whose request headers are still incomplete this long after their first byte gets 408 and its
+    /// connection closed (Kestrel's RequestHeadersTimeout is 30 s too). Internal: the tests shorten it.</summary>
+    internal TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How many request records are kept in memory.</summary>
     public int HistorySize { get; init; } = 1000;
 

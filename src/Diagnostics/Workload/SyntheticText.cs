@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace AnyClaude.Workloads;
+namespace AnyClaude.Diagnostics.Workload;
 
 /// <summary>
 /// Deterministic filler prose built from a small technical vocabulary. The point is realistic

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 
-namespace AnyClaude.Workloads;
+namespace AnyClaude.Diagnostics.Workload;
 
 /// <summary>What a canned backend stream contains.</summary>
 public enum StreamShape

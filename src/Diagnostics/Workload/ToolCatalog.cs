@@ -1,11 +1,12 @@
 using System.Text.Json;
 
-namespace AnyClaude.Workloads;
+namespace AnyClaude.Diagnostics.Workload;
 
 /// <summary>
 /// Seventeen tool definitions with the names and parameter shapes Claude Code 2.1.x declares
 /// (required lists, enums, nested arrays of objects, $schema, format: uri) and synthetic descriptions.
-/// Description budgets are tuned so the tools array is about 50 KB, as observed.
+/// Description budgets are tuned so the tools array is about 50 KB, as observed; a smaller percentage gives
+/// the same tools with short descriptions, for workloads sized in tokens (<see cref="ClaudeCodeWorkload"/>).
 /// </summary>
 internal static class ToolCatalog
 {
@@ -27,7 +28,7 @@ internal static class ToolCatalog
     private sealed record Tool(string Name, int DescChars, Param[] Params);
 
     /// <summary>Scales every description budget; tuned so 17 tools come to about 50 KB of JSON.</summary>
-    private const int DescriptionPercent = 83;
+    public const int DescriptionPercent = 83;
 
     private static readonly Tool[] s_tools =
     [
@@ -82,18 +83,18 @@ internal static class ToolCatalog
     public static IReadOnlyList<string> Names => s_tools.Select(t => t.Name).ToArray();
 
     /// <summary>Writes the Anthropic "tools" array (name, description, input_schema).</summary>
-    public static void Write(Utf8JsonWriter w, SyntheticText text, int count)
+    public static void Write(Utf8JsonWriter w, SyntheticText text, int count, int descriptionPercent = DescriptionPercent)
     {
         w.WriteStartArray();
         foreach (var tool in s_tools.Take(count))
         {
             w.WriteStartObject();
             w.WriteString("name", tool.Name);
-            w.WriteString("description", text.Prose(tool.DescChars * DescriptionPercent / 100));
+            w.WriteString("description", text.Prose(Budget(tool.DescChars, descriptionPercent)));
             w.WritePropertyName("input_schema");
             w.WriteStartObject();
             w.WriteString("type", "object");
-            WriteProperties(w, text, tool.Params);
+            WriteProperties(w, text, tool.Params, descriptionPercent);
             w.WriteBoolean("additionalProperties", false);
             w.WriteString("$schema", "http://json-schema.org/draft-07/schema#");
             w.WriteEndObject();
@@ -102,14 +103,17 @@ internal static class ToolCatalog
         w.WriteEndArray();
     }
 
-    private static void WriteProperties(Utf8JsonWriter w, SyntheticText text, Param[] ps)
+    // At least one character, so every description holds a sentence however small the percentage.
+    private static int Budget(int chars, int percent) => Math.Max(1, chars * percent / 100);
+
+    private static void WriteProperties(Utf8JsonWriter w, SyntheticText text, Param[] ps, int percent)
     {
         w.WritePropertyName("properties");
         w.WriteStartObject();
         foreach (var p in ps)
         {
             w.WritePropertyName(p.Name);
-            WriteParam(w, text, p);
+            WriteParam(w, text, p, percent);
         }
         w.WriteEndObject();
         var required = ps.Where(p => p.Required).ToArray();
@@ -122,7 +126,7 @@ internal static class ToolCatalog
         }
     }
 
-    private static void WriteParam(Utf8JsonWriter w, SyntheticText text, Param p)
+    private static void WriteParam(Utf8JsonWriter w, SyntheticText text, Param p, int percent)
     {
         w.WriteStartObject();
         w.WriteString("type", p.Type);
@@ -147,12 +151,12 @@ internal static class ToolCatalog
             w.WriteString("type", p.ItemType);
             if (p.ItemProps is not null)
             {
-                WriteProperties(w, text, p.ItemProps);
+                WriteProperties(w, text, p.ItemProps, percent);
                 w.WriteBoolean("additionalProperties", false);
             }
             w.WriteEndObject();
         }
-        w.WriteString("description", text.Prose(p.DescChars * DescriptionPercent / 100));
+        w.WriteString("description", text.Prose(Budget(p.DescChars, percent)));
         w.WriteEndObject();
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace AnyClaude.Workloads;
+namespace AnyClaude.Diagnostics.Workload;
 
 /// <summary>Knobs for <see cref="ClaudeCodeRequest.Create"/>. Defaults give the ~80 KB first-class case.</summary>
 public sealed record ClaudeCodeRequestOptions
