@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net.ServerSentEvents;
 using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Translation;
-using AnyClaude.Workloads;
+using AnyClaude.Diagnostics.Workload;
 using BenchmarkDotNet.Attributes;
 
 namespace AnyClaude.Benchmarks;
