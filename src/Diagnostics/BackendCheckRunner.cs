@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Diagnostics.Checks;
 using AnyClaude.Diagnostics.Http;
@@ -28,7 +29,7 @@ public static class BackendCheckRunner
             yield break;
         }
 
-        using var http = DiagnosticHttp.Create(options.ConnectTimeout);
+        using var http = new BackendHttp(options.ConnectTimeout);
         var context = new CheckContext(options, http);
         var activity = $"Testing {mode} at {options.Backend.BaseUrl}";
         for (var i = 0; i < checks.Count; i++)

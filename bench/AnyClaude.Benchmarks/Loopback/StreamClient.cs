@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
+using AnyClaude.Proxy.Backends;
 
 namespace AnyClaude.Benchmarks.Loopback;
 
@@ -10,7 +11,8 @@ namespace AnyClaude.Benchmarks.Loopback;
 internal readonly record struct StreamTiming(double TtftMs, double TotalMs, double StreamingMs, int Chunks, double HeadersMs, double FirstEventMs);
 
 /// <summary>
-/// Sends a request and reads the SSE reply line by line with the same code for both targets, so the
+/// Sends a request and reads the SSE reply line by line with the same code for both targets (the engine's
+/// <see cref="SseLineReader"/>, the project's one SSE reader), so the
 /// client's own cost cancels out of direct-vs-proxy differences. First token: the first
 /// content_block_delta (proxy) or the first data chunk after the role chunk (direct, OpenAI).
 /// </summary>
@@ -23,8 +25,6 @@ internal sealed class StreamClient : IDisposable
         PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
     })
     { Timeout = TimeSpan.FromMinutes(5) };
-
-    private readonly byte[] _buffer = new byte[64 * 1024];
 
     /// <param name="arrivals">When given, receives each token event's arrival in ms since the request was sent.</param>
     public async Task<StreamTiming> DirectAsync(Uri backendBase, byte[] openAiBody, List<double>? arrivals = null) =>
@@ -52,18 +52,15 @@ internal sealed class StreamClient : IDisposable
         await using var stream = await response.Content.ReadAsStreamAsync();
 
         long firstToken = 0, firstEvent = 0;
-        int chunks = 0, dataLines = 0, carry = 0;
+        int chunks = 0, dataLines = 0;
         bool sawError = false;
-        while (true)
+        using var reader = new SseLineReader(stream);
+        for (var more = true; more;)
         {
-            int n = await stream.ReadAsync(_buffer.AsMemory(carry));
-            if (n == 0) break;
-            if (firstEvent == 0) firstEvent = Stopwatch.GetTimestamp();
-            int end = carry + n, lineStart = 0, newline;
-            while ((newline = Array.IndexOf(_buffer, (byte)'\n', lineStart, end - lineStart)) >= 0)
+            more = await reader.FillAsync(CancellationToken.None);
+            if (firstEvent == 0 && more) firstEvent = Stopwatch.GetTimestamp();
+            while (reader.TryReadLine(out var line))
             {
-                var line = _buffer.AsSpan(lineStart, newline - lineStart);
-                lineStart = newline + 1;
                 if (proxied)
                 {
                     if (line.SequenceEqual("event: content_block_delta"u8))
@@ -81,8 +78,6 @@ internal sealed class StreamClient : IDisposable
                     if (dataLines >= 2) arrivals?.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
                 }
             }
-            carry = end - lineStart;
-            Buffer.BlockCopy(_buffer, lineStart, _buffer, 0, carry);
         }
         long stop = Stopwatch.GetTimestamp();
         if (sawError) throw new InvalidOperationException("the proxy sent an error event");

@@ -24,7 +24,7 @@ public static class CacheBenchmarkRunner
             .Select(i => (mode, BenchmarkConversation.Questions[i % BenchmarkConversation.Questions.Count]))
             .ToList();
 
-        using var http = DiagnosticHttp.Create(options.ConnectTimeout);
+        using var http = new Proxy.Backends.BackendHttp(options.ConnectTimeout);
         await using var lease = options.Direct ? null : ProxyLease.Acquire(options.Proxy, null, mode, [options.Backend]);
         ITurnSender sender = lease is null
             ? new DirectTurnSender(http, new Dictionary<BackendMode, BackendSettings> { [mode] = options.Backend }, options)

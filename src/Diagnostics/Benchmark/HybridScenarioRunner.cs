@@ -21,7 +21,7 @@ public static class HybridScenarioRunner
                 runs.Add((ScenarioSummary.SingleMode(mode), options.Sequence.Select(_ => mode).ToList()));
         }
 
-        using var http = DiagnosticHttp.Create(options.ConnectTimeout);
+        using var http = new Proxy.Backends.BackendHttp(options.ConnectTimeout);
         await using var lease = ProxyLease.Acquire(options.Proxy, options.SwitchMode, options.Sequence[0], [options.LmStudio, options.MlxLm]);
         var switches = options.Proxy is null || options.SwitchMode is not null;
         var benchmark = new CacheBenchmarkOptions

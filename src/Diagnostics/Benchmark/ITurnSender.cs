@@ -22,7 +22,7 @@ internal sealed class ProxyTurnSender(AnthropicMessagesClient client, CacheBench
 }
 
 /// <summary>The same turns straight at the backend's /v1/chat/completions.</summary>
-internal sealed class DirectTurnSender(HttpClient http, IReadOnlyDictionary<BackendMode, BackendSettings> backends, CacheBenchmarkOptions options) : ITurnSender
+internal sealed class DirectTurnSender(Proxy.Backends.BackendHttp http, IReadOnlyDictionary<BackendMode, BackendSettings> backends, CacheBenchmarkOptions options) : ITurnSender
 {
     public string Route => "Direct";
 

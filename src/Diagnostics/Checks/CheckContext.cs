@@ -4,10 +4,10 @@ using AnyClaude.Diagnostics.Http;
 namespace AnyClaude.Diagnostics.Checks;
 
 /// <summary>State shared by the checks of one backend: later checks build on what earlier ones learned.</summary>
-internal sealed class CheckContext(BackendCheckOptions options, HttpClient http)
+internal sealed class CheckContext(BackendCheckOptions options, Proxy.Backends.BackendHttp http)
 {
     public BackendCheckOptions Options { get; } = options;
-    public HttpClient Http { get; } = http;
+    public Proxy.Backends.BackendHttp Http { get; } = http;
     public BackendSettings Settings => Options.Backend;
     public BackendMode Mode => Settings.Mode;
     public OpenAiChatClient Backend { get; } = new(http, options.Backend);

@@ -6,7 +6,7 @@ using System.Text.Json.Nodes;
 namespace AnyClaude.Diagnostics.Http;
 
 /// <summary>Talks to the proxy the way Claude Code does: POST /v1/messages?beta=true, streaming, bearer token.</summary>
-internal sealed class AnthropicMessagesClient(HttpClient http, Uri proxyBaseUrl, string token)
+internal sealed class AnthropicMessagesClient(Proxy.Backends.BackendHttp http, Uri proxyBaseUrl, string token)
 {
     public const string AnthropicVersion = "2023-06-01";
 
@@ -28,19 +28,19 @@ internal sealed class AnthropicMessagesClient(HttpClient http, Uri proxyBaseUrl,
             request.Headers.TryAddWithoutValidation("anthropic-version", AnthropicVersion);
             request.Headers.TryAddWithoutValidation("anthropic-beta", "claude-code-20250219,interleaved-thinking-2025-05-14");
             request.Headers.TryAddWithoutValidation("X-Claude-Code-Session-Id", sessionId);
-            using var response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
+            using var response = await http.ForLocalProxy().SendAsync(request, HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
             {
                 var text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
                 throw new BackendCallException((int)response.StatusCode, $"the proxy answered {(int)response.StatusCode}: {ErrorMessage(text)}");
             }
             var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
-            await foreach (var (name, data) in SseLineReader.ReadAsync(stream, deadline.Token).ConfigureAwait(false))
+            await foreach (var (name, data) in Proxy.Backends.SseLineReader.ReadEventsAsync(stream, deadline.Token).ConfigureAwait(false))
                 AnthropicEventReader.Apply(name, data, result, clock.Elapsed);
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (DiagnosticHttp.IsCallFailure(ex, cancellationToken))
         {
-            throw new BackendCallException(0, DiagnosticHttp.Describe(ex, Url, timeout, cancellationToken));
+            throw DiagnosticHttp.CallFailure(ex, Url, timeout, cancellationToken);
         }
         result.Duration = clock.Elapsed;
         return result;

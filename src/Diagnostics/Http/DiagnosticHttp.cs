@@ -1,24 +1,16 @@
 using System.Net.Http.Headers;
 using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Translation;
 
 namespace AnyClaude.Diagnostics.Http;
 
 /// <summary>
-/// HttpClient factory for diagnostics: a short connect timeout so a dead backend fails in seconds, no
-/// client-wide timeout (each call passes its own deadline), and no proxy (everything here is loopback/LAN).
+/// Requests, deadlines and failure texts for diagnostics. The clients come from the engine's stack
+/// (<see cref="Proxy.Backends.BackendHttp"/>, made per run with the run's connect timeout): a backend is called with
+/// the same system-proxy rule and CA trust as the proxy's own calls; each call passes its own deadline.
 /// </summary>
 internal static class DiagnosticHttp
 {
-    public static HttpClient Create(TimeSpan connectTimeout) => new(new SocketsHttpHandler
-    {
-        ConnectTimeout = connectTimeout,
-        UseProxy = false,
-        AllowAutoRedirect = false,
-        PooledConnectionLifetime = TimeSpan.FromMinutes(1),
-    })
-    {
-        Timeout = Timeout.InfiniteTimeSpan,
-    };
 
     /// <summary>A request carrying the backend's API key (Bearer) and extra headers.</summary>
     public static HttpRequestMessage ForBackend(BackendSettings settings, HttpMethod method, Uri url, HttpContent? content = null)
@@ -40,6 +32,19 @@ internal static class DiagnosticHttp
         cts.CancelAfter(timeout);
         return cts;
     }
+
+    /// <summary>A failure a call reports as <see cref="BackendCallException"/>: the connection, the deadline, or a
+    /// stream the engine's reader refused (an overlong line, invalid UTF-8); never the caller's own cancellation.</summary>
+    public static bool IsCallFailure(Exception ex, CancellationToken callerToken) =>
+        ex is HttpRequestException or IOException or OperationCanceledException && !callerToken.IsCancellationRequested
+        || ex is BackendStreamException;
+
+    /// <summary>The <see cref="BackendCallException"/> for a failure <see cref="IsCallFailure"/> accepted: a refused
+    /// stream answered (status 200), anything else is unreachable (0).</summary>
+    public static BackendCallException CallFailure(Exception ex, Uri url, TimeSpan timeout, CancellationToken callerToken) =>
+        ex is BackendStreamException
+            ? new BackendCallException(200, $"{url}: {ex.Message}")
+            : new BackendCallException(0, Describe(ex, url, timeout, callerToken));
 
     /// <summary>A short, readable reason for a failed call (never includes headers, so never a key).</summary>
     public static string Describe(Exception ex, Uri url, TimeSpan timeout, CancellationToken callerToken) => ex switch

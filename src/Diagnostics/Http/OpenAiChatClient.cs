@@ -8,51 +8,36 @@ using AnyClaude.Proxy.Backends;
 namespace AnyClaude.Diagnostics.Http;
 
 /// <summary>Calls a backend's OpenAI-compatible endpoints directly (no proxy in between).</summary>
-internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings)
+internal sealed class OpenAiChatClient(BackendHttp http, BackendSettings settings)
 {
     public BackendSettings Settings { get; } = settings;
 
     /// <summary>GET a JSON document; throws <see cref="BackendCallException"/> on any failure.</summary>
-    public async Task<JsonDocument> GetJsonAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deadline = DiagnosticHttp.Deadline(timeout, cancellationToken);
-        try
-        {
-            using var response = await SendAsync(() => DiagnosticHttp.ForBackend(Settings, HttpMethod.Get, url),
-                HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
-            var body = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-                throw new BackendCallException((int)response.StatusCode, $"{url} answered {(int)response.StatusCode}: {Excerpt(body)}");
-            return JsonDocument.Parse(body);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
-        {
-            throw new BackendCallException(0, DiagnosticHttp.Describe(ex, url, timeout, cancellationToken));
-        }
-        catch (JsonException ex)
-        {
-            throw new BackendCallException(200, $"{url} did not answer JSON: {ex.Message}");
-        }
-    }
+    public Task<JsonDocument> GetJsonAsync(Uri url, TimeSpan timeout, CancellationToken cancellationToken) =>
+        SendForJsonAsync(url, () => DiagnosticHttp.ForBackend(Settings, HttpMethod.Get, url), timeout, cancellationToken);
 
     /// <summary>A non-streaming chat completion.</summary>
-    public async Task<JsonDocument> CompleteAsync(JsonObject body, TimeSpan timeout, CancellationToken cancellationToken)
+    public Task<JsonDocument> CompleteAsync(JsonObject body, TimeSpan timeout, CancellationToken cancellationToken)
     {
         body["stream"] = false;
         var url = BackendUrls.ChatCompletions(Settings.BaseUrl);
+        return SendForJsonAsync(url, () => DiagnosticHttp.ForBackend(Settings, HttpMethod.Post, url, Json(body)), timeout, cancellationToken);
+    }
+
+    private async Task<JsonDocument> SendForJsonAsync(Uri url, Func<HttpRequestMessage> create, TimeSpan timeout, CancellationToken cancellationToken)
+    {
         using var deadline = DiagnosticHttp.Deadline(timeout, cancellationToken);
         try
         {
-            using var response = await SendAsync(() => DiagnosticHttp.ForBackend(Settings, HttpMethod.Post, url, Json(body)),
-                HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
+            using var response = await SendAsync(create, HttpCompletionOption.ResponseContentRead, deadline.Token).ConfigureAwait(false);
             var text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 throw new BackendCallException((int)response.StatusCode, $"{url} answered {(int)response.StatusCode}: {Excerpt(text)}");
             return JsonDocument.Parse(text);
         }
-        catch (Exception ex) when (ex is HttpRequestException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (DiagnosticHttp.IsCallFailure(ex, cancellationToken))
         {
-            throw new BackendCallException(0, DiagnosticHttp.Describe(ex, url, timeout, cancellationToken));
+            throw DiagnosticHttp.CallFailure(ex, url, timeout, cancellationToken);
         }
         catch (JsonException ex)
         {
@@ -79,7 +64,7 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
                 throw new BackendCallException((int)response.StatusCode, $"{url} answered {(int)response.StatusCode}: {Excerpt(text)}");
             }
             var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
-            await foreach (var (_, data) in SseLineReader.ReadAsync(stream, deadline.Token).ConfigureAwait(false))
+            await foreach (var (_, data) in SseLineReader.ReadEventsAsync(stream, deadline.Token).ConfigureAwait(false))
             {
                 if (data == "[DONE]")
                 {
@@ -89,9 +74,9 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
                 OpenAiChunkReader.Apply(data, result, clock.Elapsed);
             }
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (DiagnosticHttp.IsCallFailure(ex, cancellationToken))
         {
-            throw new BackendCallException(0, DiagnosticHttp.Describe(ex, url, timeout, cancellationToken));
+            throw DiagnosticHttp.CallFailure(ex, url, timeout, cancellationToken);
         }
         result.Duration = clock.Elapsed;
         return result;
@@ -101,18 +86,27 @@ internal sealed class OpenAiChatClient(HttpClient http, BackendSettings settings
     // closing) is sent once more on a fresh connection. Refused connections are not retried: the server is down.
     private async Task<HttpResponseMessage> SendAsync(Func<HttpRequestMessage> create, HttpCompletionOption completion, CancellationToken cancellationToken)
     {
+        HttpClient client;
+        try
+        {
+            client = http.For(Settings);
+        }
+        catch (Proxy.Errors.ApiException e)
+        {
+            throw new BackendCallException(0, e.InnerException?.Message ?? e.Message);
+        }
         using (var first = create())
         {
             try
             {
-                return await http.SendAsync(first, completion, cancellationToken).ConfigureAwait(false);
+                return await client.SendAsync(first, completion, cancellationToken).ConfigureAwait(false);
             }
             catch (HttpRequestException ex) when (ex.InnerException is IOException && ex.HttpRequestError != HttpRequestError.ConnectionError)
             {
             }
         }
         using var second = create();
-        return await http.SendAsync(second, completion, cancellationToken).ConfigureAwait(false);
+        return await client.SendAsync(second, completion, cancellationToken).ConfigureAwait(false);
     }
 
     private static StringContent Json(JsonObject body) =>

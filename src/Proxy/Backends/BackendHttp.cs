@@ -7,20 +7,31 @@ using Microsoft.Extensions.DependencyInjection;
 namespace AnyClaude.Proxy.Backends;
 
 /// <summary>
-/// HttpClients for backend calls, from a private IHttpClientFactory (pooled handlers, DNS refresh).
-/// No HttpClient.Timeout: prompt processing of a long prompt can take minutes; stalls are caught by
-/// <see cref="Heartbeat"/> instead. Loopback backends never go through a system proxy; every other host
-/// (a team's server, the Anthropic API) honours it (HTTP(S)_PROXY / NO_PROXY, or the OS setting).
-/// A backend with its own CA file gets a client of its own that trusts it.
+/// The one HTTP client stack of AnyClaude: HttpClients from a private IHttpClientFactory (pooled handlers, DNS
+/// refresh) for the proxy's backend calls, the diagnostics' checks and benchmarks, the cmdlets' model listing and
+/// the control client. Public so those clients (other assemblies) make their calls exactly as the proxy does.
+/// No HttpClient.Timeout on backend clients: prompt processing of a long prompt can take minutes; stalls are caught
+/// by <see cref="Heartbeat"/> (or the caller's own deadline) instead. Loopback backends never go through a system
+/// proxy; every other host (a team's server, the Anthropic API) honours it (HTTP(S)_PROXY / NO_PROXY, or the OS
+/// setting). A backend with its own CA file gets a client of its own that trusts it. Redirects are never followed,
+/// so a backend's API key only ever goes to the URL it was configured for.
 /// </summary>
-internal sealed class BackendHttp : IDisposable
+public sealed class BackendHttp : IDisposable
 {
     private const string Loopback = "loopback";
     private const string Remote = "remote";
+    private const string Control = "control";
+    private static readonly Lazy<BackendHttp> s_shared = new(() => new BackendHttp(TimeSpan.FromSeconds(15)));
     private readonly ServiceProvider _services;
     private readonly IHttpClientFactory _factory;
     private readonly ConcurrentDictionary<(bool UseProxy, string CaFile), Lazy<HttpClient>> _trusting = new();
 
+    /// <summary>The process's stack for calls made outside a running proxy (the cmdlets' model listing and backend
+    /// check, the control client): 15 s to connect, never disposed.</summary>
+    public static BackendHttp Shared => s_shared.Value;
+
+    /// <summary>A stack whose backend clients give a backend <paramref name="connectTimeout"/> to accept the TCP
+    /// connection. Dispose it when its calls are done (the proxy: at shutdown; diagnostics: after a run).</summary>
     public BackendHttp(TimeSpan connectTimeout)
     {
         ConnectTimeout = connectTimeout;
@@ -32,6 +43,11 @@ internal sealed class BackendHttp : IDisposable
         services.AddHttpClient(Remote)
             .ConfigureHttpClient(c => c.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(() => CreateHandler(useProxy: true, connectTimeout))
+            .RemoveAllLoggers();
+        // Control calls go to a proxy on this machine, which answers at once: a short deadline, no system proxy.
+        services.AddHttpClient(Control)
+            .ConfigureHttpClient(c => c.Timeout = TimeSpan.FromSeconds(15))
+            .ConfigurePrimaryHttpMessageHandler(() => CreateHandler(useProxy: false, TimeSpan.FromSeconds(5)))
             .RemoveAllLoggers();
         _services = services.BuildServiceProvider();
         _factory = _services.GetRequiredService<IHttpClientFactory>();
@@ -69,17 +85,17 @@ internal sealed class BackendHttp : IDisposable
         }
     }
 
+    /// <summary>The client for AnyClaude's own proxy on 127.0.0.1 as Claude Code reaches it (the diagnostics' round
+    /// trips and proxied benchmark turns): no system proxy, no extra trust, no overall timeout.</summary>
+    public HttpClient ForLocalProxy() => _factory.CreateClient(Loopback);
+
+    /// <summary>The client for a proxy's control endpoint (<see cref="Control.ProxyControlClient"/>): loopback,
+    /// no system proxy, 5 s to connect and 15 s per call.</summary>
+    public HttpClient ForControl() => _factory.CreateClient(Control);
+
     /// <summary>Loopback backends never use a system proxy (it could not reach them, and would see every
     /// prompt); all other hosts do, subject to the proxy's own bypass list.</summary>
     internal static bool UsesSystemProxy(BackendSettings backend) => !backend.IsLoopback;
-
-    internal static SocketsHttpHandler CreateHandler(BackendSettings backend)
-    {
-        var handler = CreateHandler(UsesSystemProxy(backend), TimeSpan.FromSeconds(15));
-        if (backend.CaCertificate is { Length: > 0 } ca)
-            handler.SslOptions.RemoteCertificateValidationCallback = BackendTrust.Validator(BackendTrust.Load(ca));
-        return handler;
-    }
 
     private static SocketsHttpHandler CreateHandler(bool useProxy, TimeSpan connectTimeout) => new()
     {
@@ -99,10 +115,3 @@ internal sealed class BackendHttp : IDisposable
     }
 }
 
-/// <summary>A handler for a short-lived call to a backend outside the proxy (the cmdlets' model probe and completion):
-/// the same system-proxy rule and the same extra trust (caCertificate) as the proxy's own calls.</summary>
-public static class BackendHandlers
-{
-    /// <summary>Throws ArgumentException when the mode's caCertificate file cannot be read.</summary>
-    public static HttpMessageHandler Create(BackendSettings backend) => BackendHttp.CreateHandler(backend);
-}

@@ -1,12 +1,17 @@
 using System.Buffers;
+using AnyClaude.Proxy.Translation;
 
 namespace AnyClaude.Proxy.Backends;
 
 /// <summary>
-/// Splits a backend's byte stream into lines with one pooled buffer. Fill once, then take every complete
-/// line synchronously; an unterminated last line (close-delimited HTTP/1.0 bodies) is returned at the end.
+/// The one SSE reader of AnyClaude (the forwarders, the prewarmer, the diagnostics and the tests): splits a byte
+/// stream into lines with one pooled buffer. Fill once, then take every complete line synchronously; an
+/// unterminated last line (close-delimited HTTP/1.0 bodies) is returned at the end. Comments (": keepalive") are
+/// lines like any other, so callers see them; <see cref="LastRead"/> gives the bytes as sent, for relaying. Measured
+/// against System.Net.ServerSentEvents' SseParser (docs/performance.md): faster, and without an allocation per event.
+/// Public for the diagnostics, which read backend and proxy streams with it (<see cref="ReadEventsAsync"/>).
 /// </summary>
-internal sealed class SseLineReader(Stream stream, int maxLineBytes = SseLineReader.DefaultMaxLineBytes) : IDisposable
+public sealed class SseLineReader(Stream stream, int maxLineBytes = SseLineReader.DefaultMaxLineBytes) : IDisposable
 {
     /// <summary>The longest line accepted: far above any real chunk (mlx_lm.server sends a whole tool call, file
     /// contents included, as one line), low enough that a backend that never ends a line cannot exhaust memory.</summary>
@@ -39,7 +44,7 @@ internal sealed class SseLineReader(Stream stream, int maxLineBytes = SseLineRea
         {
             // Callers take every complete line after each fill, so what is left is one unfinished line.
             if (_end >= maxLineBytes)
-                throw new Translation.BackendStreamException(
+                throw new BackendStreamException(
                     $"the backend sent a line longer than {maxLineBytes / (1024 * 1024.0):0.#} MB without a line break; the stream was ended");
             Grow();
         }
@@ -77,6 +82,54 @@ internal sealed class SseLineReader(Stream stream, int maxLineBytes = SseLineRea
         return true;
     }
 
+    /// <summary>The events of a whole stream for clients that want events rather than lines (the diagnostics):
+    /// the event field (null when none was sent) and the data lines joined by '\n'; comments are skipped.
+    /// Throws <see cref="BackendStreamException"/> for an overlong line or data that is not valid UTF-8.</summary>
+    public static async IAsyncEnumerable<SseEvent> ReadEventsAsync(Stream stream,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        using var reader = new SseLineReader(stream);
+        string? name = null;
+        var data = new ArrayBufferWriter<byte>();
+        var hasData = false;
+        var events = new List<SseEvent>();
+        while (true)
+        {
+            var more = await reader.FillAsync(cancellationToken).ConfigureAwait(false);
+            while (reader.TryReadLine(out var line))
+            {
+                if (line.IsEmpty)
+                {
+                    if (hasData) events.Add(new SseEvent(name, Text(data.WrittenSpan)));
+                    name = null;
+                    data.ResetWrittenCount();
+                    hasData = false;
+                }
+                else if (line.StartsWith("event:"u8))
+                {
+                    name = Text(Field(line[6..])).Trim();
+                }
+                else if (line.StartsWith("data:"u8))
+                {
+                    if (hasData) data.Write("\n"u8);
+                    data.Write(Field(line[5..]));
+                    hasData = true;
+                }
+            }
+            // Lines are spans into the pooled buffer: events are collected between fills, then handed out.
+            foreach (var e in events) yield return e;
+            events.Clear();
+            if (!more) break;
+        }
+        if (hasData) yield return new SseEvent(name, Text(data.WrittenSpan));
+
+        static ReadOnlySpan<byte> Field(ReadOnlySpan<byte> value) => !value.IsEmpty && value[0] == (byte)' ' ? value[1..] : value;
+
+        static string Text(ReadOnlySpan<byte> bytes) => System.Text.Unicode.Utf8.IsValid(bytes)
+            ? System.Text.Encoding.UTF8.GetString(bytes)
+            : throw new BackendStreamException("the stream sent an event that is not valid UTF-8");
+    }
+
     private void Grow()
     {
         var bigger = ArrayPool<byte>.Shared.Rent(Math.Max(Math.Min(_buffer.Length * 2, maxLineBytes), _buffer.Length + 1));
@@ -92,3 +145,6 @@ internal sealed class SseLineReader(Stream stream, int maxLineBytes = SseLineRea
         if (b.Length > 0) ArrayPool<byte>.Shared.Return(b);
     }
 }
+
+/// <summary>One server-sent event: its event field (null when none was sent) and its data lines joined by '\n'.</summary>
+public readonly record struct SseEvent(string? Event, string Data);

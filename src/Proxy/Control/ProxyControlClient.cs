@@ -12,12 +12,6 @@ public sealed record ProxyStatus(ProxyState State, BackendMode Mode, IReadOnlyLi
 /// <summary>Talks to a proxy (possibly in another process) through its authenticated control endpoint.</summary>
 public sealed class ProxyControlClient(ProxyState state)
 {
-    // One client for all instances: loopback only, no system proxy, short timeout (the proxy answers at once).
-    private static readonly HttpClient s_http = new(new SocketsHttpHandler { UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(5) })
-    {
-        Timeout = TimeSpan.FromSeconds(15),
-    };
-
     public ProxyState State { get; } = state;
 
     public async Task<ProxyStatus> GetStatusAsync(CancellationToken cancellationToken = default)
@@ -93,7 +87,7 @@ public sealed class ProxyControlClient(ProxyState state)
         HttpResponseMessage response;
         try
         {
-            response = await s_http.SendAsync(request, ct).ConfigureAwait(false);
+            response = await Backends.BackendHttp.Shared.ForControl().SendAsync(request, ct).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {

@@ -58,7 +58,13 @@ internal sealed class TlsRelay : IAsyncDisposable
             await target.ConnectAsync(IPAddress.Loopback, _targetPort, _stop.Token);
             var plain = target.GetStream();
             var up = Pump(tls, plain, () => target.Client.Shutdown(SocketShutdown.Send));
-            var down = Pump(plain, tls, () => { });
+            // The backend closed (a close-delimited answer, or Connection: close): close the TLS side too, as a real
+            // TLS front (nginx, a cloud load balancer) does, so the client sees the end of the body.
+            var down = Pump(plain, tls, () =>
+            {
+                tls.ShutdownAsync().GetAwaiter().GetResult();
+                client.Client.Shutdown(SocketShutdown.Send);
+            });
             await Task.WhenAny(Task.WhenAll(up, down), Task.Delay(Timeout.Infinite, _stop.Token).ContinueWith(_ => { }));
         }
     }

@@ -30,7 +30,7 @@ internal static class FakeHttp
     public static List<string> DataLines(string sse)
     {
         var list = new List<string>();
-        foreach (var line in sse.Split('\n'))
+        foreach (var line in Translation.SseText.Lines(sse))
         {
             if (line.StartsWith("data: ", StringComparison.Ordinal))
             {

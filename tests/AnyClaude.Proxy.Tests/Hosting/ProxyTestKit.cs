@@ -70,9 +70,8 @@ internal static class ProxyTestKit
     {
         var list = new List<(string, JsonElement)>();
         string? name = null;
-        foreach (var raw in sse.Split('\n'))
+        foreach (var line in Translation.SseText.Lines(sse))
         {
-            var line = raw.TrimEnd('\r');
             if (line.StartsWith("event: ", StringComparison.Ordinal)) name = line[7..];
             else if (line.StartsWith("data: ", StringComparison.Ordinal))
             {

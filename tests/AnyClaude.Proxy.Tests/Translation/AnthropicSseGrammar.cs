@@ -17,7 +17,7 @@ public sealed record StreamSummary(
     string? ErrorMessage);
 
 /// <summary>
-/// Parses Anthropic SSE output and asserts the stream grammar (protocol notes, section 2): frames are
+/// Parses Anthropic SSE output (frames read with the engine's reader, <see cref="SseText"/>) and asserts the stream grammar (protocol notes, section 2): frames are
 /// "event: T\ndata: {json}\n\n" with T == data.type; message_start first and once; blocks numbered from 0, one
 /// open at a time, each with at least one non-empty delta of its own kind; a thinking block's signature_delta
 /// before its stop; message_delta then message_stop last; ping anywhere; an error event ends the stream.
@@ -43,12 +43,12 @@ public static class AnthropicSseGrammar
         bool sawDelta = false, sawStop = false;
 
         Assert.EndsWith("\n\n", sse);
-        foreach (var frame in sse.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
+        Assert.DoesNotContain('\r', sse);
+        foreach (var lines in SseText.Frames(sse))
         {
             Assert.True(errorType is null, "nothing may follow an error event");
             Assert.False(sawStop, "nothing may follow message_stop");
-            var lines = frame.Split('\n');
-            Assert.True(lines.Length == 2, $"a frame has an event line and a data line: {frame}");
+            Assert.True(lines.Count == 2, $"a frame has an event line and a data line: {string.Join("\n", lines)}");
             Assert.StartsWith("event: ", lines[0]);
             Assert.StartsWith("data: ", lines[1]);
             var name = lines[0]["event: ".Length..];

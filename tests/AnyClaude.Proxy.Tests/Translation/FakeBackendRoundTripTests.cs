@@ -40,9 +40,8 @@ public class FakeBackendRoundTripTests
         var sse = new ArrayBufferWriter<byte>();
         var translator = new ChatStreamTranslator(new SseEventWriter(sse));
         translator.Start("msg_rt", "claude-sonnet-4-5", 10);
-        foreach (var raw in text.Split('\n'))
+        foreach (var line in SseText.Lines(text))
         {
-            var line = raw.TrimEnd('\r');
             if (!line.StartsWith("data:", StringComparison.Ordinal))
                 continue; // blank lines and ": keepalive" comments
             var payload = line[5..].TrimStart();
