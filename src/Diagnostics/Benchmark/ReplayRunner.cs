@@ -23,7 +23,7 @@ public static class ReplayRunner
     {
         if (options.Requests.Count == 0) throw new ArgumentException("nothing to replay", nameof(options));
         if (options.Modes.Count == 0) throw new ArgumentException("no mode to replay against", nameof(options));
-        using var http = DiagnosticHttp.Create(options.ConnectTimeout);
+        using var http = new Proxy.Backends.BackendHttp(options.ConnectTimeout);
         WarmUp(options);
         foreach (var mode in options.Modes)
         {
@@ -76,7 +76,7 @@ public static class ReplayRunner
 
     /// <summary>A count_tokens call and a model list through the fresh proxy (no prompt reaches the backend, no cache is
     /// touched): its listener, request path and backend connection are ready before the first replayed request is timed.</summary>
-    private static async Task WarmUpProxyAsync(HttpClient http, ProxyServer proxy, ReplayOptions options, CancellationToken cancellationToken)
+    private static async Task WarmUpProxyAsync(Proxy.Backends.BackendHttp http, ProxyServer proxy, ReplayOptions options, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(proxy.BaseUrl, "/v1/messages/count_tokens"))
         {
@@ -87,9 +87,9 @@ public static class ReplayRunner
         models.Headers.Authorization = request.Headers.Authorization;
         try
         {
-            using var response = await http.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            using var response = await http.ForLocalProxy().SendAsync(request, cancellationToken).ConfigureAwait(false);
             // The model list asks the backend: its connection is open before the first timed request.
-            using var listed = await http.SendAsync(models, cancellationToken).ConfigureAwait(false);
+            using var listed = await http.ForLocalProxy().SendAsync(models, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException)
         {
@@ -142,7 +142,7 @@ public static class ReplayRunner
         static bool IsText(JsonNode? n) => n is JsonObject o && o["type"]?.GetValue<string>() == "text" && o["text"] is JsonValue;
     }
 
-    private static async Task<ReplayRequestResult> SendThroughProxyAsync(HttpClient http, ProxyServer proxy, ReplayOptions options,
+    private static async Task<ReplayRequestResult> SendThroughProxyAsync(Proxy.Backends.BackendHttp http, ProxyServer proxy, ReplayOptions options,
         BackendMode mode, ReplayRequest recorded, string? runMark, string session, CancellationToken cancellationToken)
     {
         var before = NewestId(proxy);
@@ -193,7 +193,7 @@ public static class ReplayRunner
         return null;
     }
 
-    private static async Task<ReplayRequestResult> SendDirectAsync(HttpClient http, ReplayOptions options, BackendMode mode,
+    private static async Task<ReplayRequestResult> SendDirectAsync(Proxy.Backends.BackendHttp http, ReplayOptions options, BackendMode mode,
         ReplayRequest recorded, string? runMark, CancellationToken cancellationToken)
     {
         var settings = options.Backends.TryGetValue(mode, out var s) ? s : BackendSettings.Default(mode);

@@ -22,7 +22,7 @@ internal sealed class AnthropicMessagesClient(Proxy.Backends.BackendHttp http, U
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, Url)
             {
-                Content = new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json"),
+                Content = DiagnosticHttp.Json(body),
             };
             request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
             request.Headers.TryAddWithoutValidation("anthropic-version", AnthropicVersion);

@@ -1,4 +1,6 @@
 using System.Net.Http.Headers;
+using System.Text.Json.Nodes;
+using AnyClaude.Diagnostics.Workload;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Translation;
 
@@ -26,6 +28,11 @@ internal static class DiagnosticHttp
     }
 
     /// <summary>A token that fires after timeout or when the caller cancels.</summary>
+    /// <summary>A JSON body written as Claude Code writes it (JSON.stringify: ' &lt; &gt; stay literal), so the proxy counts the
+    /// tokens the workload was sized to (the default encoder's \u0027 escapes cost ~70 % more tokens in the tools).</summary>
+    public static StringContent Json(JsonNode body) =>
+        new(body.ToJsonString(JsonStyle.SerializerOptions), System.Text.Encoding.UTF8, "application/json");
+
     public static CancellationTokenSource Deadline(TimeSpan timeout, CancellationToken cancellationToken)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

@@ -109,8 +109,7 @@ internal sealed class OpenAiChatClient(BackendHttp http, BackendSettings setting
         return await client.SendAsync(second, completion, cancellationToken).ConfigureAwait(false);
     }
 
-    private static StringContent Json(JsonObject body) =>
-        new(body.ToJsonString(), Encoding.UTF8, "application/json");
+    private static StringContent Json(JsonObject body) => DiagnosticHttp.Json(body);
 
     internal static string Excerpt(string body) =>
         body.Length <= 300 ? body.Trim() : body[..300].Trim() + "…";
