@@ -34,6 +34,8 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         {
             Committing = draft => Complete(draft, path),
         };
+        // As Anthropic does: the id names the request in Get-AnyClaude -Request, and lets a benchmark read its record.
+        context.Response.Headers["request-id"] = record.Id;
         try
         {
             await RouteAsync(scope, request.HttpMethod, path).ConfigureAwait(false);

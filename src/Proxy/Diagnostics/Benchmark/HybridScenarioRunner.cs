@@ -35,7 +35,7 @@ public static class HybridScenarioRunner
             // Each run gets its own run id: a cold start, not the previous run's cache.
             var conversation = new BenchmarkConversation(CacheBenchmarkRunner.CreateWorkload(options.PromptTokens));
             var sender = new ProxyTurnSender(new AnthropicMessagesClient(http, lease.Endpoint.BaseUrl, lease.Endpoint.Token),
-                benchmark, CacheBenchmarkRunner.NewSessionId(), routeByModel: !switches);
+                benchmark, CacheBenchmarkRunner.NewSessionId(), routeByModel: !switches, lease.Endpoint.FindRecord);
             var turns = modes.Select((mode, i) => (mode, Question(options.Sequence[i], i))).ToList();
             await foreach (var turn in TurnLoop.RunAsync(sender, conversation, turns, switches ? lease.SwitchAsync : null,
                                progress, $"Scenario: {name}", cancellationToken,
