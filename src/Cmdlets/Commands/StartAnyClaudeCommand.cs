@@ -113,6 +113,15 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
     [Parameter(ParameterSetName = LaunchSet)]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>
+    /// <para type="description">Prewarm the target of every mode switch, as Set-AnyClaudeMode -Prewarm does: on Set-AnyClaudeMode, and when
+    /// /model in Claude Code names a model of another mode (Claude Code checks the model with a one-token request as soon as you type it;
+    /// the proxy then sends the current conversation to that mode's backend with max_tokens 1 while you confirm and type), so the first
+    /// turn there is served from its prompt cache. A prewarm waits until that backend is idle. Also set by "prewarm": true in the config file.</para>
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Prewarm { get; set; }
+
     protected override void EndProcessing()
     {
         EffectiveConfiguration config;
@@ -120,6 +129,8 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         {
             config = ConfigResolver.Resolve(new ConfigParameters(
                 Mode: Mode, Port: MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null, Model: Model));
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Prewarm)))
+                config = config with { Prewarm = new(Prewarm.IsPresent, ConfigSource.Parameter) };
         }
         catch (ConfigurationException e)
         {
