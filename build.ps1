@@ -5,7 +5,7 @@
 .DESCRIPTION
     Build   (default) lays out an importable module in <OutputPath>/AnyClaude:
             AnyClaude.psd1, AnyClaude.Cmdlets.dll, en-US/ help, format files, Checklist/, and deps/ with the
-            engine (AnyClaude.Proxy) and its whole dependency closure, loaded in the module's own load context.
+            engine (AnyClaude.Proxy), its diagnostics (AnyClaude.Diagnostics) and their whole dependency closure, loaded in the module's own load context.
     Test    builds and packages, installs what the tests need (Pester from NuGet, the pinned Claude Code CLIs from npm),
             runs xunit over the solution, the engine's xunit tests again on .NET 8 (pwsh 7.4's runtime, self-contained
             from NuGet's runtime pack), and Pester over tests/Pester in a fresh pwsh, prints the combined
@@ -87,8 +87,9 @@ function Build-Module {
     if (Test-Path $ModuleDir) { Remove-Item $ModuleDir -Recurse -Force }
     $deps = Join-Path $ModuleDir 'deps'
 
-    # The engine's full dependency closure goes to deps/: the module's load context resolves from there.
-    Invoke-Native dotnet publish (Join-Path $Repo 'src/Proxy/AnyClaude.Proxy.csproj') -c $Configuration -o $deps --nologo
+    # The diagnostics' full dependency closure (the engine and its packages with it) goes to deps/: the module's
+    # load context resolves from there.
+    Invoke-Native dotnet publish (Join-Path $Repo 'src/Diagnostics/AnyClaude.Diagnostics.csproj') -c $Configuration -o $deps --nologo
     Invoke-Native dotnet build (Join-Path $Repo 'src/Cmdlets/AnyClaude.Cmdlets.csproj') -c $Configuration --nologo
     # Only what runs: the load context resolves deps/ by file name, so no .pdb, .deps.json or XML docs.
     Get-ChildItem $deps -Include '*.pdb', '*.deps.json', '*.xml' -Recurse | Remove-Item

@@ -2,7 +2,7 @@ using System.Buffers;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Tokens;
 using AnyClaude.Proxy.Translation;
-using AnyClaude.Workloads;
+using AnyClaude.Diagnostics.Workload;
 using BenchmarkDotNet.Attributes;
 
 namespace AnyClaude.Benchmarks;

@@ -1,6 +1,6 @@
 using System.Buffers;
 using AnyClaude.Proxy.Translation;
-using AnyClaude.Workloads;
+using AnyClaude.Diagnostics.Workload;
 using BenchmarkDotNet.Attributes;
 
 namespace AnyClaude.Benchmarks;

@@ -1,5 +1,5 @@
 using AnyClaude.Proxy.Tokens;
-using AnyClaude.Workloads;
+using AnyClaude.Diagnostics.Workload;
 using BenchmarkDotNet.Attributes;
 
 namespace AnyClaude.Benchmarks;

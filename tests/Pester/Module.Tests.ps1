@@ -52,7 +52,8 @@ Describe 'Layout' {
     It 'keeps the engine and its dependencies in deps/, not beside the cmdlets' {
         Join-Path $moduleDir 'AnyClaude.Cmdlets.dll' | Should -Exist
         Join-Path $moduleDir 'AnyClaude.Proxy.dll' | Should -Not -Exist
-        foreach ($dll in 'AnyClaude.Proxy.dll', 'Microsoft.Extensions.Http.dll', 'Microsoft.ML.Tokenizers.dll', 'Microsoft.ML.Tokenizers.Data.O200kBase.dll') {
+        Join-Path $moduleDir 'AnyClaude.Diagnostics.dll' | Should -Not -Exist
+        foreach ($dll in 'AnyClaude.Proxy.dll', 'AnyClaude.Diagnostics.dll', 'Microsoft.Extensions.Http.dll', 'Microsoft.ML.Tokenizers.dll', 'Microsoft.ML.Tokenizers.Data.O200kBase.dll') {
             Join-Path $moduleDir "deps/$dll" | Should -Exist
         }
         Join-Path $moduleDir 'en-US/AnyClaude.Cmdlets.dll-Help.xml' | Should -Exist
@@ -103,6 +104,11 @@ $ours = $alc.LoadFromAssemblyName([Reflection.AssemblyName]'Microsoft.Extensions
         $engine = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AnyClaude.Proxy' }
         $engine | Should -Not -BeNullOrEmpty
         [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($engine).Name | Should -Be 'AnyClaude'
+        # The diagnostics are a client of the engine and live in the same context.
+        Test-AnyClaudeBackend -Mode MlxLm -BaseUrl 'http://127.0.0.1:9/v1' -Quiet -ErrorAction SilentlyContinue | Out-Null
+        $diagnostics = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AnyClaude.Diagnostics' }
+        $diagnostics | Should -Not -BeNullOrEmpty
+        [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($diagnostics).Name | Should -Be 'AnyClaude'
         $cmdlets = [AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'AnyClaude.Cmdlets' }
         [Runtime.Loader.AssemblyLoadContext]::GetLoadContext($cmdlets) | Should -Be ([Runtime.Loader.AssemblyLoadContext]::Default)
         Stop-AnyClaude

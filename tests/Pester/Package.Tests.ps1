@@ -67,6 +67,7 @@ Describe 'Module package' -Skip:$noPackage {
         $reached = [Collections.Generic.HashSet[string]]::new()
         $queue = [Collections.Generic.Queue[string]]::new()
         $queue.Enqueue('AnyClaude.Proxy')
+        $queue.Enqueue('AnyClaude.Diagnostics')
         # Loaded by name, not referenced: TiktokenTokenizer.CreateForEncoding("o200k_base") loads its vocabulary assembly.
         $queue.Enqueue('Microsoft.ML.Tokenizers.Data.O200kBase')
         $missing = @()
@@ -80,9 +81,9 @@ Describe 'Module package' -Skip:$noPackage {
         }
         $missing | Should -BeNullOrEmpty -Because 'every assembly the engine needs outside the .NET runtime must be in deps/'
         $shipped | Where-Object { -not $reached.Contains($_) } | Should -BeNullOrEmpty -Because 'deps/ holds nothing the engine does not load'
-        # The cmdlets need only the engine and what pwsh itself provides.
+        # The cmdlets need only the engine, its diagnostics and what pwsh itself provides.
         foreach ($reference in Get-AssemblyReference (Join-Path $unpacked 'AnyClaude.Cmdlets.dll')) {
-            ($reference -eq 'AnyClaude.Proxy' -or (Test-Path (Join-Path $framework "$reference.dll")) -or (Test-Path (Join-Path $PSHOME "$reference.dll"))) |
+            ($reference -in 'AnyClaude.Proxy', 'AnyClaude.Diagnostics' -or (Test-Path (Join-Path $framework "$reference.dll")) -or (Test-Path (Join-Path $PSHOME "$reference.dll"))) |
                 Should -BeTrue -Because "AnyClaude.Cmdlets references $reference"
         }
     }

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using AnyClaude.Workloads;
+using AnyClaude.Diagnostics.Workload;
 
 namespace AnyClaude.Benchmarks.Loopback;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using AnyClaude.Workloads;
+using AnyClaude.Diagnostics.Workload;
 
 namespace AnyClaude.Benchmarks.Loopback;
 

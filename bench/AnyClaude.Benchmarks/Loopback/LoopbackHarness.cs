@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using AnyClaude.Diagnostics.Workload;
 
 namespace AnyClaude.Benchmarks.Loopback;
 
@@ -116,7 +117,7 @@ internal static class LoopbackHarness
 
     private static string Header(HarnessOptions o)
     {
-        var request = Workloads.ClaudeCodeRequest.Create();
+        var request = ClaudeCodeRequest.Create();
         return $"""
             ## Loopback run {DateTimeOffset.UtcNow:yyyy-MM-dd HH:mm} UTC
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AnyClaude.Diagnostics.Workload;
 
 namespace AnyClaude.Benchmarks.Loopback;
 
@@ -13,7 +14,7 @@ internal static class MemoryProbe
     public static async Task<List<MemorySample>> MeasureAsync(LoopbackRig rig, int requests, int every, int chunks, int distinct = 0)
     {
         var bodies = Enumerable.Range(1, distinct)
-            .Select(seed => Workloads.ClaudeCodeRequest.Create(new() { Seed = 90_000 + seed })).ToArray();
+            .Select(seed => ClaudeCodeRequest.Create(new() { Seed = 90_000 + seed })).ToArray();
         Task<StreamTiming> Send(int i) => distinct == 0 ? rig.ProxiedAsync() : rig.ProxiedAsync(bodies[i % distinct]);
         await rig.UseStreamAsync(chunks);
         for (int i = 0; i < 20; i++) await rig.ProxiedAsync();

@@ -1,4 +1,4 @@
-using AnyClaude.Workloads;
+using AnyClaude.Diagnostics.Workload;
 
 namespace AnyClaude.Benchmarks.Loopback;
 

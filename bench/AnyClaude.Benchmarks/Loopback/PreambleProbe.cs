@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using AnyClaude.Diagnostics.Workload;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Tokens;
 using AnyClaude.Proxy.Translation;
@@ -14,12 +15,12 @@ internal static class PreambleProbe
 
     public static Steps Measure(byte[] body, int runs)
     {
-        var profile = BackendProfile.For(BackendSettings.Default(BackendMode.LmStudio) with { Model = Workloads.OpenAiStream.ModelId });
+        var profile = BackendProfile.For(BackendSettings.Default(BackendMode.LmStudio) with { Model = OpenAiStream.ModelId });
         var parse = new List<double>();
         var count = new List<double>();
         var cold = new List<double>();
         // Distinct conversations (another seed each) defeat TokenCounter's cache of long texts, like a first turn.
-        var firstTurns = Enumerable.Range(1, runs).Select(seed => Workloads.ClaudeCodeRequest.Create(new() { Seed = 7_000 + seed })).ToArray();
+        var firstTurns = Enumerable.Range(1, runs).Select(seed => ClaudeCodeRequest.Create(new() { Seed = 7_000 + seed })).ToArray();
         var write = new List<double>();
         for (int i = 0; i < runs; i++)
         {

@@ -156,7 +156,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         try
         {
             mode = ConfigResolver.ParseMode(Mode, "-Mode");
-            baseUrl = BaseUrl is null ? null : BackendUrls.Parse(BaseUrl.OriginalString, mode, "-BaseUrl");
+            baseUrl = BaseUrl is null ? null : BaseUrlSetting.Parse(BaseUrl.OriginalString, mode, "-BaseUrl");
             caCertificate = ResolveCaCertificate();
             if (BackgroundRequests is not null)
             {

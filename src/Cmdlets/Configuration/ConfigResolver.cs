@@ -1,5 +1,6 @@
 using System.Globalization;
 using AnyClaude.Cmdlets.Session;
+using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Cmdlets.Configuration;
@@ -99,9 +100,9 @@ internal static class ConfigResolver
 
         string? envUrl = env is { } e1 ? EnvironmentNames.Read(e1.Url) : null;
         ConfigSetting<Uri> baseUrl = Pick(
-            parameters?.BaseUrl is { } pu ? BackendUrls.Normalize(pu, mode) : null,
+            parameters?.BaseUrl is { } pu ? BackendUrls.NormalizeBaseUrl(pu, mode) : null,
             session?.BaseUrl,
-            envUrl is null ? null : BackendUrls.Parse(envUrl, mode, env!.Value.Url),
+            envUrl is null ? null : BaseUrlSetting.Parse(envUrl, mode, env!.Value.Url),
             file?.BaseUrl,
             defaults.BaseUrl)!;
 

@@ -208,7 +208,7 @@ internal static class UserConfigFile
         {
             try
             {
-                baseUrl = BackendUrls.Parse(urlNode.GetValue<string>(), mode, $"\"backends.{key}.baseUrl\"");
+                baseUrl = BaseUrlSetting.Parse(urlNode.GetValue<string>(), mode, $"\"backends.{key}.baseUrl\"");
             }
             catch (ConfigurationException e)
             {

@@ -4,13 +4,15 @@ using System.Runtime.Loader;
 namespace AnyClaude.Cmdlets.Loading;
 
 /// <summary>
-/// The load context the engine (AnyClaude.Proxy) and its package dependencies live in, over the module's
+/// The load context the engine (AnyClaude.Proxy), its diagnostics (AnyClaude.Diagnostics) and their package
+/// dependencies live in, over the module's
 /// deps/ folder. Other modules can load other versions of Microsoft.Extensions.* into the default context
 /// without either side breaking the other.
 /// </summary>
 internal sealed class EngineLoadContext : AssemblyLoadContext
 {
     public const string EngineAssemblyName = "AnyClaude.Proxy";
+    public const string DiagnosticsAssemblyName = "AnyClaude.Diagnostics";
     public const string ContextName = "AnyClaude";
 
     private static readonly Lazy<EngineLoadContext> s_instance = new(() => new EngineLoadContext(DefaultDependencyFolder));
@@ -32,8 +34,12 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
 
     public string DependencyFolder => _dependencyFolder;
 
-    /// <summary>Loads the engine itself; called when the default context cannot find it.</summary>
-    public Assembly? LoadEngine() => Load(new AssemblyName(EngineAssemblyName));
+    /// <summary>Whether the cmdlets' reference to <paramref name="name"/> is resolved here rather than in the default context.</summary>
+    public static bool IsEngineAssembly(AssemblyName name) =>
+        name.Name is EngineAssemblyName or DiagnosticsAssemblyName;
+
+    /// <summary>Loads the engine or its diagnostics; called when the default context cannot find them.</summary>
+    public Assembly? LoadEngine(AssemblyName name) => IsEngineAssembly(name) ? Load(name) : null;
 
     protected override Assembly? Load(AssemblyName assemblyName)
     {

@@ -43,7 +43,5 @@ public sealed class ModuleLifecycle : IModuleAssemblyInitializer, IModuleAssembl
     }
 
     private static Assembly? ResolveEngine(AssemblyLoadContext context, AssemblyName name) =>
-        string.Equals(name.Name, EngineLoadContext.EngineAssemblyName, StringComparison.Ordinal)
-            ? EngineLoadContext.Instance.LoadEngine()
-            : null;
+        EngineLoadContext.IsEngineAssembly(name) ? EngineLoadContext.Instance.LoadEngine(name) : null;
 }

@@ -6,6 +6,7 @@ using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
+using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Translation;
 
 namespace AnyClaude.Proxy.Backends;

@@ -1,7 +1,17 @@
+using AnyClaude.Proxy.Configuration;
+
 namespace AnyClaude.Proxy.Backends;
 
-internal static class BackendUrls
+/// <summary>Backend URLs: a user's base URL made whole, and each endpoint under it. Public for the diagnostics
+/// and the cmdlets, which reach the same endpoints.</summary>
+public static class BackendUrls
 {
+    /// <summary>OpenAI-style backends get /v1 when no path was given (users write LMSTUDIO_URL=http://localhost:1234).</summary>
+    public static Uri NormalizeBaseUrl(Uri baseUrl, BackendMode mode) =>
+        mode is BackendMode.LmStudio or BackendMode.MlxLm or BackendMode.OpenAICompatible && baseUrl.AbsolutePath is "" or "/"
+            ? new Uri(baseUrl, "/v1")
+            : baseUrl;
+
     /// <summary>{BaseUrl}/chat/completions (BaseUrl carries the /v1 segment).</summary>
     public static Uri ChatCompletions(Uri baseUrl) => new(baseUrl.AbsoluteUri.TrimEnd('/') + "/chat/completions");
 

@@ -4,6 +4,7 @@ using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
+using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Tokens;
 using AnyClaude.Proxy.Translation;
 

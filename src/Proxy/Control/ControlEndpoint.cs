@@ -2,6 +2,7 @@ using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
+using AnyClaude.Proxy.Routing;
 
 namespace AnyClaude.Proxy.Control;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Routing;
 
 namespace AnyClaude.Proxy.Hosting;
 

@@ -4,6 +4,7 @@ using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Control;
 using AnyClaude.Proxy.Observability;
+using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Security;
 
 namespace AnyClaude.Proxy.Hosting;

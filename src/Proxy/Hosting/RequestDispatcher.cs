@@ -5,6 +5,7 @@ using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Control;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Observability;
+using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Security;
 using AnyClaude.Proxy.Tokens;
 using AnyClaude.Proxy.Translation;

@@ -2,7 +2,7 @@ using Xunit;
 using AnyClaude.FakeBackend;
 using AnyClaude.FakeBackend.Scripting;
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Proxy.Diagnostics;
+using AnyClaude.Diagnostics;
 using static AnyClaude.Proxy.Tests.Diagnostics.DiagnosticsFixtures;
 
 namespace AnyClaude.Proxy.Tests.Diagnostics;

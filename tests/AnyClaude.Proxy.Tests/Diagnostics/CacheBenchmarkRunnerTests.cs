@@ -1,8 +1,9 @@
 using Xunit;
 using AnyClaude.FakeBackend;
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Proxy.Diagnostics;
-using AnyClaude.Proxy.Diagnostics.Benchmark;
+using AnyClaude.Diagnostics;
+using AnyClaude.Diagnostics.Benchmark;
+using AnyClaude.Diagnostics.Workload;
 using static AnyClaude.Proxy.Tests.Diagnostics.DiagnosticsFixtures;
 
 namespace AnyClaude.Proxy.Tests.Diagnostics;
@@ -40,12 +41,10 @@ public sealed class CacheBenchmarkRunnerTests
         var (turns, _) = await CacheBenchmarkRunner.RunAllAsync(new CacheBenchmarkOptions { Backend = Settings(fake), Turns = 2 }, Timeout());
 
         using var body = fake.ChatRequests[0].BodyJson();
-        Assert.Equal(CodingToolCount, body.RootElement.GetProperty("tools").GetArrayLength());
+        Assert.Equal(ToolCatalog.Names.Count, body.RootElement.GetProperty("tools").GetArrayLength());
         Assert.InRange(turns[0].PromptTokens, ClaudeCodeFootprint.TotalTokens / 2, ClaudeCodeFootprint.TotalTokens * 2);
         Assert.True(turns[1].CacheHitRatio > 0.8);
     }
-
-    private const int CodingToolCount = 16;
 
     [Fact]
     public async Task LM_Studio_direct_turns_have_no_cached_count_but_an_estimate_from_prefill_time()

@@ -1,7 +1,7 @@
 using Xunit;
 using AnyClaude.FakeBackend;
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Proxy.Diagnostics.Benchmark;
+using AnyClaude.Diagnostics.Benchmark;
 using static AnyClaude.Proxy.Tests.Diagnostics.DiagnosticsFixtures;
 
 namespace AnyClaude.Proxy.Tests.Diagnostics;

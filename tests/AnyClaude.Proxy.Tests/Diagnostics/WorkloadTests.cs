@@ -1,8 +1,8 @@
 using Xunit;
 using System.Text.Json;
-using AnyClaude.Proxy.Diagnostics;
-using AnyClaude.Proxy.Diagnostics.Checks;
-using AnyClaude.Proxy.Diagnostics.Workload;
+using AnyClaude.Diagnostics;
+using AnyClaude.Diagnostics.Checks;
+using AnyClaude.Diagnostics.Workload;
 
 namespace AnyClaude.Proxy.Tests.Diagnostics;
 

@@ -3,6 +3,7 @@ using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
 using Xunit;
+using AnyClaude.Proxy.Routing;
 
 namespace AnyClaude.Proxy.Tests.Observability;
 

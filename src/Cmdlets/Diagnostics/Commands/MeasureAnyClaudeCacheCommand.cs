@@ -4,8 +4,8 @@ using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Diagnostics.Pipeline;
 using AnyClaude.Cmdlets.Errors;
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Proxy.Diagnostics;
-using AnyClaude.Proxy.Diagnostics.Benchmark;
+using AnyClaude.Diagnostics;
+using AnyClaude.Diagnostics.Benchmark;
 
 namespace AnyClaude.Cmdlets.Diagnostics.Commands;
 

@@ -3,7 +3,7 @@ using AnyClaude.Cmdlets.Completion;
 using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Diagnostics.Pipeline;
 using AnyClaude.Cmdlets.Errors;
-using AnyClaude.Proxy.Diagnostics;
+using AnyClaude.Diagnostics;
 
 namespace AnyClaude.Cmdlets.Diagnostics.Commands;
 

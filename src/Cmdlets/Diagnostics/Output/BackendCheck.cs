@@ -1,4 +1,4 @@
-using AnyClaude.Proxy.Diagnostics;
+using AnyClaude.Diagnostics;
 
 namespace AnyClaude.Cmdlets.Diagnostics;
 

@@ -1,4 +1,4 @@
-using AnyClaude.Proxy.Diagnostics.Benchmark;
+using AnyClaude.Diagnostics.Benchmark;
 
 namespace AnyClaude.Cmdlets.Diagnostics;
 

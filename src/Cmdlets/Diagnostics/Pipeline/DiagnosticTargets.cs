@@ -1,7 +1,7 @@
 using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Session;
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Proxy.Diagnostics;
+using AnyClaude.Diagnostics;
 
 namespace AnyClaude.Cmdlets.Diagnostics.Pipeline;
 

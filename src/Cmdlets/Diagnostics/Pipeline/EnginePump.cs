@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
-using AnyClaude.Proxy.Diagnostics;
+using AnyClaude.Diagnostics;
 
 namespace AnyClaude.Cmdlets.Diagnostics.Pipeline;
 

@@ -10,7 +10,7 @@ namespace AnyClaude.Proxy.Tests.ClaudeCode.Footprint;
 
 /// <summary>
 /// Measures what Claude Code really sends (the figures in docs/claude-code-footprint.md) and keeps
-/// <see cref="ClaudeCodeFootprint"/> honest: run with --logger "console;verbosity=detailed" to see the table.
+/// <see cref="PinnedVersionFootprints"/> and the product's ClaudeCodeFootprint honest: run with --logger "console;verbosity=detailed" to see the table.
 /// </summary>
 [Collection(ClaudeCodeRecordingsCollection.Name)]
 [Trait("Category", "ClaudeCode")]
@@ -43,7 +43,7 @@ public sealed class FootprintMeasurementTests(ClaudeCodeRecordings recordings, I
 
         Assert.True(first.ToolCount >= 10, $"expected Claude Code's full tool set, got {first.ToolCount}");
         Assert.True(first.SystemTokens > 1000, $"system prompt suspiciously small: {first.SystemTokens} tokens");
-        var expected = ClaudeCodeFootprint.SystemPlusToolsTokens(version);
+        var expected = PinnedVersionFootprints.SystemPlusToolsTokens(version);
         // The system prompt embeds the date and the sandbox paths, so allow a little drift.
         Assert.InRange(first.SystemPlusToolsTokens, expected * 95 / 100, expected * 105 / 100);
     }
@@ -55,7 +55,7 @@ public sealed class FootprintMeasurementTests(ClaudeCodeRecordings recordings, I
         var session = recordings.Get(new RecordingKey(version, Attribution: true));
         var (bytes, tokens) = TranslatedTokens(session.MainTurns[0], BackendShape.LmStudioChat);
         output.WriteLine($"Claude Code {version}: first request as LM Studio receives it: {bytes} B = {tokens} tokens (O200k)");
-        var expected = ClaudeCodeFootprint.FirstTurnTokens(version);
+        var expected = PinnedVersionFootprints.FirstTurnTokens(version);
         Assert.InRange(tokens, expected * 95 / 100, expected * 105 / 100);
     }
 
