@@ -8,13 +8,13 @@ public sealed record ProxyEndpoint(Uri BaseUrl, string Token)
     /// <summary>The proxy's own record of a request, by the request-id it answered with (null: not found). Set where the
     /// proxy's records can be read (an in-process proxy): the record says whether the backend reported cached tokens,
     /// which the usage the proxy sends Claude Code cannot (it always carries cache_read_input_tokens).</summary>
-    public Func<string, CancellationToken, Task<Observability.RequestRecord?>>? FindRecord { get; init; }
+    public Func<string, CancellationToken, Task<AnyClaude.Proxy.Observability.RequestRecord?>>? FindRecord { get; init; }
 
     /// <summary>An endpoint for an in-process proxy, with <see cref="FindRecord"/> reading its records.</summary>
-    public static ProxyEndpoint For(Hosting.ProxyServer server) =>
+    public static ProxyEndpoint For(AnyClaude.Proxy.Hosting.ProxyServer server) =>
         new(server.BaseUrl, server.Token) { FindRecord = (id, ct) => FindRecordAsync(server, id, ct) };
 
-    private static async Task<Observability.RequestRecord?> FindRecordAsync(Hosting.ProxyServer server, string id, CancellationToken ct)
+    private static async Task<AnyClaude.Proxy.Observability.RequestRecord?> FindRecordAsync(AnyClaude.Proxy.Hosting.ProxyServer server, string id, CancellationToken ct)
     {
         // The proxy commits a request's record just after the response's last byte: allow it a moment.
         for (var attempt = 0; attempt < 100; attempt++)

@@ -15,7 +15,7 @@ internal interface ITurnSender
 /// findRecord (the proxy's record by request-id): whether the backend reported cached tokens, which the usage the
 /// proxy sends cannot tell (it always carries cache_read_input_tokens, as Claude Code expects).</summary>
 internal sealed class ProxyTurnSender(AnthropicMessagesClient client, CacheBenchmarkOptions options, string sessionId, bool routeByModel,
-    Func<string, CancellationToken, Task<Observability.RequestRecord?>>? findRecord = null) : ITurnSender
+    Func<string, CancellationToken, Task<AnyClaude.Proxy.Observability.RequestRecord?>>? findRecord = null) : ITurnSender
 {
     public string Route => "Proxy";
 
