@@ -3,12 +3,14 @@ using AnyClaude.Benchmarks.Loopback;
 using BenchmarkDotNet.Running;
 
 // Modes: (default) BenchmarkDotNet switcher; "loopback" end-to-end harness; "workloads" sizes;
-// "loopback-baseline" times a bare HttpListener; "loopback-backend" and "loopback-throughput" are the harness's own child processes.
+// "loopback-baseline" times a bare HttpListener; "loopback-backend", "loopback-tagged-backend" and "loopback-throughput" are the
+// harness's own child processes.
 return args.FirstOrDefault() switch
 {
     "workloads" => WorkloadReport.Print(),
     "loopback" => await LoopbackHarness.RunAsync(args[1..]),
     "loopback-backend" => await CannedBackend.ServeAsync(args[1..]),
+    "loopback-tagged-backend" => await TaggedBackend.ServeAsync(args[1..]),
     "loopback-throughput" => await ThroughputProbe.RunChildAsync(args[1..]),
     "loopback-baseline" => await ListenerBaseline.RunAsync(args[1..]),
     _ => RunBenchmarks(args),

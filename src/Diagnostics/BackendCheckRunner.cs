@@ -39,7 +39,7 @@ public static class BackendCheckRunner
             var clock = Stopwatch.StartNew();
             var outcome = Blocker(check, context) is { } reason
                 ? CheckOutcome.Skip(reason)
-                : await check.RunAsync(context, cancellationToken).ConfigureAwait(false);
+                : await RunCheckAsync(check, context, cancellationToken).ConfigureAwait(false);
             yield return new CheckResult(mode, check.Name, outcome.Status, outcome.Detail, outcome.Advice, clock.Elapsed);
         }
         progress?.Report(new DiagnosticProgress(activity, "Done", 100));
@@ -59,6 +59,18 @@ public static class BackendCheckRunner
         new ServerCheck(), new ModelCheck(), new ChatCheck(), new StreamingCheck(),
         new ToolCallCheck(), new PromptCacheCheck(), new ProxyRoundTripCheck(),
     ];
+
+    private static async Task<CheckOutcome> RunCheckAsync(IBackendCheck check, CheckContext context, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await check.RunAsync(context, cancellationToken).ConfigureAwait(false);
+        }
+        catch (BackendCallException failure)
+        {
+            return CheckOutcome.Fail(failure.Message, check.AdviceFor(failure, context));
+        }
+    }
 
     // A dead server or an unusable model would make every later check fail the same way, slowly.
     private static string? Blocker(IBackendCheck check, CheckContext context) => check switch

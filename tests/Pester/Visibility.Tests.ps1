@@ -100,24 +100,27 @@ Describe 'Live view (-Wait)' {
 
     It 'streams each record to another process as its request completes' {
         $proxy = Start-AnyClaude -NoLaunch LmStudio
-        Send-ProxyMessage -Proxy $proxy -Text 'before the monitor' | Out-Null
+        # Prompts large enough to set LM Studio's cold rate, so live records carry the cache estimate too.
+        $long = ' and some context to read' * 80
+        Send-ProxyMessage -Proxy $proxy -Text "before the monitor$long" | Out-Null
         $child = Start-ChildPwsh -Script @'
 Import-Module $ModulePath
 'ready'
-Get-AnyClaude -Request -Wait | ForEach-Object { [pscustomobject]@{ Id = $_.Id; ProxyId = $_.ProxyId; Status = $_.Status } | ConvertTo-Json -Compress }
+Get-AnyClaude -Request -Wait | ForEach-Object { [pscustomobject]@{ Id = $_.Id; ProxyId = $_.ProxyId; Status = $_.Status; Estimated = $_.EstimatedCachedTokens } | ConvertTo-Json -Compress }
 '@
         try {
             $child.FirstLine | Should -Be 'ready'
             $lines = [Collections.Generic.List[object]]::new()
             $read = { param($t) $r = $child.Process.StandardOutput.ReadLineAsync(); if ($r.Wait([TimeSpan]::FromSeconds($t))) { $r.Result } else { throw 'no line within the timeout' } }
             $lines.Add((& $read 60 | ConvertFrom-Json)) # the backlog: the request made before -Wait started
-            Send-ProxyMessage -Proxy $proxy -Text 'live one' | Out-Null
+            Send-ProxyMessage -Proxy $proxy -Text "live one$long" | Out-Null
             $lines.Add((& $read 30 | ConvertFrom-Json))
-            Send-ProxyMessage -Proxy $proxy -Text 'live two' | Out-Null
+            Send-ProxyMessage -Proxy $proxy -Text "live two$long" | Out-Null
             $lines.Add((& $read 30 | ConvertFrom-Json))
             $ids = @(Get-AnyClaude -Request).Id
             $lines.Id | Should -Be $ids -Because 'each record arrives once, in order, as it completes'
             $lines.ProxyId | Should -Be @($PID, $PID, $PID)
+            $lines | ForEach-Object { $_.Estimated | Should -Not -BeNullOrEmpty -Because 'LM Studio reports no cached tokens: live records get the estimate as the snapshot does' }
         } finally {
             $child.Process.Kill($true)
             Remove-Item $child.ScriptFile -ErrorAction Ignore

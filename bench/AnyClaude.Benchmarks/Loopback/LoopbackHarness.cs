@@ -33,6 +33,17 @@ internal sealed record HarnessOptions
     public string? Out { get; init; }
     /// <summary>What-if: TCP_NODELAY on the proxy's listening socket (see <see cref="ListenerNoDelay"/>).</summary>
     public bool NoDelay { get; init; }
+    public int Streams { get; init; } = 200;
+    public int StreamChunks { get; init; } = 2000;
+    public int Slowloris { get; init; } = 2000;
+    public int SlowlorisHoldSeconds { get; init; } = 45;
+    /// <summary>The proxy's header timeout in the slowloris scenario (its default, 30 s).</summary>
+    public int HeaderTimeoutSeconds { get; init; } = 30;
+    public int RssRequests { get; init; } = 5000;
+    public int RssEvery { get; init; } = 500;
+    public int RssChunks { get; init; } = 200;
+    public int StallSeconds { get; init; } = 30;
+    public int StallChunks { get; init; } = 200_000;
 
     public static HarnessOptions Parse(string[] args)
     {
@@ -61,6 +72,16 @@ internal sealed record HarnessOptions
                 "--paced-gap" => o with { PacedGapMs = int.Parse(v) },
                 "--paced-runs" => o with { PacedRuns = int.Parse(v) },
                 "--only" => o with { Only = v },
+                "--streams" => o with { Streams = int.Parse(v) },
+                "--stream-chunks" => o with { StreamChunks = int.Parse(v) },
+                "--slowloris" => o with { Slowloris = int.Parse(v) },
+                "--slowloris-hold" => o with { SlowlorisHoldSeconds = int.Parse(v) },
+                "--header-timeout" => o with { HeaderTimeoutSeconds = int.Parse(v) },
+                "--rss-requests" => o with { RssRequests = int.Parse(v) },
+                "--rss-every" => o with { RssEvery = int.Parse(v) },
+                "--rss-chunks" => o with { RssChunks = int.Parse(v) },
+                "--stall-seconds" => o with { StallSeconds = int.Parse(v) },
+                "--stall-chunks" => o with { StallChunks = int.Parse(v) },
                 "--out" => o with { Out = v },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
@@ -69,6 +90,11 @@ internal sealed record HarnessOptions
     }
 
     public bool Runs(string scenario) => Only is null || Only == scenario;
+
+    /// <summary>The load scenarios (minutes each, thousands of sockets) run only when asked for.</summary>
+    public bool RunsLoad(string scenario) => Only == scenario || Only == "load";
+
+    public bool RunsAnyLoad => RunsLoad("concurrent") || RunsLoad("slowloris") || RunsLoad("rss");
 }
 
 /// <summary>
@@ -81,6 +107,7 @@ internal static class LoopbackHarness
     public static async Task<int> RunAsync(string[] args)
     {
         var o = HarnessOptions.Parse(args);
+        if (o.RunsAnyLoad) return await LoadReport.RunAsync(o);
         var report = new StringBuilder();
         using var backend = ChildProcess.Start("loopback-backend", [], cpu: 1);
         try
@@ -115,7 +142,7 @@ internal static class LoopbackHarness
         }
     }
 
-    private static string Header(HarnessOptions o)
+    internal static string Header(HarnessOptions o)
     {
         var request = ClaudeCodeRequest.Create();
         return $"""
@@ -127,7 +154,7 @@ internal static class LoopbackHarness
             """;
     }
 
-    private static string LoadAverage() =>
+    internal static string LoadAverage() =>
         OperatingSystem.IsLinux() ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "?";
 
     private static async Task<bool> TtftAsync(LoopbackRig rig, HarnessOptions o, StringBuilder report)

@@ -140,15 +140,28 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
 
     private void WriteSnapshot(IReadOnlyList<RecordFeed> feeds)
     {
+        if (ReadBacklog(feeds) is { } backlog) WriteTail(backlog.Records);
+    }
+
+    private void WriteTail(List<RequestInfo> records) =>
+        WriteObject(Last > 0 ? records.Skip(Math.Max(0, records.Count - Last)) : records, enumerateCollection: true);
+
+    /// <summary>What each proxy holds now, merged by time, with each proxy's records and where its feed continues
+    /// (null for a proxy that did not answer); null when the pipeline stopped.</summary>
+    private (List<RequestInfo> Records, List<RequestRecord>?[] Histories, long[] Cursors)? ReadBacklog(IReadOnlyList<RecordFeed> feeds)
+    {
         var merged = new List<RequestInfo>();
-        foreach (RecordFeed feed in feeds)
+        var histories = new List<RequestRecord>?[feeds.Count];
+        var cursors = new long[feeds.Count];
+        for (int i = 0; i < feeds.Count; i++)
         {
+            RecordFeed feed = feeds[i];
             try
             {
                 RecordBatch batch = Task.Run(() => feed.ReadAsync(0, TimeSpan.Zero, _stopping.Token)).GetAwaiter().GetResult();
-                // Estimated cached tokens need the whole history: the coldest prompt sets the rate.
-                IReadOnlyDictionary<RequestRecord, int> estimates = CacheEstimator.Estimate(batch.Records);
-                merged.AddRange(batch.Records.Select(r => RequestInfo.From(r, feed.ProcessId, feed.Port, estimates.TryGetValue(r, out int e) ? e : null)));
+                histories[i] = batch.Records.ToList();
+                cursors[i] = batch.Next;
+                merged.AddRange(ToInfo(feed, histories[i]!, batch.Records));
             }
             catch (ProxyControlException e)
             {
@@ -156,50 +169,38 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
             }
             catch (OperationCanceledException)
             {
-                return;
+                return null;
             }
         }
 
         if (feeds.Count > 1) merged.Sort((a, b) => a.Time.CompareTo(b.Time));
-        WriteObject(Last > 0 ? merged.Skip(Math.Max(0, merged.Count - Last)) : merged, enumerateCollection: true);
+        return (merged, histories, cursors);
     }
+
+    /// <summary>Records as emitted, with the cache estimate where the backend reports none: the estimate needs the
+    /// proxy's whole history (the coldest prompt sets the rate), so <paramref name="history"/> includes them.</summary>
+    private static IEnumerable<RequestInfo> ToInfo(RecordFeed feed, IReadOnlyCollection<RequestRecord> history, IEnumerable<RequestRecord> records)
+    {
+        IReadOnlyDictionary<RequestRecord, int> estimates = CacheEstimator.Estimate(history);
+        return records.Select(r => RequestInfo.From(r, feed.ProcessId, feed.Port, estimates.TryGetValue(r, out int e) ? e : null)).ToList();
+    }
+
+    private const int MaxLiveHistory = 2_000;
 
     /// <summary>One long-poll loop per proxy on the thread pool; records reach the pipeline only here, on its thread.</summary>
     private void WriteLive(IReadOnlyList<RecordFeed> feeds)
     {
+        if (ReadBacklog(feeds) is not { } backlog) return;
+        WriteTail(backlog.Records);
+
         var items = Channel.CreateUnbounded<(RequestInfo? Record, string? Problem)>(new UnboundedChannelOptions { SingleReader = true });
-        var backlog = new List<RequestInfo>();
-        var cursors = new long[feeds.Count];
-        for (int i = 0; i < feeds.Count; i++)
-        {
-            try
-            {
-                RecordFeed feed = feeds[i];
-                RecordBatch batch = Task.Run(() => feed.ReadAsync(0, TimeSpan.Zero, _stopping.Token)).GetAwaiter().GetResult();
-                backlog.AddRange(batch.Records.Select(r => RequestInfo.From(r, feed.ProcessId, feed.Port)));
-                cursors[i] = batch.Next;
-            }
-            catch (ProxyControlException e)
-            {
-                WriteWarning($"{Capitalise(feeds[i].Description)} did not answer: {e.Message}");
-                cursors[i] = -1;
-            }
-            catch (OperationCanceledException)
-            {
-                return;
-            }
-        }
-
-        backlog.Sort((a, b) => a.Time.CompareTo(b.Time));
-        WriteObject(Last > 0 ? backlog.Skip(Math.Max(0, backlog.Count - Last)) : backlog, enumerateCollection: true);
-
         CancellationToken stopping = _stopping.Token;
         var loops = new List<Task>();
         for (int i = 0; i < feeds.Count; i++)
         {
-            if (cursors[i] < 0) continue;
+            if (backlog.Histories[i] is not { } history) continue;
             RecordFeed feed = feeds[i];
-            long after = cursors[i];
+            long after = backlog.Cursors[i];
             loops.Add(Task.Run(async () =>
             {
                 try
@@ -207,7 +208,9 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
                     while (true)
                     {
                         RecordBatch batch = await feed.ReadAsync(after, s_pollWait, stopping).ConfigureAwait(false);
-                        foreach (RequestRecord r in batch.Records) items.Writer.TryWrite((RequestInfo.From(r, feed.ProcessId, feed.Port), null));
+                        history.AddRange(batch.Records);
+                        if (history.Count > MaxLiveHistory) history.RemoveRange(0, history.Count - MaxLiveHistory); // a feed may run for days
+                        foreach (RequestInfo info in ToInfo(feed, history, batch.Records)) items.Writer.TryWrite((info, null));
                         after = batch.Next;
                     }
                 }

@@ -121,11 +121,6 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     [Parameter]
     public ToolHistorySetting? ToolHistory { get; set; }
 
-    // Computed, never a field: a field of an engine type would make this cmdlet's type load the engine assembly
-    // before the module has set up its load context (Import-Module fails).
-    private ToolHistoryMode? SelectedToolHistory => ToolHistory is { } h ? (ToolHistoryMode)h : null;
-
-
     /// <summary>
     /// <para type="description">How long the backend may stay silent once it has started generating before the request is
     /// abandoned with a timeout error (a hung server then frees its slot). Before the first token the proxy waits at least
@@ -150,19 +145,11 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     protected override void ProcessRecord()
     {
         BackendMode mode;
-        Uri? baseUrl;
-        string? caCertificate;
-        BackgroundPolicy? background = null;
+        BackendOverride values;
         try
         {
             mode = ConfigResolver.ParseMode(Mode, "-Mode");
-            baseUrl = BaseUrl is null ? null : BaseUrlSetting.Parse(BaseUrl.OriginalString, mode, "-BaseUrl");
-            caCertificate = ResolveCaCertificate();
-            if (BackgroundRequests is not null)
-            {
-                background = BackgroundPolicy.TryParse(BackgroundRequests, out BackgroundPolicy parsed) ? parsed
-                    : throw new ConfigurationException($"-BackgroundRequests: '{BackgroundRequests}' must be {BackgroundPolicy.Forms}.", BackgroundRequests);
-            }
+            values = ReadOverride(mode);
         }
         catch (ConfigurationException e)
         {
@@ -170,15 +157,6 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return;
         }
 
-        if (StallTimeout is { } stall && stall < TimeSpan.FromSeconds(1))
-        {
-            // A bare number would be taken as ticks by PowerShell's conversion: say so rather than time out at once.
-            WriteError(ErrorRecords.Configuration(new ConfigurationException(
-                $"-StallTimeout {stall} is shorter than 1 second; give a time span such as 00:02:00 or (New-TimeSpan -Seconds 90).", "-StallTimeout")));
-            return;
-        }
-
-        ToolCallMode? toolCalls = ToolCalls is { } t ? (ToolCallMode)t : null;
         string name = ModeNames.ToEnvironmentName(mode);
         if (!ShouldProcess(mode.ToString(), "Set the AnyClaude mode"))
         {
@@ -199,25 +177,24 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             }
         }
 
-        SessionDefaults.Set(mode, baseUrl, Model, toolCalls, background, SelectedToolHistory, StallTimeout);
-        SessionDefaults.SetRemote(mode, ApiKeySecret, caCertificate, MaxConcurrency);
+        SessionDefaults.Set(mode, values);
         Environment.SetEnvironmentVariable(EnvironmentNames.Mode, name);
         WriteVerbose($"Set {EnvironmentNames.Mode}={name} for later starts in this session.");
 
         if (ProxySession.Current is { } proxy)
         {
-            SwitchLocal(proxy, mode, baseUrl, toolCalls, caCertificate, apiKey, background);
+            SwitchLocal(proxy, mode, values, apiKey);
         }
         else
         {
-            SwitchRemote(mode, baseUrl, toolCalls, caCertificate, apiKey, background);
+            SwitchRemote(mode, values, apiKey);
         }
 
         if (Persist && ShouldProcess(UserConfigFile.Path, $"Save mode {name} to the AnyClaude config file"))
         {
             try
             {
-                string path = UserConfigFile.Save(mode, baseUrl, Model, toolCalls, ApiKeySecret, caCertificate, MaxConcurrency, background, SelectedToolHistory, StallTimeout);
+                string path = UserConfigFile.Save(mode, values);
                 WriteVerbose($"Saved to {path} (the previous file, if any, is in {path}.bak).");
             }
             catch (ConfigurationException e)
@@ -239,19 +216,45 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
     }
 
-    private void SwitchLocal(ProxyServer proxy, BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, string? caCertificate, string? apiKey, BackgroundPolicy? background)
+    /// <summary>The parameters, parsed and checked, as one override of the mode's settings.</summary>
+    private BackendOverride ReadOverride(BackendMode mode)
     {
-        if (baseUrl is not null || Model is not null || toolCalls is not null || caCertificate is not null || MaxConcurrency is not null || apiKey is not null || background is not null || SelectedToolHistory is not null || StallTimeout is not null)
+        BackgroundPolicy? background = null;
+        if (BackgroundRequests is not null)
         {
-            BackendSettings settings = Apply(proxy.GetBackend(mode), baseUrl, toolCalls, background) with
-            {
-                CaCertificate = caCertificate ?? proxy.GetBackend(mode).CaCertificate,
-                MaxConcurrency = MaxConcurrency ?? proxy.GetBackend(mode).MaxConcurrency,
-                ApiKey = apiKey ?? proxy.GetBackend(mode).ApiKey,
-            };
+            background = BackgroundPolicy.TryParse(BackgroundRequests, out BackgroundPolicy parsed) ? parsed
+                : throw new ConfigurationException($"-BackgroundRequests: '{BackgroundRequests}' must be {BackgroundPolicy.Forms}.", BackgroundRequests);
+        }
+
+        if (StallTimeout is { } stall && stall < TimeSpan.FromSeconds(1))
+        {
+            // A bare number would be taken as ticks by PowerShell's conversion: say so rather than time out at once.
+            throw new ConfigurationException(
+                $"-StallTimeout {stall} is shorter than 1 second; give a time span such as 00:02:00 or (New-TimeSpan -Seconds 90).", "-StallTimeout");
+        }
+
+        return new BackendOverride
+        {
+            BaseUrl = BaseUrl is null ? null : BaseUrlSetting.Parse(BaseUrl.OriginalString, mode, "-BaseUrl"),
+            Model = Model,
+            ToolCalls = ToolCalls is { } t ? (ToolCallMode)t : null,
+            BackgroundRequests = background,
+            ToolHistory = ToolHistory is { } h ? (ToolHistoryMode)h : null,
+            StallTimeout = StallTimeout,
+            ApiKeySecret = ApiKeySecret,
+            CaCertificate = ResolveCaCertificate(),
+            MaxConcurrency = MaxConcurrency,
+        };
+    }
+
+    private void SwitchLocal(ProxyServer proxy, BackendMode mode, BackendOverride values, string? apiKey)
+    {
+        if (!values.IsEmpty)
+        {
+            BackendSettings current = proxy.GetBackend(mode);
             try
             {
-                proxy.Configure(settings);
+                proxy.Configure(values.ApplyTo(current) with { ApiKey = apiKey ?? current.ApiKey });
             }
             catch (ArgumentException e)
             {
@@ -270,7 +273,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
     }
 
-    private void SwitchRemote(BackendMode mode, Uri? baseUrl, ToolCallMode? toolCalls, string? caCertificate, string? apiKey, BackgroundPolicy? background)
+    private void SwitchRemote(BackendMode mode, BackendOverride values, string? apiKey)
     {
         IReadOnlyList<ProxyState> others = ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId).ToArray();
         if (Prewarm && others.Count > 0)
@@ -284,26 +287,29 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return;
         }
 
-        if (StallTimeout is not null)
+        if (values.StallTimeout is not null)
         {
             WriteWarning("-StallTimeout applies to this session's next start (and the config file with -Persist); the control endpoint of a proxy in another window does not carry it yet.");
         }
 
+        // What another window's proxy takes over its control endpoint: not the CA file (it trusts what its own
+        // configuration names) and not the stall timeout (not carried yet).
+        BackendOverride remote = values with { CaCertificate = null, StallTimeout = null, ApiKeySecret = null };
         foreach (ProxyState state in others)
         {
             try
             {
                 var client = new ProxyControlClient(state);
                 BackendSettings? settings = null;
-                if (baseUrl is not null || Model is not null || toolCalls is not null || MaxConcurrency is not null || apiKey is not null || background is not null || SelectedToolHistory is not null)
+                if (!remote.IsEmpty || apiKey is not null)
                 {
                     ProxyStatus status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
                     BackendSettings current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
                     // The key goes only when given here (-ApiKeySecret): the proxy drops its key when the URL changes.
-                    settings = Apply(current, baseUrl, toolCalls, background) with { MaxConcurrency = MaxConcurrency ?? current.MaxConcurrency, ApiKey = apiKey };
+                    settings = remote.ApplyTo(current) with { ApiKey = apiKey };
                 }
 
-                if (caCertificate is not null)
+                if (values.CaCertificate is not null)
                 {
                     WriteWarning($"-CaCertificate applies to this session's later starts only: the proxy of process {state.ProcessId} trusts what its own configuration names.");
                 }
@@ -329,14 +335,4 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         string full = GetUnresolvedProviderPathFromPSPath(CaCertificate);
         return File.Exists(full) ? full : throw new ConfigurationException($"-CaCertificate: the PEM file '{full}' does not exist.", full);
     }
-
-    private BackendSettings Apply(BackendSettings settings, Uri? baseUrl, ToolCallMode? toolCalls, BackgroundPolicy? background) => settings with
-    {
-        BackgroundRequests = background ?? settings.BackgroundRequests,
-        BaseUrl = baseUrl ?? settings.BaseUrl,
-        Model = Model ?? settings.Model,
-        ToolCalls = toolCalls ?? settings.ToolCalls,
-        ToolHistory = SelectedToolHistory ?? settings.ToolHistory,
-        StallTimeout = StallTimeout ?? settings.StallTimeout,
-    };
 }

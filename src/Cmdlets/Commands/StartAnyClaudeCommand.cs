@@ -32,6 +32,11 @@ namespace AnyClaude.Cmdlets.Commands;
 /// <para>Runs Claude Code headless with a prompt, then emits a summary of the requests, tokens and cache hits.</para>
 /// </example>
 /// <example>
+/// <code>Start-AnyClaude MlxLm -TracePath ~/session.jsonl -TraceLevel Replay; Measure-AnyClaudeCache -Replay ~/session.jsonl -Mode LmStudio, MlxLm</code>
+/// <para>Records the session's requests as Claude Code sent them (secrets masked), then replays them against both local
+/// backends to compare the time you would wait and the prompt tokens each must process again.</para>
+/// </example>
+/// <example>
 /// <code>Start-AnyClaude MlxLm -Force</code>
 /// <para>Launches Claude Code even when mlx_lm.server does not answer yet (without -Force, Start-AnyClaude says so and asks;
 /// a headless run with -p fails at once). Claude Code's status line shows mode · model · cached share or prefill time ·
@@ -122,6 +127,22 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
     [Parameter]
     public SwitchParameter Prewarm { get; set; }
 
+    /// <summary>
+    /// <para type="description">Write a JSON-lines trace of the proxy's requests to this file (appended; a new file is readable
+    /// only by you). What each line holds is set by -TraceLevel. Applies when this command starts the proxy.</para>
+    /// </summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? TracePath { get; set; }
+
+    /// <summary>
+    /// <para type="description">What the trace (-TracePath) holds: Basic, one record per request (kind, mode, model, time to first
+    /// token, tokens); Replay, the records plus Claude Code's own request bodies before translation, secrets masked, for
+    /// Measure-AnyClaudeCache -Replay; Debug, all that plus the bodies sent to and received from the backend. Default: Basic.</para>
+    /// </summary>
+    [Parameter]
+    public TraceLevelSetting TraceLevel { get; set; } = TraceLevelSetting.Basic;
+
     protected override void EndProcessing()
     {
         EffectiveConfiguration config;
@@ -136,6 +157,12 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         {
             ThrowTerminatingError(ErrorRecords.Configuration(e));
             return;
+        }
+
+        if (MyInvocation.BoundParameters.ContainsKey(nameof(TraceLevel)) && TracePath is null)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException("-TraceLevel needs -TracePath: the file the trace is written to."),
+                "TraceLevelWithoutPath", ErrorCategory.InvalidArgument, TraceLevel));
         }
 
         string? claude = null;
@@ -206,7 +233,15 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
                      $"(from {config.Mode.Source}) → {config.Active.BaseUrl.Value}, model {config.Active.Model.Value ?? "<backend's choice>"}.");
         try
         {
-            ProxyServer proxy = ProxySession.Start(config.ToProxyOptions(publishStateFile: true, ReadNamedSecrets(config)));
+            ProxyOptions options = config.ToProxyOptions(publishStateFile: true, ReadNamedSecrets(config));
+            if (TracePath is not null)
+            {
+                string trace = SessionState.Path.GetUnresolvedProviderPathFromPSPath(TracePath);
+                WriteVerbose($"Tracing requests to {trace} at level {TraceLevel}.");
+                options = options with { TracePath = trace, TraceLevel = Enum.Parse<TraceLevel>(TraceLevel.ToString()) };
+            }
+
+            ProxyServer proxy = ProxySession.Start(options);
             WriteVerbose($"The proxy listens at {proxy.BaseUrl}.");
             if (proxy.ListenerLimitation is { } limitation)
             {
@@ -264,6 +299,11 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
     private void ReuseProxy(ProxyServer proxy, EffectiveConfiguration config)
     {
         WriteVerbose($"Reusing the proxy already running in this session at {proxy.BaseUrl}.");
+        if (TracePath is not null)
+        {
+            WriteWarning($"The proxy of this session already runs; -TracePath {TracePath} is ignored. Stop-AnyClaude first to trace a new proxy.");
+        }
+
         if (MyInvocation.BoundParameters.ContainsKey(nameof(Port)) && Port != 0 && Port != proxy.Port)
         {
             WriteWarning($"The proxy of this session already listens on port {proxy.Port}; -Port {Port} is ignored. Stop-AnyClaude first to change ports.");

@@ -95,7 +95,7 @@ internal static class ConfigResolver
     private static EffectiveBackend ResolveBackend(BackendMode mode, ConfigParameters? parameters, UserBackendEntry? file)
     {
         BackendSettings defaults = BackendSettings.Default(mode);
-        SessionBackendOverride? session = SessionDefaults.Get(mode);
+        BackendOverride? session = SessionDefaults.Get(mode);
         var env = EnvironmentNames.ForBackend(mode);
 
         string? envUrl = env is { } e1 ? EnvironmentNames.Read(e1.Url) : null;

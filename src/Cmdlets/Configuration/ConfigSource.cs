@@ -40,3 +40,15 @@ public enum ToolCallSetting
     /// <summary>Tools are not sent (analysis only).</summary>
     Off,
 }
+
+/// <summary>What Start-AnyClaude's trace holds (mirrors the engine's TraceLevel, so binding never loads the engine).</summary>
+public enum TraceLevelSetting
+{
+    /// <summary>One record per request: kind, mode, model, time to first token, tokens.</summary>
+    Basic,
+    /// <summary>The records plus Claude Code's own request bodies before translation (secrets masked), for
+    /// Measure-AnyClaudeCache -Replay.</summary>
+    Replay,
+    /// <summary>All of Replay plus the bodies sent to and received from the backend (secrets masked).</summary>
+    Debug,
+}

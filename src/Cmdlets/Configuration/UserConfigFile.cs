@@ -73,8 +73,7 @@ internal static class UserConfigFile
 
     /// <summary>Writes the mode (and that mode's given settings) into the file, keeping everything else.
     /// An existing file is first copied to config.json.bak.</summary>
-    public static string Save(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls,
-        string? apiKeySecret = null, string? caCertificate = null, int? maxConcurrency = null, BackgroundPolicy? backgroundRequests = null, ToolHistoryMode? toolHistory = null, TimeSpan? stallTimeout = null)
+    public static string Save(BackendMode mode, BackendOverride values)
     {
         string path = Path;
         JsonObject root = new();
@@ -94,7 +93,7 @@ internal static class UserConfigFile
 
         string modeName = ModeNames.ToEnvironmentName(mode);
         root["mode"] = modeName;
-        if (baseUrl is not null || model is not null || toolCalls is not null || apiKeySecret is not null || caCertificate is not null || maxConcurrency is not null || backgroundRequests is not null || toolHistory is not null || stallTimeout is not null)
+        if (!values.IsEmpty)
         {
             if (root["backends"] is not JsonObject backends)
             {
@@ -108,20 +107,20 @@ internal static class UserConfigFile
                 backends[modeName] = entry;
             }
 
-            if (baseUrl is not null) entry["baseUrl"] = baseUrl.ToString();
-            if (model is not null) entry["model"] = model;
-            if (toolCalls is not null) entry["toolCalls"] = toolCalls.Value.ToString();
-            if (apiKeySecret is not null)
+            if (values.BaseUrl is { } baseUrl) entry["baseUrl"] = baseUrl.ToString();
+            if (values.Model is { } model) entry["model"] = model;
+            if (values.ToolCalls is { } toolCalls) entry["toolCalls"] = toolCalls.ToString();
+            if (values.ApiKeySecret is { } apiKeySecret)
             {
                 entry["apiKeySecret"] = apiKeySecret;
                 entry.Remove("apiKey"); // one source of the key per mode
             }
 
-            if (caCertificate is not null) entry["caCertificate"] = caCertificate;
-            if (maxConcurrency is not null) entry["maxConcurrency"] = maxConcurrency.Value;
-            if (backgroundRequests is not null) entry["backgroundRequests"] = backgroundRequests.ToString();
-            if (toolHistory is not null) entry["toolHistory"] = toolHistory.Value.ToString();
-            if (stallTimeout is not null) entry["stallTimeout"] = stallTimeout.Value.TotalSeconds;
+            if (values.CaCertificate is { } caCertificate) entry["caCertificate"] = caCertificate;
+            if (values.MaxConcurrency is { } maxConcurrency) entry["maxConcurrency"] = maxConcurrency;
+            if (values.BackgroundRequests is { } backgroundRequests) entry["backgroundRequests"] = backgroundRequests.ToString();
+            if (values.ToolHistory is { } toolHistory) entry["toolHistory"] = toolHistory.ToString();
+            if (values.StallTimeout is { } stallTimeout) entry["stallTimeout"] = stallTimeout.TotalSeconds;
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -216,17 +215,7 @@ internal static class UserConfigFile
             }
         }
 
-        ToolCallMode? toolCalls = null;
-        if (entry["toolCalls"] is JsonNode toolNode)
-        {
-            string text = toolNode.GetValue<string>();
-            if (!Enum.TryParse(text, ignoreCase: true, out ToolCallMode parsed) || !Enum.IsDefined(parsed))
-            {
-                throw new FormatException($"\"backends.{key}.toolCalls\": '{text}' must be Native or Off");
-            }
-
-            toolCalls = parsed;
-        }
+        ToolCallMode? toolCalls = ParseEnum<ToolCallMode>(entry, "toolCalls", key);
 
         TimeSpan? stallTimeout = null;
         if (entry["stallTimeout"] is JsonNode stallNode)
@@ -253,17 +242,7 @@ internal static class UserConfigFile
             stallTimeout = parsed;
         }
 
-        ToolHistoryMode? toolHistory = null;
-        if (entry["toolHistory"] is JsonNode historyNode)
-        {
-            string text = historyNode.GetValue<string>();
-            if (!Enum.TryParse(text, ignoreCase: true, out ToolHistoryMode parsed) || !Enum.IsDefined(parsed))
-            {
-                throw new FormatException($"\"backends.{key}.toolHistory\": '{text}' must be Native or Text");
-            }
-
-            toolHistory = parsed;
-        }
+        ToolHistoryMode? toolHistory = ParseEnum<ToolHistoryMode>(entry, "toolHistory", key);
 
         BackgroundPolicy? background = null;
         if (entry["backgroundRequests"] is JsonNode backgroundNode)
@@ -284,6 +263,20 @@ internal static class UserConfigFile
             MaxConcurrency = RemoteBackendKeys.ParseMaxConcurrency(entry, key),
             StallTimeout = stallTimeout,
         };
+    }
+
+    /// <summary>An enum setting by name, any case; absent is null.</summary>
+    private static T? ParseEnum<T>(JsonObject entry, string name, string key) where T : struct, Enum
+    {
+        if (entry[name] is not JsonNode node)
+        {
+            return null;
+        }
+
+        string text = node.GetValue<string>();
+        return Enum.TryParse(text, ignoreCase: true, out T parsed) && Enum.IsDefined(parsed)
+            ? parsed
+            : throw new FormatException($"\"backends.{key}.{name}\": '{text}' must be {string.Join(" or ", Enum.GetNames<T>())}");
     }
 
     private static ConfigurationException Broken(string path, string problem, Exception? inner = null) =>

@@ -19,11 +19,12 @@ internal static class ClaudeEnvironment
         "CLAUDE_CODE_SUBAGENT_MODEL",
     ];
 
-    /// <summary>A model given as a mode name or "mode/model" picks a mode for every role alike.</summary>
+    /// <summary>A model given as a mode name or "mode/model" picks a mode for every role alike. The same rule as the
+    /// proxy's RouteResolver: "openai/gpt-oss-20b" (LM Studio's id for gpt-oss) is a model, not the openai mode.</summary>
     private static bool NamesMode(string model)
     {
         int slash = model.IndexOf('/');
-        return ModeNames.TryParse(slash > 0 ? model[..slash] : model, out _);
+        return slash > 0 ? ModeNames.TryParsePrefix(model[..slash], out _) : ModeNames.TryParse(model, out _);
     }
 
     /// <summary>Variable → value; a null value removes the variable.</summary>

@@ -1,23 +1,15 @@
+using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Cmdlets.Session;
-
-/// <summary>One mode's settings chosen with Set-AnyClaudeMode in this session; null members were not given.</summary>
-internal sealed record SessionBackendOverride(Uri? BaseUrl, string? Model, ToolCallMode? ToolCalls, BackgroundPolicy? BackgroundRequests = null, ToolHistoryMode? ToolHistory = null)
-{
-    public string? ApiKeySecret { get; init; }
-    public string? CaCertificate { get; init; }
-    public int? MaxConcurrency { get; init; }
-    public TimeSpan? StallTimeout { get; init; }
-}
 
 /// <summary>Settings given to Set-AnyClaudeMode, used by later starts in this pwsh process.</summary>
 internal static class SessionDefaults
 {
     private static readonly object s_gate = new();
-    private static readonly Dictionary<BackendMode, SessionBackendOverride> s_overrides = new();
+    private static readonly Dictionary<BackendMode, BackendOverride> s_overrides = new();
 
-    public static SessionBackendOverride? Get(BackendMode mode)
+    public static BackendOverride? Get(BackendMode mode)
     {
         lock (s_gate)
         {
@@ -26,37 +18,16 @@ internal static class SessionDefaults
     }
 
     /// <summary>Merges the given values over earlier ones for that mode.</summary>
-    public static void Set(BackendMode mode, Uri? baseUrl, string? model, ToolCallMode? toolCalls, BackgroundPolicy? backgroundRequests = null, ToolHistoryMode? toolHistory = null, TimeSpan? stallTimeout = null)
+    public static void Set(BackendMode mode, BackendOverride values)
     {
-        if (baseUrl is null && model is null && toolCalls is null && backgroundRequests is null && toolHistory is null && stallTimeout is null)
+        if (values.IsEmpty)
         {
             return;
         }
 
         lock (s_gate)
         {
-            SessionBackendOverride old = s_overrides.GetValueOrDefault(mode) ?? new SessionBackendOverride(null, null, null);
-            s_overrides[mode] = old with { BaseUrl = baseUrl ?? old.BaseUrl, Model = model ?? old.Model, ToolCalls = toolCalls ?? old.ToolCalls, BackgroundRequests = backgroundRequests ?? old.BackgroundRequests, ToolHistory = toolHistory ?? old.ToolHistory, StallTimeout = stallTimeout ?? old.StallTimeout };
-        }
-    }
-
-    /// <summary>Merges the remote-backend settings (-ApiKeySecret, -CaCertificate, -MaxConcurrency) over earlier ones.</summary>
-    public static void SetRemote(BackendMode mode, string? apiKeySecret, string? caCertificate, int? maxConcurrency)
-    {
-        if (apiKeySecret is null && caCertificate is null && maxConcurrency is null)
-        {
-            return;
-        }
-
-        lock (s_gate)
-        {
-            SessionBackendOverride old = s_overrides.GetValueOrDefault(mode) ?? new SessionBackendOverride(null, null, null);
-            s_overrides[mode] = old with
-            {
-                ApiKeySecret = apiKeySecret ?? old.ApiKeySecret,
-                CaCertificate = caCertificate ?? old.CaCertificate,
-                MaxConcurrency = maxConcurrency ?? old.MaxConcurrency,
-            };
+            s_overrides[mode] = values.Over(s_overrides.GetValueOrDefault(mode));
         }
     }
 

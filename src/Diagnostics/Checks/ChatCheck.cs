@@ -21,12 +21,6 @@ internal sealed class ChatCheck : IBackendCheck
                 return CheckOutcome.Fail("the completion came back empty", "Check the server's log: the model may have failed to generate.");
             return CheckOutcome.Pass($"answered \"{Short(text)}\"");
         }
-        catch (BackendCallException ex)
-        {
-            return CheckOutcome.Fail(ex.Message, ex.Unreachable
-                ? BackendAdvice.StartServer(context.Settings)
-                : BackendAdvice.LoadModel(context.Settings, context.Model));
-        }
         catch (Exception ex) when (ex is KeyNotFoundException or IndexOutOfRangeException or InvalidOperationException)
         {
             return CheckOutcome.Fail("the answer has no choices[0].message", "The server does not speak the OpenAI Chat Completions format; check the URL.");

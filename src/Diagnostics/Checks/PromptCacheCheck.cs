@@ -15,31 +15,24 @@ internal sealed class PromptCacheCheck : IBackendCheck
         var options = context.Options;
         // A fresh run id makes the first request cold even if an earlier check run warmed the cache.
         var workload = ClaudeCodeWorkload.Create(options.CachePromptTokens, 0, ClaudeCodeWorkload.NewRunId());
-        try
-        {
-            var cold = await SendAsync(context, workload, cancellationToken).ConfigureAwait(false);
-            var warm = await SendAsync(context, workload, cancellationToken).ConfigureAwait(false);
-            if (cold.TimeToFirstToken is not { } coldTtft || warm.TimeToFirstToken is not { } warmTtft)
-                return CheckOutcome.Fail("a request produced no tokens", "Check the server's log: the model may have failed to generate.");
+        var cold = await SendAsync(context, workload, cancellationToken).ConfigureAwait(false);
+        var warm = await SendAsync(context, workload, cancellationToken).ConfigureAwait(false);
+        if (cold.TimeToFirstToken is not { } coldTtft || warm.TimeToFirstToken is not { } warmTtft)
+            return CheckOutcome.Fail("a request produced no tokens", "Check the server's log: the model may have failed to generate.");
 
-            var hit = warm.PromptTokens > 0 ? (double)warm.CachedTokens / warm.PromptTokens : 0;
-            var ratio = coldTtft.TotalMilliseconds > 0 ? warmTtft.TotalMilliseconds / coldTtft.TotalMilliseconds : 1;
-            var detail = $"{workload.SystemTokens}-token prompt twice: first token {coldTtft.TotalMilliseconds:0} ms then {warmTtft.TotalMilliseconds:0} ms; "
-                         + (warm.CachedTokensReported ? $"{warm.CachedTokens} of {warm.PromptTokens} prompt tokens cached" : $"cached tokens: - (the server does not report cached tokens); {Estimate(cold, warm)}");
-            // A backend that reports cached tokens is judged by them (timing on a fast machine is noise);
-            // one that does not (LM Studio) only by how much sooner the repeat answers.
-            var passed = warm.CachedTokensReported ? hit >= options.CacheHitThreshold : ratio <= options.CacheSpeedupThreshold;
-            if (passed)
-                return CheckOutcome.Pass(detail);
-            // MLX-LM is chosen for its cache; elsewhere a missing cache only costs time.
-            return context.Mode == BackendMode.MlxLm
-                ? CheckOutcome.Fail($"the repeat was not served from the cache: {detail}", BackendAdvice.Cache(context.Settings))
-                : CheckOutcome.Warn($"the repeat was not served from the cache: {detail}", BackendAdvice.Cache(context.Settings));
-        }
-        catch (BackendCallException ex)
-        {
-            return CheckOutcome.Fail(ex.Message, ex.Unreachable ? BackendAdvice.StartServer(context.Settings) : BackendAdvice.LoadModel(context.Settings, context.Model));
-        }
+        var hit = warm.PromptTokens > 0 ? (double)warm.CachedTokens / warm.PromptTokens : 0;
+        var ratio = coldTtft.TotalMilliseconds > 0 ? warmTtft.TotalMilliseconds / coldTtft.TotalMilliseconds : 1;
+        var detail = $"{workload.SystemTokens}-token prompt twice: first token {coldTtft.TotalMilliseconds:0} ms then {warmTtft.TotalMilliseconds:0} ms; "
+                     + (warm.CachedTokensReported ? $"{warm.CachedTokens} of {warm.PromptTokens} prompt tokens cached" : $"cached tokens: - (the server does not report cached tokens); {Estimate(cold, warm)}");
+        // A backend that reports cached tokens is judged by them (timing on a fast machine is noise);
+        // one that does not (LM Studio) only by how much sooner the repeat answers.
+        var passed = warm.CachedTokensReported ? hit >= options.CacheHitThreshold : ratio <= options.CacheSpeedupThreshold;
+        if (passed)
+            return CheckOutcome.Pass(detail);
+        // MLX-LM is chosen for its cache; elsewhere a missing cache only costs time.
+        return context.Mode == BackendMode.MlxLm
+            ? CheckOutcome.Fail($"the repeat was not served from the cache: {detail}", BackendAdvice.Cache(context.Settings))
+            : CheckOutcome.Warn($"the repeat was not served from the cache: {detail}", BackendAdvice.Cache(context.Settings));
     }
 
     /// <summary>Cached tokens inferred from prompt-processing time, the cold request's time per prompt token being

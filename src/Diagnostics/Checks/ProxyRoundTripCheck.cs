@@ -47,12 +47,6 @@ internal sealed class ProxyRoundTripCheck : IBackendCheck
                 return CheckOutcome.Fail($"{where} returned no content", "Check the backend's log: the model produced nothing.");
             return CheckOutcome.Pass($"{where}: {m.Events.Count} events, first token after {m.TimeToFirstToken?.TotalMilliseconds:0} ms, stop_reason {m.FinishReason}, \"{ChatCheck.Short(m.Text.ToString())}\"");
         }
-        catch (BackendCallException ex)
-        {
-            return CheckOutcome.Fail(ex.Message, ex.Unreachable
-                ? "The proxy is not reachable: start it with Start-AnyClaude -NoLaunch, or omit -Proxy to test through a private one."
-                : "Run the other checks of this mode: the proxy reported the backend's error.");
-        }
         catch (ProxyStartException ex)
         {
             return CheckOutcome.Fail($"could not start a private proxy: {ex.Message}", "Free a loopback port or pass a running proxy.");
@@ -63,4 +57,8 @@ internal sealed class ProxyRoundTripCheck : IBackendCheck
                 await privateProxy.StopAsync().ConfigureAwait(false);
         }
     }
+
+    public string AdviceFor(BackendCallException failure, CheckContext context) => failure.Unreachable
+        ? "The proxy is not reachable: start it with Start-AnyClaude -NoLaunch, or omit -Proxy to test through a private one."
+        : "Run the other checks of this mode: the proxy reported the backend's error.";
 }

@@ -13,20 +13,15 @@ internal sealed class ServerCheck : IBackendCheck
     public async Task<CheckOutcome> RunAsync(CheckContext context, CancellationToken cancellationToken)
     {
         var url = BackendUrls.Models(context.Settings.BaseUrl);
-        try
-        {
-            using var doc = await context.Backend.GetJsonAsync(url, context.Options.ProbeTimeout, cancellationToken).ConfigureAwait(false);
-            context.ListedModels = ReadIds(doc.RootElement);
-            context.ServerReachable = true;
-            return CheckOutcome.Pass($"{url} lists {context.ListedModels.Count} model(s)");
-        }
-        catch (BackendCallException ex)
-        {
-            return CheckOutcome.Fail(ex.Message, ex.Unreachable
-                ? BackendAdvice.StartServer(context.Settings)
-                : $"The server at {context.Settings.BaseUrl} is not an OpenAI-compatible endpoint; check the URL ends in /v1.");
-        }
+        using var doc = await context.Backend.GetJsonAsync(url, context.Options.ProbeTimeout, cancellationToken).ConfigureAwait(false);
+        context.ListedModels = ReadIds(doc.RootElement);
+        context.ServerReachable = true;
+        return CheckOutcome.Pass($"{url} lists {context.ListedModels.Count} model(s)");
     }
+
+    public string AdviceFor(BackendCallException failure, CheckContext context) => failure.Unreachable
+        ? BackendAdvice.StartServer(context.Settings)
+        : $"The server at {context.Settings.BaseUrl} is not an OpenAI-compatible endpoint; check the URL ends in /v1.";
 
     internal static IReadOnlyList<string> ReadIds(JsonElement root)
     {

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using AnyClaude.Proxy.Tokens;
 
 namespace AnyClaude.Diagnostics.Workload;
 
@@ -45,7 +46,7 @@ public sealed class ClaudeCodeWorkload
     {
         var system = BuildSystem(systemTokens, runId);
         var tools = BuildTools(toolTokens, runId);
-        return new ClaudeCodeWorkload(system, tools, PromptTokenizer.Count(system), PromptTokenizer.Count(tools.ToJsonString(JsonStyle.SerializerOptions)));
+        return new ClaudeCodeWorkload(system, tools, TokenCounter.CountOnce(system), TokenCounter.CountOnce(tools.ToJsonString(JsonStyle.SerializerOptions)));
     }
 
     /// <summary>Tools as Anthropic sends them (a fresh copy each call).</summary>
@@ -79,15 +80,15 @@ public sealed class ClaudeCodeWorkload
     {
         var prose = new SyntheticText(SystemSeed);
         var text = new StringBuilder($"Session {runId}. You are a command-line coding assistant working in the user's repository.");
-        var tokens = PromptTokenizer.Count(text.ToString());
+        var tokens = TokenCounter.CountOnce(text.ToString());
         while (tokens < targetTokens)
         {
             // Paragraph by paragraph; counting each alone is close to additive, then verify exactly.
             var part = "\n\n" + prose.Prose(Math.Clamp((targetTokens - tokens) * 4, 40, 2_000));
             text.Append(part);
-            tokens += PromptTokenizer.Count(part);
+            tokens += TokenCounter.CountOnce(part);
             if (tokens >= targetTokens)
-                tokens = PromptTokenizer.Count(text.ToString());
+                tokens = TokenCounter.CountOnce(text.ToString());
         }
         return text.ToString();
     }
@@ -101,15 +102,15 @@ public sealed class ClaudeCodeWorkload
             ToolCatalog.Write(w, prose, ToolCatalog.Names.Count, descriptionPercent: 1);
         var tools = JsonNode.Parse(buffer.WrittenSpan)!.AsArray();
         tools[0]!["description"] = $"[{runId}] {tools[0]!["description"]}";
-        var tokens = PromptTokenizer.Count(tools.ToJsonString(JsonStyle.SerializerOptions));
+        var tokens = TokenCounter.CountOnce(tools.ToJsonString(JsonStyle.SerializerOptions));
         for (var i = 0; tokens < targetTokens; i++)
         {
             var tool = tools[i % tools.Count]!;
             var note = " " + prose.Sentence();
             tool["description"] = tool["description"]!.GetValue<string>() + note;
-            tokens += PromptTokenizer.Count(note);
+            tokens += TokenCounter.CountOnce(note);
             if (tokens >= targetTokens)
-                tokens = PromptTokenizer.Count(tools.ToJsonString(JsonStyle.SerializerOptions));
+                tokens = TokenCounter.CountOnce(tools.ToJsonString(JsonStyle.SerializerOptions));
         }
         return tools;
     }

@@ -71,7 +71,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         translator.Start(messageId, clientModel, inputTokens);
         sse.ExitWithoutSending(); // message_start goes out with the first ping or backend chunk
 
-        var pump = new EventPump(sse.EnterAsync, sse.FlushAndExitAsync);
+        var pump = new SinkWriteGate(sse.EnterAsync, sse.FlushAndExitAsync);
         try
         {
             await RunAsync(scope, route, body, translator, heartbeat, backendCancel.Token, pump, inputTokens, maxTokens).ConfigureAwait(false);
@@ -108,7 +108,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         translator.Start(messageId, clientModel, inputTokens);
         try
         {
-            await RunAsync(scope, route, body, translator, heartbeat, backendCancel.Token, EventPump.None, inputTokens, maxTokens).ConfigureAwait(false);
+            await RunAsync(scope, route, body, translator, heartbeat, backendCancel.Token, SinkWriteGate.None, inputTokens, maxTokens).ConfigureAwait(false);
         }
         catch (BackendStreamException e)
         {
@@ -126,7 +126,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
 
     /// <summary>Waits for a slot, calls the backend and feeds its stream to the translator until it ends.</summary>
     private async Task RunAsync(RequestScope scope, Route route, ReadOnlyMemory<byte> body, ChatStreamTranslator translator,
-        Heartbeat heartbeat, CancellationToken ct, EventPump pump, int inputTokens, int maxTokens)
+        Heartbeat heartbeat, CancellationToken ct, SinkWriteGate pump, int inputTokens, int maxTokens)
     {
         var backend = route.Backend;
         using var slot = await services.Limiter.AcquireAsync(backend, ct, scope.Record.Kind is RequestKind.Background or RequestKind.Prewarm).ConfigureAwait(false);
@@ -248,10 +248,11 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
     }
 }
 
-/// <summary>Serialises event writes with pings (streaming) or does nothing (non-streaming).</summary>
-internal readonly struct EventPump(Func<Task>? enter, Func<Task>? exit)
+/// <summary>Serialises the translator's event writes with the heartbeat's pings (streaming), or does nothing
+/// (non-streaming: the events go to an aggregator).</summary>
+internal readonly struct SinkWriteGate(Func<Task>? enter, Func<Task>? exit)
 {
-    public static EventPump None => default;
+    public static SinkWriteGate None => default;
     public Task Enter() => enter?.Invoke() ?? Task.CompletedTask;
     public Task Exit() => exit?.Invoke() ?? Task.CompletedTask;
 }

@@ -1,4 +1,5 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using AnyClaude.Proxy.Observability;
@@ -88,9 +89,9 @@ internal sealed class RequestClassifier
             text.Append(ContentText.GetString(first, "role")).Append('\u0001');
             if (first.TryGetProperty("content", out var content)) text.Append(ContentText.Join(content));
         }
-        Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString()), hash);
-        return Convert.ToHexString(hash[..6]).ToLowerInvariant();
+        // An identity, not a secret: a fast 128-bit hash of the chars (as the token counter's cache keys), 12 hex digits shown.
+        var hash = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.ToString().AsSpan()));
+        return ((ulong)(hash >> 64)).ToString("x16")[..12];
     }
 
     private sealed class SessionState

@@ -45,6 +45,10 @@ public sealed record ProxyOptions
     /// <summary>A client that announced a body and sends no byte of it for this long has its connection reset.</summary>
     public TimeSpan RequestBodyTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>A client whose request headers are still incomplete this long after their first byte gets 408 and its
+    /// connection closed (Kestrel's RequestHeadersTimeout is 30 s too). Internal: the tests shorten it.</summary>
+    internal TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How many request records are kept in memory.</summary>
     public int HistorySize { get; init; } = 1000;
 
@@ -73,6 +77,10 @@ public enum TraceLevel
 {
     /// <summary>Request records only.</summary>
     Basic,
-    /// <summary>Records plus request and response bodies (secrets redacted).</summary>
+    /// <summary>Records plus request and response bodies (secrets redacted); the request body as sent to the backend,
+    /// and Claude Code's original request as at <see cref="Replay"/>.</summary>
     Debug,
+    /// <summary>Records plus Claude Code's original Anthropic request body of each /v1/messages request, before any
+    /// translation (secrets redacted): what <c>Measure-AnyClaudeCache -Replay</c> sends again.</summary>
+    Replay,
 }

@@ -23,7 +23,8 @@ internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, Recor
                 await WriteStatusAsync(scope).ConfigureAwait(false);
                 return true;
             case ("POST", "/anyclaude/mode"):
-                var body = await RequestBodyReader.ReadAsync(scope.Request, 1024 * 1024, scope.Token).ConfigureAwait(false);
+                // With the body timeout, like /v1/*: a body that stops arriving must not hold the connection.
+                var body = await RequestBodyReader.ReadAsync(scope, 1024 * 1024).ConfigureAwait(false);
                 ApplyMode(body);
                 await WriteStatusAsync(scope).ConfigureAwait(false);
                 return true;

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 
 namespace AnyClaude.Proxy.Control;
@@ -50,7 +51,19 @@ public static class ProxyStateFile
             else if (StartedBy(state)) live.Add(state);
         }
         live.Sort((a, b) => b.StartedAt.CompareTo(a.StartedAt));
+        DeleteOrphanedStatusLines(dir);
         return live;
+    }
+
+    /// <summary>A proxy that died without stopping (killed, crashed) leaves its status-line files: statusline-&lt;pid&gt;-&lt;port&gt;.*.</summary>
+    private static void DeleteOrphanedStatusLines(string dir)
+    {
+        foreach (var file in System.IO.Directory.EnumerateFiles(dir, "statusline-*"))
+        {
+            var parts = Path.GetFileName(file).Split('-', '.');
+            if (parts.Length >= 3 && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out var pid) && !IsAlive(pid))
+                TryDelete(file);
+        }
     }
 
     /// <summary>Writes a state file readable only by the user; returns its path.</summary>

@@ -30,6 +30,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     private readonly string? _stateFile;
     private readonly StatusLine? _statusLine;
     private readonly SessionRecords? _sessionRecords;
+    private readonly ListenerHeaderTimeout _headerTimeout;
     private Task? _stopTask;
 
     private ProxyServer(ProxyOptions options, LoopbackBinding binding)
@@ -58,6 +59,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
             _history.Added += _statusLine.Record;
             _history.Added += _sessionRecords.Add;
         }
+        _headerTimeout = ListenerHeaderTimeout.Start(_listener, options.HeaderTimeout);
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
@@ -85,6 +87,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         if (o.StallTimeout <= TimeSpan.Zero) throw new ProxyStartException("StallTimeout must be positive.");
         if (o.GenerationStallTimeout <= TimeSpan.Zero) throw new ProxyStartException("GenerationStallTimeout must be positive.");
         if (o.RequestBodyTimeout <= TimeSpan.Zero) throw new ProxyStartException("RequestBodyTimeout must be positive.");
+        if (o.HeaderTimeout <= TimeSpan.Zero) throw new ProxyStartException("HeaderTimeout must be positive.");
         if (o.BackendConnectTimeout <= TimeSpan.Zero) throw new ProxyStartException("BackendConnectTimeout must be positive.");
         if (o.HistorySize < 1) throw new ProxyStartException("HistorySize must be at least 1.");
         if (o.MaxRequestBytes < 1) throw new ProxyStartException("MaxRequestBytes must be positive.");
@@ -119,7 +122,12 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     /// <summary>Null when the listener's socket tuning (Nagle off, immediate hang-up detection) works on this
     /// platform and runtime; otherwise what is missing and what that changes. Behaviour is the same either way
     /// except for those two; hosts show it once (Start-AnyClaude -Verbose).</summary>
-    public string? ListenerLimitation => ListenerSocketTuning.Limitation;
+    public string? ListenerLimitation => ListenerSocketTuning.Limitation is { } tuning
+        ? _headerTimeout.Limitation is { } headers ? tuning + " " + headers : tuning
+        : _headerTimeout.Limitation;
+
+    /// <summary>How many connections were closed because their request headers did not complete in time.</summary>
+    internal int HeaderTimeoutsClosed => _headerTimeout.Closed;
     public bool IsRunning => _stopTask is null;
     /// <summary>The mode new requests go to (a request whose model names a mode overrides it).</summary>
     public BackendMode Mode => _modes.Current.Active;
@@ -223,9 +231,12 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         lock (_inFlightGate) pending = [.. _inFlight];
         try { await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
         catch (TimeoutException) { }
+        _headerTimeout.Dispose();
         try { _listener.Stop(); } catch (ObjectDisposedException) { }
         await _acceptLoop.ConfigureAwait(false);
-        _listener.Close();
+        // The managed listener's Close after Stop has been seen to throw "Address already in use" on Unix when another
+        // listener took the port in between; the port is ours no longer either way, so stopping goes on.
+        try { _listener.Close(); } catch (HttpListenerException) { }
         if (_trace is not null) await _trace.DisposeAsync().ConfigureAwait(false);
         if (_sessionRecords is not null) await _sessionRecords.DisposeAsync().ConfigureAwait(false);
         _backends.Dispose();

@@ -136,6 +136,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         (record.Kind, record.ConversationId) = _classifier.Classify(record.SessionId, request);
         // One snapshot for the whole request: a mode switch mid-request does not move it.
         var snapshot = modes.Current;
+        if (scope.TraceClientRequests) record.ClientRequestBody = scope.RedactClientBody(body.Span, snapshot.Backends.Values);
         var route = Route(snapshot, request.Model);
         if (record.Kind == RequestKind.Background)
         {
@@ -224,6 +225,6 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         var record = draft.Freeze();
         _classifier.Observe(record.SessionId, record.Kind, record.ConversationId, record.StopReason);
         history.Add(record);
-        trace?.Enqueue(record, draft.RequestBody, draft.ResponseBody);
+        trace?.Enqueue(record, draft.RequestBody, draft.ResponseBody, draft.ClientRequestBody);
     }
 }

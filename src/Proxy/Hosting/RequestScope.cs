@@ -19,6 +19,8 @@ internal sealed class RequestScope(HttpListenerContext context, RecordDraft reco
     public CancellationTokenSource Cancel { get; } = cancel;
     public CancellationToken Token { get; } = cancel.Token;
     public bool TraceBodies => Options.TracePath is not null && Options.TraceLevel == TraceLevel.Debug;
+    /// <summary>Record the client's own request body (before translation) for a later replay.</summary>
+    public bool TraceClientRequests => Options.TracePath is not null && Options.TraceLevel is TraceLevel.Debug or TraceLevel.Replay;
 
     private readonly Socket? _socket = ListenerSocketTuning.TryGetSocket(context);
 
@@ -32,6 +34,11 @@ internal sealed class RequestScope(HttpListenerContext context, RecordDraft reco
     /// <summary>Secrets to mask in traced bodies: the proxy token and every backend key.</summary>
     public string RedactBody(ReadOnlySpan<byte> body, BackendSettings? backend) =>
         SecretRedactor.Redact(body, [proxyToken, backend?.ApiKey, Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY")]);
+
+    /// <summary>The client's request as recorded for a replay: every mode's key is masked, since the route may change
+    /// after the body is read.</summary>
+    public string RedactClientBody(ReadOnlySpan<byte> body, IEnumerable<BackendSettings> backends) =>
+        SecretRedactor.Redact(body, backends.Select(b => b.ApiKey).Append(proxyToken).Append(Environment.GetEnvironmentVariable("ANTHROPIC_API_KEY")));
 
     private int _committed;
 

@@ -38,6 +38,8 @@ internal sealed class RecordDraft
     /// <summary>Trace-only (TraceLevel.Debug): the request and response bodies, already redacted.</summary>
     public string? RequestBody { get; set; }
     public string? ResponseBody { get; set; }
+    /// <summary>Trace-only (TraceLevel.Replay and Debug): the client's own request body before translation, redacted JSON.</summary>
+    public string? ClientRequestBody { get; set; }
 
     public TimeSpan Elapsed => Stopwatch.GetElapsedTime(_startTimestamp);
 

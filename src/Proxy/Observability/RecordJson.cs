@@ -6,7 +6,10 @@ namespace AnyClaude.Proxy.Observability;
 /// <summary>The JSON form of a request record: trace lines and the control endpoint's /anyclaude/requests.</summary>
 internal static class RecordJson
 {
-    public static void Write(Utf8JsonWriter w, RequestRecord r, string? requestBody = null, string? responseBody = null)
+    /// <summary>The trace line property holding Claude Code's original request body (a JSON object), for a replay.</summary>
+    public const string ClientRequestProperty = "clientRequest";
+
+    public static void Write(Utf8JsonWriter w, RequestRecord r, string? requestBody = null, string? responseBody = null, string? clientRequest = null)
     {
         w.WriteStartObject();
         w.WriteString("id", r.Id);
@@ -32,7 +35,24 @@ internal static class RecordJson
         if (r.SessionId is not null) w.WriteString("sessionId", r.SessionId);
         if (requestBody is not null) w.WriteString("requestBody", requestBody);
         if (responseBody is not null) w.WriteString("responseBody", responseBody);
+        if (clientRequest is not null) WriteClientRequest(w, clientRequest);
         w.WriteEndObject();
+    }
+
+    /// <summary>The original body as a nested object (readable, no second escaping); a body that is somehow not
+    /// JSON after redaction is kept as a string rather than lost.</summary>
+    private static void WriteClientRequest(Utf8JsonWriter w, string clientRequest)
+    {
+        w.WritePropertyName(ClientRequestProperty);
+        try
+        {
+            using var doc = JsonDocument.Parse(clientRequest);
+            doc.RootElement.WriteTo(w);
+        }
+        catch (JsonException)
+        {
+            w.WriteStringValue(clientRequest);
+        }
     }
 
     public static RequestRecord Read(JsonElement e)

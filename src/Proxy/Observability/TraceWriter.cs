@@ -9,8 +9,8 @@ namespace AnyClaude.Proxy.Observability;
 /// </summary>
 internal sealed class TraceWriter : IAsyncDisposable
 {
-    private readonly Channel<(RequestRecord Record, string? RequestBody, string? ResponseBody)> _queue =
-        Channel.CreateBounded<(RequestRecord, string?, string?)>(new BoundedChannelOptions(4096)
+    private readonly Channel<(RequestRecord Record, string? RequestBody, string? ResponseBody, string? ClientRequest)> _queue =
+        Channel.CreateBounded<(RequestRecord, string?, string?, string?)>(new BoundedChannelOptions(4096)
         {
             SingleReader = true,
             FullMode = BoundedChannelFullMode.DropOldest,
@@ -26,8 +26,8 @@ internal sealed class TraceWriter : IAsyncDisposable
         _pump = Task.Run(PumpAsync);
     }
 
-    public void Enqueue(RequestRecord record, string? requestBody, string? responseBody) =>
-        _queue.Writer.TryWrite((record, requestBody, responseBody));
+    public void Enqueue(RequestRecord record, string? requestBody, string? responseBody, string? clientRequest = null) =>
+        _queue.Writer.TryWrite((record, requestBody, responseBody, clientRequest));
 
     private async Task PumpAsync()
     {
@@ -42,7 +42,7 @@ internal sealed class TraceWriter : IAsyncDisposable
             {
                 buffer.SetLength(0);
                 using (var w = new Utf8JsonWriter(buffer))
-                    RecordJson.Write(w, item.Record, item.RequestBody, item.ResponseBody);
+                    RecordJson.Write(w, item.Record, item.RequestBody, item.ResponseBody, item.ClientRequest);
                 buffer.WriteByte((byte)'\n');
                 try
                 {

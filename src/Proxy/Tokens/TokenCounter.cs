@@ -9,9 +9,10 @@ namespace AnyClaude.Proxy.Tokens;
 /// <summary>
 /// Counts the prompt tokens of an Anthropic Messages request with the o200k_base tokenizer: system text,
 /// message text, tool calls' inputs and results, and the tool definitions' JSON. Local models use other
-/// vocabularies, so this is an estimate, but a real tokenizer's estimate (not characters ÷ 4).
+/// vocabularies, so this is an estimate, but a real tokenizer's estimate (not characters ÷ 4). Public for the
+/// diagnostics, which size Claude-Code-like prompts with the same tokenizer.
 /// </summary>
-internal static class TokenCounter
+public static class TokenCounter
 {
     // Loaded once, on first use (the vocabulary takes a moment to load); Lazy makes that thread-safe.
     private static readonly Lazy<Tokenizer> s_tokenizer = new(
@@ -41,7 +42,10 @@ internal static class TokenCounter
 
     public static int Count(string text) => Count(text, CancellationToken.None);
 
-    public static int Count(string text, CancellationToken ct)
+    /// <summary>Counts without touching the cache of long texts: for texts counted once (a prompt being built).</summary>
+    public static int CountOnce(string text) => string.IsNullOrEmpty(text) ? 0 : CountBounded(text, CancellationToken.None);
+
+    internal static int Count(string text, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(text)) return 0;
         if (text.Length < CacheMinLength) return CountBounded(text, ct);
@@ -103,10 +107,10 @@ internal static class TokenCounter
     private const int PartMaxEntries = 4096;
 
     /// <summary>Prompt tokens of a request body's root object.</summary>
-    public static int CountRequest(JsonElement root) => CountRequest(root, CancellationToken.None);
+    internal static int CountRequest(JsonElement root) => CountRequest(root, CancellationToken.None);
 
     /// <summary>Prompt tokens of a request body's root object; stops with OperationCanceledException when ct fires.</summary>
-    public static int CountRequest(JsonElement root, CancellationToken ct)
+    internal static int CountRequest(JsonElement root, CancellationToken ct)
     {
         var total = 0;
         if (root.TryGetProperty("system", out var system)) total += CountPart(system, static (e, ct) => CountContent(e, ct), ct);

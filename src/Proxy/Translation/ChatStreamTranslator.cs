@@ -7,7 +7,8 @@ namespace AnyClaude.Proxy.Translation;
 /// the host serialises calls (chunks and pings come from one loop).</summary>
 /// <remarks>Grammar kept: one message_start; blocks numbered from 0, exactly one open at a time, never empty
 /// (a block starts with its first non-empty delta); a thinking block gets a signature_delta before its stop;
-/// then message_delta and message_stop.</remarks>
+/// then message_delta and message_stop. One state machine in one file (~310 lines), so every transition can be
+/// read against that grammar in one place.</remarks>
 internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
 {
     /// <summary>Local backends produce no Anthropic signature; clients need a non-empty one to keep the block.</summary>
@@ -316,11 +317,4 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
         JsonValueKind.Object when error.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String => m.GetString()!,
         _ => error.GetRawText(),
     };
-}
-
-/// <summary>The backend stream ended without finishing (connection cut, no finish_reason) or reported an error.
-/// Recoverable: one bad chunk (not JSON) that the rest of the stream can do without.</summary>
-internal sealed class BackendStreamException(string message, bool recoverable = false) : Exception(message)
-{
-    public bool Recoverable { get; } = recoverable;
 }

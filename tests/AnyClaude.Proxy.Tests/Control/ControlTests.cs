@@ -99,6 +99,22 @@ public sealed class ControlTests : IDisposable
         Assert.False(File.Exists(broken));
     }
 
+    [Fact]
+    public void Status_line_files_of_a_proxy_that_died_without_stopping_are_deleted_with_its_state()
+    {
+        Directory.CreateDirectory(_dir);
+        var deadText = SessionFiles.StatusLinePath(999999, 1234);
+        var deadSettings = Path.ChangeExtension(deadText, ".settings.json");
+        var liveText = SessionFiles.StatusLinePath(Environment.ProcessId, 4321);
+        foreach (var file in new[] { deadText, deadSettings, liveText }) File.WriteAllText(file, "x");
+
+        ProxyStateFile.ReadLive();
+
+        Assert.False(File.Exists(deadText), "a crashed proxy's status line would otherwise stay forever");
+        Assert.False(File.Exists(deadSettings));
+        Assert.True(File.Exists(liveText), "a live process's files stay");
+    }
+
     /// <summary>A proxy that died without removing its file leaves its pid and port behind. The pid may be reused
     /// by any process, and the port taken by another user's listener, which would then receive the control token
     /// and the API keys Set-AnyClaudeMode sends to every live proxy. A process that started after the proxy it

@@ -29,22 +29,38 @@ namespace AnyClaude.Cmdlets.Diagnostics.Commands;
 /// <code>Measure-AnyClaudeCache -Scenario -Summary | Format-Table Scenario, Sequence, TotalDuration, RelativeToHybrid</code>
 /// <para>How the hybrid MlxLm / LmStudio session compares with staying in one mode.</para>
 /// </example>
+/// <example>
+/// <code>Start-AnyClaude MlxLm -TracePath ~/work-session.jsonl -TraceLevel Replay
+/// Measure-AnyClaudeCache -Replay ~/work-session.jsonl -Mode LmStudio, MlxLm -Summary | Select-Object -ExpandProperty Line</code>
+/// <para>Records a real Claude Code session (Claude Code's own requests, secrets masked), then replays it against LM Studio
+/// and MLX-LM: one line per mode with the prompt tokens each backend had to process against the minimum, and the time spent
+/// waiting for first tokens per request kind. This is how to choose a backend on your own work.</para>
+/// </example>
+/// <example>
+/// <code>Measure-AnyClaudeCache -Replay session.jsonl -Mode LmStudio -Direct | Where-Object Kind -eq Main | Format-Table</code>
+/// <para>The main turns of a recorded session sent straight to LM Studio (translated as the proxy translates them, no
+/// background policy in between).</para>
+/// </example>
 [Cmdlet(VerbsDiagnostic.Measure, "AnyClaudeCache", DefaultParameterSetName = ModeSet)]
 [OutputType(typeof(CacheTurn), typeof(CacheSummary), ParameterSetName = [ModeSet])]
 [OutputType(typeof(CacheTurn), typeof(ScenarioComparison), ParameterSetName = [ScenarioSet])]
+[OutputType(typeof(ReplayedRequest), typeof(ReplayComparison), ParameterSetName = [ReplaySet])]
 public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
 {
     private const string ModeSet = "Mode";
     private const string ScenarioSet = "Scenario";
+    private const string ReplaySet = "Replay";
     private EnginePump? _pump;
 
     /// <summary>
-    /// <para type="description">The mode to measure (default MlxLm, the mode chosen for its cache).</para>
+    /// <para type="description">The mode to measure (default MlxLm, the mode chosen for its cache); several are measured one
+    /// after another. With -Replay: the modes to replay the recorded session against, in order.</para>
     /// </summary>
     [Parameter(Position = 0, ParameterSetName = ModeSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Position = 1, ParameterSetName = ReplaySet)]
     [ArgumentCompleter(typeof(ModeCompleter))]
     [ValidateNotNullOrEmpty]
-    public string Mode { get; set; } = "MlxLm";
+    public string[] Mode { get; set; } = ["MlxLm"];
 
     /// <summary>
     /// <para type="description">How many turns (default 5): turn 1 is cold, the rest are follow-ups.</para>
@@ -61,10 +77,25 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
     public int PromptSize { get; set; }
 
     /// <summary>
-    /// <para type="description">Send the same turns straight to the backend's /v1/chat/completions instead of through the proxy.</para>
+    /// <para type="description">Send the same turns straight to the backend's /v1/chat/completions instead of through the proxy.
+    /// With -Replay: each recorded request as the engine's translator turns it into a Chat Completions request.</para>
     /// </summary>
     [Parameter(ParameterSetName = ModeSet)]
+    [Parameter(ParameterSetName = ReplaySet)]
     public SwitchParameter Direct { get; set; }
+
+    /// <summary>
+    /// <para type="description">A trace recorded with Start-AnyClaude -TracePath file -TraceLevel Replay (or Debug): its
+    /// /v1/messages requests are sent again, in the order Claude Code sent them, streaming, with max_tokens capped at
+    /// -MaxOutputTokens, against each -Mode through a private proxy in that mode (its background-request policy applies;
+    /// your running proxy is never switched), or with -Direct straight at the backend. Emits one object per request (Kind,
+    /// TimeToFirstToken, PromptTokens, CachedTokens or $null with an estimate, PrefillTokens) and one summary per mode (per-kind
+    /// counts and times, total prefill against the minimum: the first main prompt plus each later main turn's growth, and Line,
+    /// the comparison in one line).</para>
+    /// </summary>
+    [Parameter(Mandatory = true, ParameterSetName = ReplaySet)]
+    [ValidateNotNullOrEmpty]
+    public string? Replay { get; set; }
 
     /// <summary>
     /// <para type="description">Replay the hybrid session (MlxLm ×3, LmStudio, MlxLm) and compare it with staying in one mode.</para>
@@ -120,15 +151,23 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
         try
         {
             if (Scenario) RunScenario();
-            else RunBenchmark();
+            else if (Replay is not null) RunReplay();
+            else
+            {
+                foreach (string mode in Mode) RunBenchmark(mode);
+            }
         }
         catch (ConfigurationException e)
         {
             WriteError(ErrorRecords.Configuration(e));
         }
+        catch (ReplayTraceException e)
+        {
+            WriteError(ReplayTraceError(e));
+        }
         catch (BenchmarkException e)
         {
-            WriteError(new ErrorRecord(e, "BenchmarkTurnFailed", ErrorCategory.ConnectionError, Scenario ? "Scenario" : Mode)
+            WriteError(new ErrorRecord(e, "BenchmarkTurnFailed", ErrorCategory.ConnectionError, Scenario ? "Scenario" : Replay ?? string.Join(",", Mode))
             {
                 ErrorDetails = new ErrorDetails($"{e.Message} Run Test-AnyClaudeBackend to see what is wrong with the backend."),
             });
@@ -139,9 +178,9 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
 
     private int? PromptTokens => PromptSize > 0 ? PromptSize : null;
 
-    private void RunBenchmark()
+    private void RunBenchmark(string mode)
     {
-        var target = DiagnosticTargets.Resolve(Mode, BaseUrl, Model);
+        var target = DiagnosticTargets.Resolve(mode, BaseUrl, Model);
         var options = new CacheBenchmarkOptions
         {
             Backend = target.Settings,
@@ -190,6 +229,58 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
         });
     }
 
+    private void RunReplay()
+    {
+        string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Replay!);
+        WriteVerbose($"Reading the recorded session {path}.");
+        IReadOnlyList<ReplayRequest> requests = ReplayTrace.Read(path);
+        WriteVerbose($"{requests.Count} recorded requests: " +
+                     string.Join(", ", requests.GroupBy(r => r.Kind).Select(g => $"{g.Count()} {g.Key}")) + ".");
+        var modes = Mode.Select(m => ConfigResolver.ParseMode(m, "-Mode")).Distinct().ToArray();
+        // Every mode's settings as Start-AnyClaude would resolve them: a background policy may route to another mode.
+        EffectiveConfiguration config = ConfigResolver.Resolve(new ConfigParameters(Mode: ModeNames.ToEnvironmentName(modes[0])));
+        var backends = config.Backends.ToDictionary(p => p.Key, p => p.Value.ToSettings());
+        foreach (var mode in modes)
+        {
+            BackendSettings b = backends[mode];
+            WriteVerbose(Direct
+                ? $"{mode}: straight at {b.BaseUrl}, model {b.Model ?? "<backend's choice>"}."
+                : $"{mode}: through a private proxy to {b.BaseUrl}, model {b.Model ?? "<backend's choice>"}, background requests {b.EffectiveBackgroundRequests}.");
+        }
+
+        var options = new ReplayOptions { Requests = requests, Modes = modes, Backends = backends, Direct = Direct, MaxOutputTokens = MaxOutputTokens };
+        Pump(async (pump, token) =>
+        {
+            var results = new List<ReplayRequestResult>();
+            await foreach (var result in ReplayRunner.RunAsync(options, pump.Progress, token).ConfigureAwait(false))
+            {
+                if (results.Count > 0 && results[^1].Mode != result.Mode)
+                {
+                    pump.Post(ReplayComparison.From(ReplaySummary.From(results)));
+                    results.Clear();
+                }
+
+                results.Add(result);
+                pump.Post(ReplayedRequest.From(result));
+            }
+
+            if (results.Count > 0) pump.Post(ReplayComparison.From(ReplaySummary.From(results)));
+        });
+    }
+
+    private ErrorRecord ReplayTraceError(ReplayTraceException e)
+    {
+        (string id, ErrorCategory category) = e.Problem switch
+        {
+            ReplayTraceProblem.Unreadable => ("ReplayTraceUnreadable", File.Exists(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Replay!)) ? ErrorCategory.ReadError : ErrorCategory.ObjectNotFound),
+            ReplayTraceProblem.NoBodies => ("ReplayTraceWithoutBodies", ErrorCategory.InvalidData),
+            _ => ("ReplayTraceCorrupt", ErrorCategory.InvalidData),
+        };
+        var record = new ErrorRecord(e, id, category, Replay);
+        if (e.Problem == ReplayTraceProblem.NoBodies) record.ErrorDetails = new ErrorDetails(e.Message) { RecommendedAction = ReplayTrace.HowToRecord };
+        return record;
+    }
+
     private void Pump(Func<EnginePump, CancellationToken, Task> work)
     {
         using var pump = new EnginePump();
@@ -203,10 +294,10 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
                     case DiagnosticProgress p:
                         WriteProgress(EnginePump.ToRecord(2, p));
                         break;
-                    case CacheTurn t when !Summary:
-                        WriteObject(t);
+                    case CacheTurn or ReplayedRequest when !Summary:
+                        WriteObject(item);
                         break;
-                    case CacheSummary or ScenarioComparison:
+                    case CacheSummary or ScenarioComparison or ReplayComparison:
                         WriteObject(item);
                         break;
                 }
