@@ -3,7 +3,30 @@ using AnyClaude.Proxy.Configuration;
 namespace AnyClaude.Diagnostics;
 
 /// <summary>A running proxy to send requests through (a session's or another process's).</summary>
-public sealed record ProxyEndpoint(Uri BaseUrl, string Token);
+public sealed record ProxyEndpoint(Uri BaseUrl, string Token)
+{
+    /// <summary>The proxy's own record of a request, by the request-id it answered with (null: not found). Set where the
+    /// proxy's records can be read (an in-process proxy): the record says whether the backend reported cached tokens,
+    /// which the usage the proxy sends Claude Code cannot (it always carries cache_read_input_tokens).</summary>
+    public Func<string, CancellationToken, Task<AnyClaude.Proxy.Observability.RequestRecord?>>? FindRecord { get; init; }
+
+    /// <summary>An endpoint for an in-process proxy, with <see cref="FindRecord"/> reading its records.</summary>
+    public static ProxyEndpoint For(AnyClaude.Proxy.Hosting.ProxyServer server) =>
+        new(server.BaseUrl, server.Token) { FindRecord = (id, ct) => FindRecordAsync(server, id, ct) };
+
+    private static async Task<AnyClaude.Proxy.Observability.RequestRecord?> FindRecordAsync(AnyClaude.Proxy.Hosting.ProxyServer server, string id, CancellationToken ct)
+    {
+        // The proxy commits a request's record just after the response's last byte: allow it a moment.
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var records = server.GetRecords();
+            for (var i = records.Count - 1; i >= 0; i--)
+                if (records[i].Id == id) return records[i];
+            await Task.Delay(20, ct).ConfigureAwait(false);
+        }
+        return null;
+    }
+}
 
 /// <summary>What to check and how patiently.</summary>
 public sealed record BackendCheckOptions

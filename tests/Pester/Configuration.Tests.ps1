@@ -244,6 +244,34 @@ Describe 'Set-AnyClaudeMode' {
         ((Get-FakeRequest $mlx -Chat)[-1].body | ConvertFrom-Json).max_tokens | Should -Be 1
     }
 
+    It 'Start-AnyClaude -Prewarm: the probe Claude Code sends for /model naming another mode prewarms that mode' {
+        $proxy = Start-AnyClaude -NoLaunch LmStudio -Prewarm
+        Send-ProxyMessage -Proxy $proxy -Text ('explain the build ' * 100) | Out-Null
+        # /model mlx-lm in Claude Code 2.1.197 and 2.1.332: a non-streaming one-token "Hi" naming the new model.
+        $probe = @{ model = 'mlx-lm'; max_tokens = 1; messages = @(@{ role = 'user'; content = 'Hi' }) } | ConvertTo-Json -Depth 5
+        Invoke-RestMethod -Method Post -Uri ([Uri]::new([Uri]$proxy.BaseUrl, '/v1/messages')) -Body $probe -ContentType 'application/json' -Headers @{ 'x-api-key' = $proxy.Token } | Out-Null
+        $deadline = [DateTime]::UtcNow.AddSeconds(20)
+        while (-not (Get-AnyClaude -Request | Where-Object Kind -eq 'Prewarm') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $prewarm = @(Get-AnyClaude -Request | Where-Object Kind -eq 'Prewarm')
+        $prewarm | Should -HaveCount 1
+        $prewarm[0].Mode | Should -Be 'MlxLm'
+        $prewarm[0].Error | Should -BeNullOrEmpty
+        (Get-AnyClaude).Mode | Should -Be 'LmStudio' -Because '/model changes the model of later requests, not the proxy''s mode'
+    }
+
+    It '"prewarm": true in the config file makes every Set-AnyClaudeMode prewarm; anything but a boolean is an error' {
+        Write-Config '{ "prewarm": true }'
+        $proxy = Start-AnyClaude -NoLaunch LmStudio
+        Send-ProxyMessage -Proxy $proxy -Text ('explain the build ' * 100) | Out-Null
+        Set-AnyClaudeMode MlxLm
+        $deadline = [DateTime]::UtcNow.AddSeconds(20)
+        while (-not (Get-AnyClaude -Request | Where-Object Kind -eq 'Prewarm') -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        (Get-AnyClaude -Request | Where-Object Kind -eq 'Prewarm').Mode | Should -Be 'MlxLm'
+        Stop-AnyClaude
+        Write-Config '{ "prewarm": "yes" }'
+        { Start-AnyClaude -NoLaunch LmStudio } | Should -Throw -ExpectedMessage '*prewarm*true or false*'
+    }
+
     It 'rejects an unknown background-request policy' {
         Set-AnyClaudeMode LmStudio -BackgroundRequests 'sometimes' -ErrorVariable problems -ErrorAction SilentlyContinue
         $problems[0].FullyQualifiedErrorId | Should -BeLike 'InvalidConfiguration,*'

@@ -107,7 +107,8 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     /// <summary>
     /// <para type="description">Prewarm the target backend: the proxy sends the current conversation, translated for it, with max_tokens 1
     /// while you type, so the first turn after the switch is served from its prompt cache instead of a cold prefill. It starts only once
-    /// that backend is idle and never runs alongside a request on it. Opt-in; for the proxy of this session.</para>
+    /// that backend is idle and never runs alongside a request on it. Opt-in; for the proxy of this session (always on when it was started
+    /// with Start-AnyClaude -Prewarm or the config file's "prewarm": true).</para>
     /// </summary>
     [Parameter]
     public SwitchParameter Prewarm { get; set; }
@@ -264,7 +265,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
 
         proxy.SetMode(mode);
         WriteVerbose($"The proxy at {proxy.BaseUrl} now sends requests to {mode} at {proxy.GetBackend(mode).BaseUrl}.");
-        if (Prewarm)
+        if (Prewarm || proxy.PrewarmOnSwitch)
         {
             // In the background: the user types while the backend prefills. The outcome shows in Get-AnyClaude -Request (kind Prewarm).
             _ = proxy.PrewarmAsync(mode);

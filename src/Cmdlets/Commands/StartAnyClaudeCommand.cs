@@ -119,6 +119,15 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
     public SwitchParameter Force { get; set; }
 
     /// <summary>
+    /// <para type="description">Prewarm the target of every mode switch, as Set-AnyClaudeMode -Prewarm does: on Set-AnyClaudeMode, and when
+    /// /model in Claude Code names a model of another mode (Claude Code checks the model with a one-token request as soon as you type it;
+    /// the proxy then sends the current conversation to that mode's backend with max_tokens 1 while you confirm and type), so the first
+    /// turn there is served from its prompt cache. A prewarm waits until that backend is idle. Also set by "prewarm": true in the config file.</para>
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Prewarm { get; set; }
+
+    /// <summary>
     /// <para type="description">Write a JSON-lines trace of the proxy's requests to this file (appended; a new file is readable
     /// only by you). What each line holds is set by -TraceLevel. Applies when this command starts the proxy.</para>
     /// </summary>
@@ -141,6 +150,8 @@ public sealed class StartAnyClaudeCommand : PSCmdlet, IDisposable
         {
             config = ConfigResolver.Resolve(new ConfigParameters(
                 Mode: Mode, Port: MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null, Model: Model));
+            if (MyInvocation.BoundParameters.ContainsKey(nameof(Prewarm)))
+                config = config with { Prewarm = new(Prewarm.IsPresent, ConfigSource.Parameter) };
         }
         catch (ConfigurationException e)
         {

@@ -29,7 +29,10 @@ internal static class ConfigResolver
             backends[each] = ResolveBackend(each, forThisMode, file.Backends.GetValueOrDefault(each));
         }
 
-        return new EffectiveConfiguration(mode, port, backends, UserConfigFile.Path);
+        return new EffectiveConfiguration(mode, port, backends, UserConfigFile.Path)
+        {
+            Prewarm = file.Prewarm is { } prewarm ? new(prewarm, ConfigSource.ConfigFile) : new(false, ConfigSource.Default),
+        };
     }
 
     /// <summary>Parses a mode name or alias, or explains which names are valid.</summary>

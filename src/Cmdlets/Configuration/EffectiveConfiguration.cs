@@ -46,6 +46,9 @@ internal sealed record EffectiveConfiguration(
 {
     public EffectiveBackend Active => Backends[Mode.Value];
 
+    /// <summary>Prewarm the target of every mode switch (Start-AnyClaude -Prewarm, config file "prewarm").</summary>
+    public ConfigSetting<bool> Prewarm { get; init; } = new(false, ConfigSource.Default);
+
     /// <summary>apiKeys: keys read from the secrets the configuration names (mode → key).</summary>
     public ProxyOptions ToProxyOptions(bool publishStateFile, IReadOnlyDictionary<BackendMode, string>? apiKeys = null) => new()
     {
@@ -54,5 +57,6 @@ internal sealed record EffectiveConfiguration(
         Backends = Backends.ToDictionary(pair => pair.Key, pair =>
             apiKeys is not null && apiKeys.TryGetValue(pair.Key, out string? key) ? pair.Value.ToSettings() with { ApiKey = key } : pair.Value.ToSettings()),
         PublishStateFile = publishStateFile,
+        Prewarm = Prewarm.Value,
     };
 }

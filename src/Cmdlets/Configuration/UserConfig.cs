@@ -22,4 +22,7 @@ internal sealed record UserBackendEntry(Uri? BaseUrl, string? Model, string? Api
 internal sealed record UserConfig(BackendMode? Mode, int? Port, IReadOnlyDictionary<BackendMode, UserBackendEntry> Backends)
 {
     public static UserConfig Empty { get; } = new(null, null, new Dictionary<BackendMode, UserBackendEntry>());
+
+    /// <summary>"prewarm": prewarm the target of every mode switch (Set-AnyClaudeMode, Claude Code's /model).</summary>
+    public bool? Prewarm { get; init; }
 }

@@ -8,7 +8,7 @@ namespace AnyClaude.Cmdlets.Configuration;
 /// <summary>
 /// The user's config.json: $XDG_CONFIG_HOME/anyclaude (or ~/.config/anyclaude), %APPDATA%\AnyClaude on
 /// Windows, or ANYCLAUDE_CONFIG. Shape:
-/// { "mode": "mlx-lm", "port": 0, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls", "backgroundRequests", "toolHistory" } } }
+/// { "mode": "mlx-lm", "port": 0, "prewarm": false, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls", "backgroundRequests", "toolHistory" } } }
 /// (plus "apiKeySecret", "caCertificate", "maxConcurrency": see <see cref="RemoteBackendKeys"/>)
 /// </summary>
 internal static class UserConfigFile
@@ -189,7 +189,15 @@ internal static class UserConfigFile
             }
         }
 
-        return new UserConfig(mode, port, backends);
+        bool? prewarm = null;
+        if (obj["prewarm"] is JsonNode prewarmNode)
+        {
+            prewarm = prewarmNode.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+                ? prewarmNode.GetValue<bool>()
+                : throw new FormatException("\"prewarm\" must be true or false");
+        }
+
+        return new UserConfig(mode, port, backends) { Prewarm = prewarm };
     }
 
     private static UserBackendEntry ParseEntry(JsonObject entry, BackendMode mode, string key, string path)

@@ -29,7 +29,7 @@ public static class CacheBenchmarkRunner
         ITurnSender sender = lease is null
             ? new DirectTurnSender(http, new Dictionary<BackendMode, BackendSettings> { [mode] = options.Backend }, options)
             : new ProxyTurnSender(new AnthropicMessagesClient(http, lease.Endpoint.BaseUrl, lease.Endpoint.Token), options, NewSessionId(),
-                routeByModel: options.Proxy is not null);
+                routeByModel: options.Proxy is not null, lease.Endpoint.FindRecord);
         // Through a caller's proxy the request's model names the mode, so a shared proxy is not switched.
         await foreach (var turn in TurnLoop.RunAsync(sender, conversation, turns, null, progress, Activity(options), cancellationToken).ConfigureAwait(false))
             yield return turn;

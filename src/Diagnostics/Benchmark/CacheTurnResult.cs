@@ -23,6 +23,14 @@ public sealed record CacheTurnResult(
     /// only where CachedTokensReported is false.</summary>
     public int? EstimatedCachedTokens { get; init; }
 
+    /// <summary>The user's think time before this turn was sent (read and typed; not counted as waiting).</summary>
+    public TimeSpan ThinkTimeBefore { get; init; }
+
+    /// <summary>The share of the prompt served from the cache: the backend's count, else the estimate; null when neither exists.</summary>
+    public double? ReuseRatio => PromptTokens <= 0 ? null
+        : CachedTokensReported ? CacheHitRatio
+        : EstimatedCachedTokens is { } e ? (double)e / PromptTokens : null;
+
     /// <summary>Output tokens over the generation phase (after the first token).</summary>
     public double OutputTokensPerSecond
     {

@@ -25,8 +25,9 @@ public sealed record HybridScenarioOptions
     /// <summary>Also play the same turns entirely in each single mode, for comparison.</summary>
     public bool CompareSingleModes { get; init; } = true;
 
-    /// <summary>How long the user reads and types between turns (not counted as waiting); null: as long as the run's
-    /// first, cold time to first token ("about one cold prefill"). Zero plays the turns back to back.</summary>
+    /// <summary>How long the user reads and types between turns (not counted as waiting); null: about one cold prefill,
+    /// that of the slowest backend in the sequence as the single-mode runs measured it (without them, the run's own
+    /// first, cold time to first token). Zero plays the turns back to back.</summary>
     public TimeSpan? ThinkTime { get; init; }
 
     /// <summary>Prewarm the target backend at each mode switch (Set-AnyClaudeMode -Prewarm) while the user thinks.

@@ -29,7 +29,7 @@ internal sealed class ProxyLease : IAsyncDisposable
             Mode = initialMode,
             Backends = backends.ToDictionary(b => b.Mode),
         });
-        return new ProxyLease(new ProxyEndpoint(server.BaseUrl, server.Token), server, null);
+        return new ProxyLease(ProxyEndpoint.For(server), server, null);
     }
 
     /// <summary>Switches the proxy's active mode, as Set-AnyClaudeMode does.</summary>

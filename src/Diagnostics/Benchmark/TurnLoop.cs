@@ -19,10 +19,13 @@ internal static class TurnLoop
         string activity,
         [EnumeratorCancellation] CancellationToken cancellationToken,
         TimeSpan? thinkTime = null,
-        Func<BackendMode, CancellationToken, Task>? prewarm = null)
+        Func<BackendMode, CancellationToken, Task>? prewarm = null,
+        IReadOnlyDictionary<BackendMode, double>? coldSecondsPerToken = null)
     {
         TimeSpan? firstTtft = null;
-        double? coldSecondsPerToken = null;
+        // Per mode: backends prefill at different rates. Seeded from cold runs measured before (the scenario's
+        // single-mode runs), else set by this run's first, cold turn in that mode.
+        var coldRates = coldSecondsPerToken is null ? new Dictionary<BackendMode, double>() : new Dictionary<BackendMode, double>(coldSecondsPerToken);
         for (var i = 0; i < turns.Count; i++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -34,6 +37,7 @@ internal static class TurnLoop
             Task? warming = i > 0 && prewarm is not null && mode != turns[i - 1].Mode ? prewarm(mode, cancellationToken) : null;
             if (i > 0 && thinkTime is { } think)
             {
+                // Not waiting: the user reads and types. A prewarm started above runs meanwhile.
                 var pause = think == OneColdPrefill ? firstTtft ?? TimeSpan.Zero : think;
                 if (pause > TimeSpan.Zero) await Task.Delay(pause, cancellationToken).ConfigureAwait(false);
             }
@@ -58,14 +62,16 @@ internal static class TurnLoop
             if (!m.CachedTokensReported && m.PromptTokens > 0)
             {
                 // Turn 1 is cold: its time per prompt token is the rate a prefill from scratch runs at.
-                coldSecondsPerToken ??= ttft.TotalSeconds / m.PromptTokens;
-                var uncached = coldSecondsPerToken > 0 ? ttft.TotalSeconds / coldSecondsPerToken.Value : m.PromptTokens;
+                if (i == 0) coldRates.TryAdd(mode, ttft.TotalSeconds / m.PromptTokens);
+                var rate = coldRates.GetValueOrDefault(mode);
+                var uncached = rate > 0 ? ttft.TotalSeconds / rate : m.PromptTokens;
                 estimate = (int)Math.Clamp(Math.Round(m.PromptTokens - uncached), 0, m.PromptTokens);
             }
             yield return new CacheTurnResult(i + 1, mode, sender.Route, ttft, m.Duration, m.PromptTokens, m.CachedTokens, m.OutputTokens)
             {
                 CachedTokensReported = m.CachedTokensReported,
                 EstimatedCachedTokens = estimate,
+                ThinkTimeBefore = i == 0 || thinkTime is not { } t ? TimeSpan.Zero : t == OneColdPrefill ? firstTtft.Value : t,
             };
         }
         progress?.Report(new DiagnosticProgress(activity, "Done", 100));

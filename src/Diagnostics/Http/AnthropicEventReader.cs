@@ -75,7 +75,7 @@ internal static class AnthropicEventReader
                 m.CachedTokens = read ?? 0;
             }
             // The proxy always writes cache_read_input_tokens (0 where its backend reported none), so through the
-            // proxy a missing cache report is not visible here.
+            // proxy a missing cache report is not visible here: ProxyTurnSender asks the proxy's record instead.
             if (read is not null) m.CachedTokensReported = true;
             m.UsageReported = true;
         }

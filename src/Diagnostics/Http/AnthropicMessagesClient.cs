@@ -10,6 +10,9 @@ internal sealed class AnthropicMessagesClient(Proxy.Backends.BackendHttp http, U
 {
     public const string AnthropicVersion = "2023-06-01";
 
+    /// <summary>The response header naming the request (Anthropic's own name; the proxy sends its record's id).</summary>
+    public const string RequestIdHeader = "request-id";
+
     public Uri Url { get; } = new(proxyBaseUrl.GetLeftPart(UriPartial.Authority) + "/v1/messages?beta=true");
 
     public async Task<StreamMeasurement> StreamAsync(JsonObject body, string sessionId, TimeSpan timeout, CancellationToken cancellationToken)
@@ -34,6 +37,7 @@ internal sealed class AnthropicMessagesClient(Proxy.Backends.BackendHttp http, U
                 var text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
                 throw new BackendCallException((int)response.StatusCode, $"the proxy answered {(int)response.StatusCode}: {ErrorMessage(text)}");
             }
+            if (response.Headers.TryGetValues(RequestIdHeader, out var ids)) result.RequestId = ids.FirstOrDefault();
             var stream = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
             await foreach (var (name, data) in Proxy.Backends.SseLineReader.ReadEventsAsync(stream, deadline.Token).ConfigureAwait(false))
                 AnthropicEventReader.Apply(name, data, result, clock.Elapsed);

@@ -21,6 +21,8 @@ internal sealed class StreamMeasurement
     public bool Completed { get; set; }
     /// <summary>An error reported inside the stream.</summary>
     public string? Error { get; set; }
+    /// <summary>The proxy's request-id response header (its record's id), when it sent one.</summary>
+    public string? RequestId { get; set; }
     /// <summary>Anthropic event names in arrival order (grammar checks).</summary>
     public List<string> Events { get; } = [];
 }

@@ -64,6 +64,10 @@ public sealed record ProxyOptions
     /// and control this proxy; removed on stop.</summary>
     public bool PublishStateFile { get; init; }
 
+    /// <summary>Prewarm the target of a /model switch (Claude Code's max_tokens 1 probe naming another mode than the
+    /// main conversation's) with the main conversation, as Set-AnyClaudeMode -Prewarm does (Start-AnyClaude -Prewarm).</summary>
+    public bool Prewarm { get; init; }
+
     public BackendSettings GetBackend(BackendMode mode) =>
         Backends.TryGetValue(mode, out var s) ? s : BackendSettings.Default(mode);
 }

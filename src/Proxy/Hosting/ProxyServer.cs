@@ -131,6 +131,9 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     public bool IsRunning => _stopTask is null;
     /// <summary>The mode new requests go to (a request whose model names a mode overrides it).</summary>
     public BackendMode Mode => _modes.Current.Active;
+
+    /// <summary>Every mode switch prewarms its target (ProxyOptions.Prewarm: Start-AnyClaude -Prewarm, config "prewarm").</summary>
+    public bool PrewarmOnSwitch => _options.Prewarm;
     public BackendSettings ActiveBackend => GetBackend(Mode);
     public BackendSettings GetBackend(BackendMode mode) => _modes.Current.Get(mode);
 
@@ -157,6 +160,9 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     /// default 2 minutes) and never runs alongside a user's request on it.</summary>
     public Task<Prewarm.PrewarmOutcome> PrewarmAsync(BackendMode mode, TimeSpan? waitForIdle = null, CancellationToken ct = default) =>
         PrewarmCoreAsync(GetBackend(mode), waitForIdle ?? TimeSpan.FromMinutes(2), ct);
+
+    /// <summary>Prewarms given settings (a route's backend and model); as <see cref="PrewarmAsync(BackendMode, TimeSpan?, CancellationToken)"/>.</summary>
+    internal Task<Prewarm.PrewarmOutcome> PrewarmAsync(BackendSettings target) => PrewarmCoreAsync(target, TimeSpan.FromMinutes(2), CancellationToken.None);
 
     private async Task<Prewarm.PrewarmOutcome> PrewarmCoreAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
     {

@@ -35,6 +35,8 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         {
             Committing = draft => Complete(draft, path),
         };
+        // As Anthropic does: the id names the request in Get-AnyClaude -Request, and lets a benchmark read its record.
+        context.Response.Headers["request-id"] = record.Id;
         try
         {
             await RouteAsync(scope, request.HttpMethod, path).ConfigureAwait(false);
@@ -132,7 +134,6 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         record.RequestedModel = request.Model;
         record.Stream = request.Stream;
         (record.Kind, record.ConversationId) = _classifier.Classify(record.SessionId, request);
-        if (record.Kind == RequestKind.Main) prewarmer.Remember(body);
         // One snapshot for the whole request: a mode switch mid-request does not move it.
         var snapshot = modes.Current;
         if (scope.TraceClientRequests) record.ClientRequestBody = scope.RedactClientBody(body.Span, snapshot.Backends.Values);
@@ -155,10 +156,23 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         }
         record.Mode = route.Backend.Mode;
         record.BackendUrl = route.Backend.BaseUrl.AbsoluteUri;
+        if (record.Kind == RequestKind.Main) prewarmer.Remember(body, route.Backend.Mode);
         if (route.Backend.Mode is BackendMode.Claude or BackendMode.AnthropicCompatible)
             await _anthropic.HandleAsync(scope, request, body, route).ConfigureAwait(false);
         else
             await _chat.HandleAsync(scope, request, route).ConfigureAwait(false);
+        if (record.Kind == RequestKind.Probe) PrewarmAfterModelProbe(record, route);
+    }
+
+    /// <summary>Claude Code's /model &lt;id&gt; sends a max_tokens 1 probe naming the new model as soon as it is typed
+    /// (2.1.197 and 2.1.332, before the user confirms); the main conversation's next turn names it too. With
+    /// ProxyOptions.Prewarm, a probe that goes to another mode than the main conversation's starts warming that
+    /// backend now, after the probe itself was answered, so the probe never waits behind the prewarm.</summary>
+    private void PrewarmAfterModelProbe(RecordDraft probe, Route route)
+    {
+        if (!options.Prewarm || probe.Error is not null || probe.Status >= 400) return;
+        if (prewarmer.MainMode is not { } main || main == route.Backend.Mode) return;
+        _ = server.PrewarmAsync(route.Backend with { Model = route.Model });
     }
 
     /// <summary>A role id (Start-AnyClaude's background or sub-agent model id) names no model: it goes where any

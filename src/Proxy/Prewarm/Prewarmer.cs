@@ -32,14 +32,18 @@ public enum PrewarmOutcome
 internal sealed class Prewarmer(BackendServices services, RecordHistory history)
 {
     private static readonly TimeSpan s_idlePoll = TimeSpan.FromMilliseconds(50);
-    private byte[]? _lastMain;
+    private sealed record MainTurn(byte[] Body, BackendMode Mode);
+    private MainTurn? _lastMain;
 
-    /// <summary>Keeps the newest main turn's client body (the conversation to warm).</summary>
-    public void Remember(ReadOnlyMemory<byte> mainRequestBody) => Volatile.Write(ref _lastMain, mainRequestBody.ToArray());
+    /// <summary>Keeps the newest main turn's client body (the conversation to warm) and the mode it went to.</summary>
+    public void Remember(ReadOnlyMemory<byte> mainRequestBody, BackendMode mode) => Volatile.Write(ref _lastMain, new MainTurn(mainRequestBody.ToArray(), mode));
+
+    /// <summary>The mode the newest main turn went to; null before the first.</summary>
+    public BackendMode? MainMode => Volatile.Read(ref _lastMain)?.Mode;
 
     public async Task<PrewarmOutcome> WarmAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
     {
-        var body = Volatile.Read(ref _lastMain);
+        var body = Volatile.Read(ref _lastMain)?.Body;
         if (body is null) return PrewarmOutcome.NothingToWarm;
         if (target.Mode is BackendMode.Claude or BackendMode.AnthropicCompatible) return PrewarmOutcome.NotSupported;
 

@@ -62,6 +62,51 @@ public sealed class CacheBenchmarkRunnerTests
     }
 
     [Fact]
+    public async Task LM_Studio_turns_through_the_private_proxy_have_no_cached_count_but_an_estimate()
+    {
+        // The proxy writes cache_read_input_tokens 0 for Claude Code; its record knows LM Studio reported none.
+        await using var fake = Fake(FakeFlavor.LmStudio, o => new FakeServerOptions { Flavor = o.Flavor, Model = o.Model, MicrosecondsPerPromptToken = 500 });
+        var (turns, summary) = await CacheBenchmarkRunner.RunAllAsync(
+            new CacheBenchmarkOptions { Backend = Settings(fake), Turns = 3, PromptTokens = 2000 }, Timeout());
+
+        Assert.All(turns, t => Assert.Equal("Proxy", t.Route));
+        Assert.All(turns, t => Assert.False(t.CachedTokensReported, $"turn {t.Turn} shows {t.CachedTokens} cached tokens as a measurement"));
+        Assert.All(turns.Skip(1), t => Assert.True(t.EstimatedCachedTokens > t.PromptTokens / 2, $"turn {t.Turn}: ~{t.EstimatedCachedTokens}/{t.PromptTokens}"));
+        Assert.False(summary.HitRatioReported);
+        Assert.NotNull(summary.EstimatedHitRatio);
+    }
+
+    [Fact]
+    public async Task LM_Studio_turns_through_a_running_in_process_proxy_have_no_cached_count()
+    {
+        await using var fake = Fake(FakeFlavor.LmStudio, o => new FakeServerOptions { Flavor = o.Flavor, Model = o.Model, MicrosecondsPerPromptToken = 500 });
+        await using var proxy = AnyClaude.Proxy.Hosting.ProxyServer.Start(new ProxyOptions
+        {
+            Mode = BackendMode.LmStudio,
+            Backends = new Dictionary<BackendMode, BackendSettings> { [BackendMode.LmStudio] = Settings(fake) },
+        });
+        var (turns, summary) = await CacheBenchmarkRunner.RunAllAsync(
+            new CacheBenchmarkOptions { Backend = Settings(fake), Proxy = ProxyEndpoint.For(proxy), Turns = 2, PromptTokens = 2000 }, Timeout());
+
+        Assert.All(turns, t => Assert.False(t.CachedTokensReported));
+        Assert.False(summary.HitRatioReported);
+        // What Claude Code gets stays valid Anthropic usage: the count is there (0), only the benchmark knows it is no report.
+        Assert.Contains(proxy.GetRecords(), r => r.Kind == AnyClaude.Proxy.Observability.RequestKind.Main && r.CachedTokens is null);
+    }
+
+    [Fact]
+    public async Task MLX_LM_turns_through_the_proxy_keep_the_backends_own_counts()
+    {
+        await using var fake = Fake(FakeFlavor.MlxLm);
+        var (turns, summary) = await CacheBenchmarkRunner.RunAllAsync(
+            new CacheBenchmarkOptions { Backend = Settings(fake), Turns = 3, PromptTokens = 2000 }, Timeout());
+
+        Assert.All(turns, t => Assert.True(t.CachedTokensReported));
+        Assert.All(turns, t => Assert.Null(t.EstimatedCachedTokens));
+        Assert.True(summary.HitRatio > 0.8);
+    }
+
+    [Fact]
     public async Task MLX_LM_direct_turns_keep_the_backends_own_counts_and_no_estimate()
     {
         await using var fake = Fake(FakeFlavor.MlxLm);

@@ -22,9 +22,10 @@ public sealed class HybridScenarioRunnerTests
         Assert.Equal([BackendMode.MlxLm, BackendMode.MlxLm, BackendMode.MlxLm, BackendMode.LmStudio, BackendMode.MlxLm], hybrid);
         Assert.Equal(5, turns.Count(t => t.Scenario == "LmStudio only" && t.Result.Mode == BackendMode.LmStudio));
         Assert.Equal(5, turns.Count(t => t.Scenario == "MlxLm only" && t.Result.Mode == BackendMode.MlxLm));
-        // Each turn really reached the backend of its mode.
-        Assert.Equal(4 + 5, mlx.ChatRequests.Count);
-        Assert.Equal(1 + 5, lms.ChatRequests.Count);
+        // Each turn really reached the backend of its mode (after one max_tokens 1 warm-up per backend).
+        Assert.Equal(1 + 4 + 5, mlx.ChatRequests.Count);
+        Assert.Equal(1 + 1 + 5, lms.ChatRequests.Count);
+        Assert.All([mlx.ChatRequests[0], lms.ChatRequests[0]], r => Assert.Equal(1, r.BodyJson().RootElement.GetProperty("max_tokens").GetInt32()));
         // Back in MlxLm after the edit, the conversation's prefix is still cached there.
         var back = turns.Where(t => t.Scenario == ScenarioSummary.Hybrid).Last();
         Assert.True(back.Result.CacheHitRatio > 0.5, $"{back.Result.CachedTokens}/{back.Result.PromptTokens}");
@@ -64,7 +65,10 @@ public sealed class HybridScenarioRunnerTests
             turns.Add(t);
 
         Assert.Equal([BackendMode.MlxLm, BackendMode.LmStudio, BackendMode.MlxLm], switches);
-        Assert.Equal([BackendMode.MlxLm, BackendMode.LmStudio, BackendMode.MlxLm], proxy.GetRecords().Where(r => r.Path.StartsWith("/v1/messages")).Select(r => r.Mode));
+        var records = proxy.GetRecords().Where(r => r.Path.StartsWith("/v1/messages")).ToList();
+        // One warm-up per backend (a probe: no conversation for a prewarm), then the turns.
+        Assert.Equal([AnyClaude.Proxy.Observability.RequestKind.Probe, AnyClaude.Proxy.Observability.RequestKind.Probe], records.Take(2).Select(r => r.Kind));
+        Assert.Equal([BackendMode.MlxLm, BackendMode.LmStudio, BackendMode.MlxLm], records.Skip(2).Select(r => r.Mode));
         Assert.Equal(3, turns.Count);
     }
 
@@ -90,13 +94,23 @@ public sealed class HybridScenarioRunnerTests
         var hybrid = summaries.Single(s => s.Scenario == ScenarioSummary.Hybrid);
         Assert.True(hybrid.FirstTurnAfterSwitchReuse >= 0.9, ScenarioSummary.Verdict(summaries));
         Assert.Contains("first turn after each switch reused at least", ScenarioSummary.Verdict(summaries));
-        // Prewarm requests (max_tokens 1) went to each switch's target while the user "thought".
-        Assert.Equal(1, lms.ChatRequests.Count(r => r.BodyJson().RootElement.GetProperty("max_tokens").GetInt32() == 1));
-        Assert.Equal(1, mlx.ChatRequests.Count(r => r.BodyJson().RootElement.GetProperty("max_tokens").GetInt32() == 1));
+        // Prewarm requests (max_tokens 1, the conversation) went to each switch's target while the user "thought".
+        Assert.Equal(1, lms.ChatRequests.Count(IsPrewarm));
+        Assert.Equal(1, mlx.ChatRequests.Count(IsPrewarm));
+        // The default think time is one cold prefill of the slowest backend: LM Studio's, whose prompt carries the tools.
+        var lmsCold = turns.First(t => t.Scenario == "LmStudio only").Result.TimeToFirstToken;
+        var mlxCold = turns.First(t => t.Scenario == "MlxLm only").Result.TimeToFirstToken;
+        Assert.True(lms.ChatRequests[1].PromptTokens > mlx.ChatRequests[1].PromptTokens, "LM Studio's cold prompt is the larger one");
+        Assert.Equal(lmsCold > mlxCold ? lmsCold : mlxCold, hybrid.ThinkTime);
+        Assert.All(turns.Where(t => t.Scenario == ScenarioSummary.Hybrid).Skip(1), t => Assert.Equal(hybrid.ThinkTime, t.Result.ThinkTimeBefore));
+        Assert.Contains("think time between turns", ScenarioSummary.Verdict(summaries));
         // Never two requests at once on a backend.
         Assert.Equal(1, mlx.MaxConcurrentChatRequests);
         Assert.Equal(1, lms.MaxConcurrentChatRequests);
     }
+
+    private static bool IsPrewarm(RecordedRequest r) =>
+        r.BodyJson().RootElement.GetProperty("max_tokens").GetInt32() == 1 && r.BodyJson().RootElement.GetProperty("messages").GetArrayLength() > 1;
 
     [Fact]
     public async Task Without_prewarm_the_first_turn_after_a_switch_is_cold()

@@ -16,9 +16,10 @@ public sealed class PrewarmTests
 {
     private static readonly string s_system = "You are Claude Code. " + string.Concat(Enumerable.Repeat("Follow the repository's conventions. ", 200));
 
-    private static ProxyServer Start(FakeOpenAiServer lmstudio, FakeOpenAiServer mlx) => ProxyServer.Start(new ProxyOptions
+    private static ProxyServer Start(FakeOpenAiServer lmstudio, FakeOpenAiServer mlx, bool prewarmOnSwitch = false) => ProxyServer.Start(new ProxyOptions
     {
         Mode = BackendMode.LmStudio,
+        Prewarm = prewarmOnSwitch,
         Backends = new Dictionary<BackendMode, BackendSettings>
         {
             [BackendMode.LmStudio] = BackendSettings.Default(BackendMode.LmStudio) with { BaseUrl = new Uri(lmstudio.BaseUrl) },
@@ -56,6 +57,87 @@ public sealed class PrewarmTests
         var turn = mlx.ChatRequests[^1];
         var reuse = (double)turn.CachedTokens!.Value / turn.PromptTokens!.Value;
         Assert.True(reuse >= 0.9, $"the first turn after the switch reused {reuse:P0} of its prompt ({turn.CachedTokens}/{turn.PromptTokens})");
+    }
+
+    /// <summary>What Claude Code sends when /model &lt;id&gt; is typed (2.1.197 and 2.1.332, seen in the TUI through
+    /// tmux, before the user confirms the switch): a non-streaming one-token "Hi" naming the new model, no tools.</summary>
+    private static string ModelProbe(string model) =>
+        $"{{\"model\":\"{model}\",\"max_tokens\":1,\"messages\":[{{\"role\":\"user\",\"content\":\"Hi\"}}]}}";
+
+    private static bool IsPrewarmOf(RecordedRequest r) =>
+        r.BodyJson().RootElement.GetProperty("max_tokens").GetInt32() == 1 && r.Body.Contains("Follow the repository", StringComparison.Ordinal);
+
+    [Fact]
+    public async Task A_model_probe_naming_another_mode_prewarms_it_when_the_session_prewarms_switches()
+    {
+        await using var lmstudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
+        await using var proxy = Start(lmstudio, mlx, prewarmOnSwitch: true);
+        using var client = Client(proxy);
+        var first = RequestKindTests.User("Explain the build.");
+        await SendAsync(client, RequestKindTests.Turn(s_system, first));
+
+        // /model mlx-lm: the probe is answered (by the target, as before), then the target is warmed with the main conversation.
+        await SendAsync(client, ModelProbe("mlx-lm"));
+        await EventuallyAsync(() => proxy.GetRecords().Any(r => r.Kind == RequestKind.Prewarm), "a prewarm after the /model probe");
+        var prewarm = proxy.GetRecords().Single(r => r.Kind == RequestKind.Prewarm);
+        Assert.Equal(BackendMode.MlxLm, prewarm.Mode);
+        Assert.Null(prewarm.Error);
+        Assert.Single(mlx.ChatRequests, IsPrewarmOf);
+        Assert.Equal(BackendMode.LmStudio, proxy.Mode); // /model changes the model of later requests, not the proxy's mode
+
+        // The next main turn names the new model: served from the cache the prewarm filled.
+        var next = RequestKindTests.Turn(s_system, first, "{\"role\":\"assistant\",\"content\":\"It uses build.ps1.\"}", RequestKindTests.User("And the tests?"))
+            .Replace("\"anyclaude-local\"", "\"mlx-lm\"", StringComparison.Ordinal);
+        await SendAsync(client, next);
+        var turn = mlx.ChatRequests[^1];
+        var reuse = (double)turn.CachedTokens!.Value / turn.PromptTokens!.Value;
+        Assert.True(reuse >= 0.9, $"the first turn after /model reused {reuse:P0} of its prompt ({turn.CachedTokens}/{turn.PromptTokens})");
+        Assert.Equal(1, mlx.MaxConcurrentChatRequests);
+    }
+
+    [Theory]
+    [InlineData(false, "mlx-lm")]   // not opted in: /model prewarms nothing (as before)
+    [InlineData(true, "lmstudio")]  // the probe names the main conversation's own mode: nothing to warm
+    public async Task A_model_probe_prewarms_nothing_without_the_opt_in_or_for_the_same_mode(bool prewarmOnSwitch, string probeModel)
+    {
+        await using var lmstudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
+        await using var proxy = Start(lmstudio, mlx, prewarmOnSwitch);
+        using var client = Client(proxy);
+        await SendAsync(client, RequestKindTests.Turn(s_system, RequestKindTests.User("Explain the build.")));
+        await SendAsync(client, ModelProbe(probeModel));
+        await Task.Delay(500); // a prewarm would have started by now (it starts right after the probe's answer)
+
+        Assert.DoesNotContain(proxy.GetRecords(), r => r.Kind == RequestKind.Prewarm);
+        Assert.DoesNotContain(mlx.ChatRequests, IsPrewarmOf);
+        Assert.DoesNotContain(lmstudio.ChatRequests, IsPrewarmOf);
+    }
+
+    [Fact]
+    public async Task A_model_probe_prewarm_waits_for_the_request_in_flight_on_the_target_and_never_overlaps_it()
+    {
+        await using var lmstudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
+        await using var proxy = Start(lmstudio, mlx, prewarmOnSwitch: true);
+        using var client = Client(proxy);
+        await SendAsync(client, RequestKindTests.Turn(s_system, RequestKindTests.User("Explain the build.")));
+        await SendAsync(client, ModelProbe("mlx-lm"));
+        await EventuallyAsync(() => proxy.GetRecords().Any(r => r.Kind == RequestKind.Prewarm), "the first prewarm");
+
+        // Another conversation keeps MLX-LM busy; a second /model probe's prewarm must wait for it.
+        mlx.Enqueue(new ScriptedReply { Text = "slow", DelayBeforeResponse = TimeSpan.FromMilliseconds(1500) });
+        var inFlight = SendAsync(client, RequestKindTests.Turn("another conversation", RequestKindTests.User("busy")).Replace("\"anyclaude-local\"", "\"mlx-lm\"", StringComparison.Ordinal));
+        await EventuallyAsync(() => mlx.ChatRequests.Count(r => r.Body.Contains("busy", StringComparison.Ordinal)) == 1, "the request in flight at MLX-LM");
+        await SendAsync(client, RequestKindTests.Turn(s_system, RequestKindTests.User("Explain the build.")));
+        await SendAsync(client, ModelProbe("mlx-lm"));
+        await inFlight;
+        await EventuallyAsync(() => proxy.GetRecords().Count(r => r.Kind == RequestKind.Prewarm) == 2, "the second prewarm");
+
+        Assert.Equal(1, mlx.MaxConcurrentChatRequests);
+        var busy = mlx.ChatRequests.Single(r => r.Body.Contains("busy", StringComparison.Ordinal));
+        var second = mlx.ChatRequests.Where(IsPrewarmOf).Last();
+        Assert.True(second.ReceivedAt >= busy.ReceivedAt.AddMilliseconds(1400), "the prewarm started before the request in flight ended");
     }
 
     [Fact]

@@ -64,6 +64,34 @@ Describe 'Measure-AnyClaudeCache' {
         ($summary | Format-Table | Out-String) | Should -Match '~\d+\s?% est\.'
     }
 
+    It 'through the proxy at LM Studio (no cached-token reports) shows $null cached figures with a note and a labelled estimate' {
+        # The proxy sends Claude Code cache_read_input_tokens 0; the figures come from its record, which knows better.
+        $out = @(Measure-AnyClaudeCache LmStudio -BaseUrl $lmstudio.BaseUrl -Turns 3 -PromptSize 1000)
+        $turns = @($out | Where-Object { $_ -is [AnyClaude.Cmdlets.Diagnostics.CacheTurn] })
+        $turns | Should -HaveCount 3
+        foreach ($t in $turns) {
+            $t.Route | Should -Be 'Proxy'
+            $t.CachedTokens | Should -BeNullOrEmpty
+            $t.CacheHitRatio | Should -BeNullOrEmpty
+            $t.EstimatedCachedTokens | Should -Not -BeNullOrEmpty
+            $t.CacheNote | Should -BeLike '*reported no cached tokens*'
+        }
+        $out[-1].HitRatio | Should -BeNullOrEmpty
+        $out[-1].EstimatedHitRatio | Should -Not -BeNullOrEmpty
+    }
+
+    It 'through the session''s proxy at LM Studio shows $null cached figures too' {
+        $env:LMSTUDIO_URL = $lmstudio.BaseUrl
+        try {
+            Start-AnyClaude -NoLaunch -Mode LmStudio | Out-Null
+            $out = @(Measure-AnyClaudeCache LmStudio -Turns 2 -PromptSize 1000)
+        } finally { $env:LMSTUDIO_URL = $null }
+        @(Get-AnyClaude -Request | Where-Object Mode -EQ 'LmStudio').Count | Should -BeGreaterThan 0 -Because 'the turns went through the session''s proxy'
+        $turns = @($out | Where-Object { $_ -is [AnyClaude.Cmdlets.Diagnostics.CacheTurn] })
+        $turns | Should -HaveCount 2
+        $turns | ForEach-Object { $_.CachedTokens | Should -BeNullOrEmpty; $_.CacheNote | Should -BeLike '*reported no cached tokens*' }
+    }
+
     It '-Direct at MLX-LM keeps the backend''s own cached counts and shows no estimate' {
         $out = @(Measure-AnyClaudeCache MlxLm -BaseUrl $mlx.BaseUrl -Turns 3 -PromptSize 1000 -Direct)
         $turns = @($out | Where-Object { $_ -is [AnyClaude.Cmdlets.Diagnostics.CacheTurn] })

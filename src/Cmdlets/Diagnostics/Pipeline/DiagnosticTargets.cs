@@ -19,7 +19,7 @@ internal static class DiagnosticTargets
     {
         var parsed = ConfigResolver.ParseMode(mode, "-Mode");
         if (useSessionProxy && baseUrl is null && model is null && ProxySession.Current is { } proxy)
-            return new DiagnosticTarget(proxy.GetBackend(parsed), new ProxyEndpoint(proxy.BaseUrl, proxy.Token));
+            return new DiagnosticTarget(proxy.GetBackend(parsed), ProxyEndpoint.For(proxy));
 
         var config = ConfigResolver.Resolve(new ConfigParameters(Mode: ModeNames.ToEnvironmentName(parsed), BaseUrl: baseUrl, Model: model));
         return new DiagnosticTarget(config.Backends[parsed].ToSettings(), null);

@@ -113,11 +113,11 @@ public sealed class InteractiveSessionTests(ITestOutputHelper output)
         Assert.True(ratio <= 1.2, $"total prefill {total} is {ratio:F2}x the minimum {minimum}\n{Records()}");
     }
 
-    private static int MainTurnsEnded(ProxyServer proxy) =>
+    internal static int MainTurnsEnded(ProxyServer proxy) =>
         proxy.GetRecords().Count(r => r.Kind == RequestKind.Main && r.Path == "/v1/messages" && r.StopReason == "end_turn");
 
     /// <summary>Presses Enter through first-run screens until the prompt box shows.</summary>
-    private static async Task<bool> WaitForInputAsync(TmuxTerminal tui)
+    internal static async Task<bool> WaitForInputAsync(TmuxTerminal tui)
     {
         for (var i = 0; i < 120; i++)
         {
@@ -133,14 +133,14 @@ public sealed class InteractiveSessionTests(ITestOutputHelper output)
         return false;
     }
 
-    private static string Safe(Func<string> f)
+    internal static string Safe(Func<string> f)
     {
         try { return f(); }
         catch (InvalidOperationException e) { return $"(no screen: {e.Message})"; }
     }
 
     /// <summary>A finished first run and a trusted work folder, so no onboarding screen waits for keys.</summary>
-    private static void SeedConfig(ClaudeSandbox sandbox)
+    internal static void SeedConfig(ClaudeSandbox sandbox)
     {
         var config = new Dictionary<string, object>
         {
@@ -156,7 +156,7 @@ public sealed class InteractiveSessionTests(ITestOutputHelper output)
     }
 
     /// <summary>What Start-AnyClaude launches claude with (Cmdlets/Launch/ClaudeEnvironment), for a local mode.</summary>
-    private static Dictionary<string, string> ClaudeEnvironment(ClaudeSandbox sandbox, ProxyServer proxy) => new()
+    internal static Dictionary<string, string> ClaudeEnvironment(ClaudeSandbox sandbox, ProxyServer proxy) => new()
     {
         ["HOME"] = sandbox.HomeDirectory,
         ["PATH"] = System.Environment.GetEnvironmentVariable("PATH") ?? "/usr/bin:/bin",
