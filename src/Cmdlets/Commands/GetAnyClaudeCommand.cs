@@ -8,6 +8,9 @@ using AnyClaude.Proxy.Observability;
 
 namespace AnyClaude.Cmdlets.Commands;
 
+// Over 300 lines for a reason: one cmdlet, four views a user asks for by switch (proxies, records, the live feed,
+// a finished session), with 58 lines of help text; each view is one method below.
+
 /// <summary>
 /// <para type="synopsis">Gets the AnyClaude proxy running in this session, or the requests it served, from any pwsh window.</para>
 /// <para type="description">Without parameters, emits the running proxy (BaseUrl, Port, Token, Mode, Model, StartedAt).

@@ -9,6 +9,9 @@ using AnyClaude.Proxy.Hosting;
 
 namespace AnyClaude.Cmdlets.Commands;
 
+// Over 300 lines for a reason: 13 parameters with their help text (82 lines of it; the MAML help is generated from it).
+// The work itself is small: parse the parameters into one BackendOverride, then switch this session's or other windows' proxies.
+
 /// <summary>
 /// <para type="synopsis">Switches the AnyClaude mode: at once on a running proxy, and for later starts.</para>
 /// <para type="description">Switches the proxy of this session without a restart (Claude Code keeps its conversation; requests

@@ -1,0 +1,143 @@
+using System.Management.Automation;
+using AnyClaude.Cmdlets.Backends;
+using AnyClaude.Cmdlets.Completion;
+using AnyClaude.Cmdlets.Configuration;
+using AnyClaude.Cmdlets.Errors;
+using AnyClaude.Cmdlets.Launch;
+using AnyClaude.Cmdlets.Session;
+using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Hosting;
+
+namespace AnyClaude.Cmdlets.Commands;
+
+// Start-AnyClaude's launch: the backend check before Claude Code takes the screen, its status line, its run.
+// (A plain comment: the cmdlet's help comes from the other part's doc comment.)
+public sealed partial class StartAnyClaudeCommand
+{
+    /// <summary>The pwsh of this session ($PSHOME), to run a claude.ps1 with (see ClaudeLaunch.PwshCommand).</summary>
+    private IReadOnlyList<string> CurrentPwsh() =>
+        Proxy.Launch.ClaudeLaunch.PwshCommand(SessionState.PSVariable.GetValue("PSHOME") as string, Environment.ProcessPath,
+            OperatingSystem.IsWindows(), File.Exists);
+
+    /// <summary>Says so when the mode's backend does not answer, before Claude Code takes the screen. -NoLaunch: an
+    /// error, the proxy stays for when the backend comes up. Headless (-p): fails fast. Interactive: asks whether to
+    /// launch anyway (-Force: launches). Returns false when Claude Code must not be launched.</summary>
+    private bool CheckBackend(ProxyServer proxy)
+    {
+        BackendSettings backend = proxy.ActiveBackend;
+        if (!backend.IsLocal || backend.Mode == BackendMode.AnthropicCompatible)
+        {
+            return true;
+        }
+
+        WriteVerbose($"Checking that the {backend.Mode} backend answers at {backend.BaseUrl}.");
+        if (BackendModels.Probe(backend, TimeSpan.FromSeconds(3)) is not { } problem)
+        {
+            return true;
+        }
+
+        ErrorRecord unreachable = ErrorRecords.BackendUnreachable(backend.Mode.ToString(), backend.BaseUrl, problem);
+        if (NoLaunch)
+        {
+            WriteError(unreachable);
+            return true;
+        }
+
+        if (ClaudeArguments.IsHeadless(ArgumentList))
+        {
+            ThrowTerminatingError(unreachable);
+        }
+
+        if (Force)
+        {
+            WriteWarning(unreachable.Exception.Message + " Launching Claude Code anyway (-Force).");
+            return true;
+        }
+
+        bool launch;
+        try
+        {
+            launch = ShouldContinue(unreachable.Exception.Message + " Claude Code's requests will fail until it answers." +
+                                    Environment.NewLine + "Launch Claude Code anyway? (-Force skips this question)",
+                                    $"The {backend.Mode} backend does not answer");
+        }
+        catch (Exception e) when (e is PSInvalidOperationException or System.Management.Automation.Host.HostException or NotImplementedException)
+        {
+            // A host that cannot ask (pwsh -NonInteractive, a job): the error, not a hang or a silent launch.
+            ThrowTerminatingError(unreachable);
+            throw; // unreachable: ThrowTerminatingError always throws
+        }
+
+        if (!launch)
+        {
+            WriteWarning($"Claude Code was not launched. Start the {backend.Mode} backend, then run Start-AnyClaude again (or Test-AnyClaudeBackend {backend.Mode} to see what is missing).");
+        }
+
+        return launch;
+    }
+
+    /// <summary>--settings with the proxy's status line, unless -NoStatusLine, a headless run (no status line to show)
+    /// or the user's own --settings (Claude Code takes one).</summary>
+    private IEnumerable<string> StatusLineArguments(ProxyServer proxy)
+    {
+        if (NoStatusLine || ClaudeArguments.IsHeadless(ArgumentList))
+        {
+            return [];
+        }
+
+        if (ClaudeArguments.HasSettings(ArgumentList))
+        {
+            WriteVerbose("-ArgumentList has its own --settings: the proxy's status line is not added.");
+            return [];
+        }
+
+        if (proxy.StatusLineSettingsPath is not { } settings)
+        {
+            WriteVerbose("The proxy keeps no status line (no state file, or a path no shell command can carry).");
+            return [];
+        }
+
+        WriteVerbose($"Claude Code's status line reads {proxy.StatusLinePath} (settings: {settings}).");
+        return ["--settings", settings];
+    }
+
+    private void Launch(ProxyServer proxy, string claude)
+    {
+        if (!ShouldProcess(claude, $"Launch Claude Code against {proxy.BaseUrl}"))
+        {
+            return;
+        }
+
+        IReadOnlyDictionary<string, string?> environment = ClaudeEnvironment.For(proxy.BaseUrl, proxy.Token, proxy.ActiveBackend, Model);
+        WriteVerbose($"Launching {claude} with {ArgumentList.Length} argument(s); environment: " +
+                     string.Join(", ", environment.Select(p => p.Value is null ? $"-{p.Key}" : p.Key == "ANTHROPIC_AUTH_TOKEN" ? $"{p.Key}=<proxy token>" : $"{p.Key}={p.Value}")));
+
+        DateTimeOffset launchedAt = DateTimeOffset.Now;
+        ClaudeProcess process;
+        try
+        {
+            process = ClaudeProcess.Start(claude, StatusLineArguments(proxy).Concat(ArgumentList ?? []).ToArray(), environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath, CurrentPwsh());
+        }
+        catch (Exception e) when (e is System.ComponentModel.Win32Exception or ArgumentException)
+        {
+            ThrowTerminatingError(ErrorRecords.ClaudeStartFailed(claude, e));
+            return;
+        }
+
+        int? exitCode = process.WaitForExit(_stopping.Token);
+        DateTimeOffset endedAt = DateTimeOffset.Now;
+        if (exitCode is null)
+        {
+            // Ctrl+C: claude was ended; the pipeline is stopping, so nothing more is written.
+            return;
+        }
+
+        WriteVerbose($"Claude Code exited with code {exitCode}.");
+        SessionState.PSVariable.Set("global:LASTEXITCODE", exitCode.Value);
+        if (PassThru)
+        {
+            var records = proxy.GetRecords().Where(r => r.Time >= launchedAt).ToArray();
+            WriteObject(SessionSummary.From(launchedAt, endedAt, records, exitCode));
+        }
+    }
+}
