@@ -218,4 +218,25 @@ function Stop-ChildPwsh {
     Remove-Item $Child.ScriptFile -ErrorAction Ignore
 }
 
+function Stop-AfterFirstRequest {
+    # Ctrl+C, as a user does it: runs the module commands $Configure adds to a fresh runspace, stops the pipeline once
+    # the first chat request reached the fake backend $Fake, and returns the pipeline's final state.
+    param([Parameter(Mandatory)] $Fake, [Parameter(Mandatory)] [scriptblock] $Configure)
+    $ps = [powershell]::Create()
+    try {
+        $null = $ps.AddCommand('Import-Module').AddArgument((Get-BuiltModulePath)).AddStatement()
+        & $Configure $ps
+        $async = $ps.BeginInvoke()
+        $deadline = [DateTime]::UtcNow.AddSeconds(60)
+        while (@(Get-FakeRequest $Fake -Chat).Count -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
+        $ps.Stop()
+        $ps.EndInvoke($async) | Out-Null
+    } catch [System.Management.Automation.PipelineStoppedException] {
+    } finally {
+        $state = $ps.InvocationStateInfo.State
+        $ps.Dispose()
+    }
+    return $state
+}
+
 Export-ModuleMember -Function *

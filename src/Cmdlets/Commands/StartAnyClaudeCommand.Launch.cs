@@ -1,10 +1,7 @@
 using System.Management.Automation;
 using AnyClaude.Cmdlets.Backends;
-using AnyClaude.Cmdlets.Completion;
-using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Errors;
 using AnyClaude.Cmdlets.Launch;
-using AnyClaude.Cmdlets.Session;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 

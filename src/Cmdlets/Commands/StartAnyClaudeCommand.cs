@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using AnyClaude.Cmdlets.Backends;
 using AnyClaude.Cmdlets.Completion;
 using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Errors;

@@ -84,6 +84,7 @@ public sealed class RecordsAndTraceTests
             var line = JsonDocument.Parse(File.ReadAllLines(trace).Single()).RootElement;
             Assert.Equal(200, line.GetProperty("status").GetInt32());
             Assert.False(line.TryGetProperty("requestBody", out _));
+            Assert.False(line.TryGetProperty(RecordJson.ClientRequestProperty, out _)); // Claude Code's own request: Replay and Debug only
             Assert.False(line.TryGetProperty("responseBody", out _));
         }
         finally

@@ -87,24 +87,4 @@ public sealed class ReplayRecordingTests
             File.Delete(trace);
         }
     }
-
-    [Fact]
-    public async Task Basic_trace_level_records_no_client_request()
-    {
-        var trace = Path.Combine(Path.GetTempPath(), $"anyclaude-replay-{Guid.NewGuid():N}.jsonl");
-        try
-        {
-            await using var fake = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
-            var proxy = StartProxy(fake, tweak: o => o with { TracePath = trace });
-            using (var client = Client(proxy))
-            using (var r = await PostMessagesAsync(client, Body(false))) Assert.Equal(200, (int)r.StatusCode);
-            await proxy.StopAsync();
-            var line = JsonDocument.Parse(File.ReadAllLines(trace).Single()).RootElement;
-            Assert.False(line.TryGetProperty(RecordJson.ClientRequestProperty, out _));
-        }
-        finally
-        {
-            File.Delete(trace);
-        }
-    }
 }

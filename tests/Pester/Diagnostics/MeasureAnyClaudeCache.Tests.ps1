@@ -161,20 +161,10 @@ Describe 'Measure-AnyClaudeCache' {
     }
 
     It 'stops cleanly when interrupted (Ctrl+C)' {
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddCommand('Import-Module').AddArgument((Get-BuiltModulePath)).AddStatement()
+        # Interrupted once the first (slow, cold) request reached the backend.
+        $state = Stop-AfterFirstRequest -Fake $slow -Configure {
+            param($ps)
             $null = $ps.AddCommand('Measure-AnyClaudeCache').AddParameter('Mode', 'MlxLm').AddParameter('BaseUrl', $slow.BaseUrl).AddParameter('Direct').AddParameter('Turns', 5)
-            $async = $ps.BeginInvoke()
-            # Wait until the first (slow, cold) request reached the backend, then interrupt.
-            $deadline = [DateTime]::UtcNow.AddSeconds(60)
-            while (@(Get-FakeRequest $slow -Chat).Count -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
-            $ps.Stop()
-            $ps.EndInvoke($async) | Out-Null
-        } catch [System.Management.Automation.PipelineStoppedException] {
-        } finally {
-            $state = $ps.InvocationStateInfo.State
-            $ps.Dispose()
         }
         $state | Should -Be 'Stopped'
         @(Get-FakeRequest $slow -Chat) | Should -HaveCount 1 -Because 'no turn is sent after the interruption'

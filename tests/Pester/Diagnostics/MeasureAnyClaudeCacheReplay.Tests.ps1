@@ -151,20 +151,10 @@ Describe 'Measure-AnyClaudeCache -Replay' {
     }
 
     It 'stops cleanly when interrupted (Ctrl+C)' {
-        $ps = [powershell]::Create()
-        try {
-            $null = $ps.AddCommand('Import-Module').AddArgument((Get-BuiltModulePath)).AddStatement()
+        $state = Stop-AfterFirstRequest -Fake $slow -Configure {
+            param($ps)
             $null = $ps.AddScript("`$env:MLX_LM_URL = '$($slow.BaseUrl)'").AddStatement()
             $null = $ps.AddCommand('Measure-AnyClaudeCache').AddParameter('Replay', $fixture).AddParameter('Mode', 'MlxLm').AddParameter('Direct')
-            $async = $ps.BeginInvoke()
-            $deadline = [DateTime]::UtcNow.AddSeconds(60)
-            while (@(Get-FakeRequest $slow -Chat).Count -lt 1 -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 100 }
-            $ps.Stop()
-            $ps.EndInvoke($async) | Out-Null
-        } catch [System.Management.Automation.PipelineStoppedException] {
-        } finally {
-            $state = $ps.InvocationStateInfo.State
-            $ps.Dispose()
         }
         $state | Should -Be 'Stopped'
         @(Get-FakeRequest $slow -Chat) | Should -HaveCount 1 -Because 'no request is sent after the interruption'
