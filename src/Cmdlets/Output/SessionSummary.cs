@@ -26,10 +26,8 @@ public class RequestTotals
         r.Kind is not RequestKind.CountTokens && r.BackendUrl is not null
         && (r.UsageReported || (r.Error is null && r.Status < 400));
 
-    private protected void Fill(IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates) =>
-        Compute(records, estimates).CopyTo(this);
-
-    internal static RequestTotals Compute(IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates)
+    /// <summary>Sets this group's totals from its records (set once, by the factory that made the object).</summary>
+    private protected T Fill<T>(IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates) where T : RequestTotals
     {
         RequestRecord[] processed = records.Where(Processed).ToArray();
         RequestRecord[] reporting = processed.Where(r => r.CachedTokens is not null).ToArray();
@@ -39,33 +37,18 @@ public class RequestTotals
         long estimatedCached = estimated.Sum(r => (long)estimates[r]);
         long estimatedPrompt = estimated.Sum(r => (long)r.InputTokens);
         TimeSpan[] ttft = records.Where(r => r.TimeToFirstToken is not null).Select(r => r.TimeToFirstToken!.Value).Order().ToArray();
-        return new RequestTotals
-        {
-            Requests = records.Count,
-            Errors = records.Count(r => r.Error is not null || r.Status >= 400),
-            InputTokens = processed.Sum(r => (long)r.InputTokens),
-            OutputTokens = processed.Sum(r => (long)r.OutputTokens),
-            CachedTokens = reporting.Length == 0 ? null : reportedCached,
-            CacheHitRatio = reportedPrompt == 0 ? null : (double)reportedCached / reportedPrompt,
-            EstimatedCachedTokens = estimated.Length == 0 ? null : estimatedCached,
-            EstimatedCacheHitRatio = estimatedPrompt == 0 ? null : (double)estimatedCached / estimatedPrompt,
-            MedianTimeToFirstToken = ttft.Length == 0 ? null
-                : ttft.Length % 2 == 1 ? ttft[ttft.Length / 2]
-                : (ttft[(ttft.Length / 2) - 1] + ttft[ttft.Length / 2]) / 2,
-        };
-    }
-
-    private void CopyTo(RequestTotals target)
-    {
-        target.Requests = Requests;
-        target.Errors = Errors;
-        target.InputTokens = InputTokens;
-        target.OutputTokens = OutputTokens;
-        target.CachedTokens = CachedTokens;
-        target.CacheHitRatio = CacheHitRatio;
-        target.EstimatedCachedTokens = EstimatedCachedTokens;
-        target.EstimatedCacheHitRatio = EstimatedCacheHitRatio;
-        target.MedianTimeToFirstToken = MedianTimeToFirstToken;
+        Requests = records.Count;
+        Errors = records.Count(r => r.Error is not null || r.Status >= 400);
+        InputTokens = processed.Sum(r => (long)r.InputTokens);
+        OutputTokens = processed.Sum(r => (long)r.OutputTokens);
+        CachedTokens = reporting.Length == 0 ? null : reportedCached;
+        CacheHitRatio = reportedPrompt == 0 ? null : (double)reportedCached / reportedPrompt;
+        EstimatedCachedTokens = estimated.Length == 0 ? null : estimatedCached;
+        EstimatedCacheHitRatio = estimatedPrompt == 0 ? null : (double)estimatedCached / estimatedPrompt;
+        MedianTimeToFirstToken = ttft.Length == 0 ? null
+            : ttft.Length % 2 == 1 ? ttft[ttft.Length / 2]
+            : (ttft[(ttft.Length / 2) - 1] + ttft[ttft.Length / 2]) / 2;
+        return (T)this;
     }
 }
 
@@ -74,12 +57,8 @@ public sealed class ModeSummary : RequestTotals
 {
     public required string Mode { get; init; }
 
-    internal static ModeSummary From(string mode, IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates)
-    {
-        var summary = new ModeSummary { Mode = mode };
-        summary.Fill(records, estimates);
-        return summary;
-    }
+    internal static ModeSummary From(string mode, IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates) =>
+        new ModeSummary { Mode = mode }.Fill<ModeSummary>(records, estimates);
 }
 
 /// <summary>Totals of one request kind (Main, Background, SubAgent, Probe, CountTokens, Prewarm) within a session.</summary>
@@ -87,12 +66,8 @@ public sealed class KindSummary : RequestTotals
 {
     public required string Kind { get; init; }
 
-    internal static KindSummary From(string kind, IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates)
-    {
-        var summary = new KindSummary { Kind = kind };
-        summary.Fill(records, estimates);
-        return summary;
-    }
+    internal static KindSummary From(string kind, IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates) =>
+        new KindSummary { Kind = kind }.Fill<KindSummary>(records, estimates);
 }
 
 /// <summary>What a Claude Code session (or a proxy's life) did, as Start-AnyClaude -PassThru emits it.</summary>
@@ -119,7 +94,6 @@ public sealed class SessionSummary : RequestTotals
             ByKind = records.GroupBy(r => r.Kind).OrderBy(g => g.Key)
                 .Select(g => KindSummary.From(g.Key.ToString(), g.ToArray(), estimates)).ToArray(),
         };
-        summary.Fill(records, estimates);
-        return summary;
+        return summary.Fill<SessionSummary>(records, estimates);
     }
 }
