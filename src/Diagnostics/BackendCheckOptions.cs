@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Diagnostics;
@@ -16,16 +17,21 @@ public sealed record ProxyEndpoint(Uri BaseUrl, string Token)
 
     private static async Task<AnyClaude.Proxy.Observability.RequestRecord?> FindRecordAsync(AnyClaude.Proxy.Hosting.ProxyServer server, string id, CancellationToken ct)
     {
-        // The proxy commits a request's record just after the response's last byte: allow it a moment.
-        for (var attempt = 0; attempt < 100; attempt++)
+        // The proxy commits a request's record just after the response's last byte: look in what it holds, then follow its
+        // record feed (the live view's long poll) for up to 2 s rather than polling the whole history.
+        var clock = Stopwatch.StartNew();
+        var batch = await server.ReadRecordsAsync(0, TimeSpan.Zero, ct).ConfigureAwait(false);
+        while (true)
         {
-            var records = server.GetRecords();
-            for (var i = records.Count - 1; i >= 0; i--)
-                if (records[i].Id == id) return records[i];
-            await Task.Delay(20, ct).ConfigureAwait(false);
+            for (var i = batch.Records.Count - 1; i >= 0; i--)
+                if (batch.Records[i].Id == id) return batch.Records[i];
+            var remaining = RecordWait - clock.Elapsed;
+            if (remaining <= TimeSpan.Zero) return null;
+            batch = await server.ReadRecordsAsync(batch.Next, remaining, ct).ConfigureAwait(false);
         }
-        return null;
     }
+
+    private static readonly TimeSpan RecordWait = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>What to check and how patiently.</summary>

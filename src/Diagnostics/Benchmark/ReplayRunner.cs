@@ -145,7 +145,7 @@ public static class ReplayRunner
     private static async Task<ReplayRequestResult> SendThroughProxyAsync(Proxy.Backends.BackendHttp http, ProxyServer proxy, ReplayOptions options,
         BackendMode mode, ReplayRequest recorded, string? runMark, string session, CancellationToken cancellationToken)
     {
-        var before = NewestId(proxy);
+        var before = (await proxy.ReadRecordsAsync(0, TimeSpan.Zero, cancellationToken).ConfigureAwait(false)).Next;
         var client = new AnthropicMessagesClient(http, proxy.BaseUrl, proxy.Token);
         StreamMeasurement m;
         string? error = null;
@@ -179,18 +179,13 @@ public static class ReplayRunner
         };
     }
 
-    private static string? NewestId(ProxyServer proxy) => proxy.GetRecords() is { Count: > 0 } records ? records[^1].Id : null;
-
-    /// <summary>The record of the request just sent (requests go one at a time): the newest once it is not the one before.</summary>
-    private static async Task<RequestRecord?> NewestRecordAsync(ProxyServer proxy, string? before, CancellationToken cancellationToken)
+    /// <summary>The record of the request just sent (requests go one at a time): the newest after <paramref name="before"/>,
+    /// from the proxy's record feed (the live view's long poll).</summary>
+    private static async Task<RequestRecord?> NewestRecordAsync(ProxyServer proxy, long before, CancellationToken cancellationToken)
     {
         // The record is stored just before the last bytes reach the client; allow the listener a moment all the same.
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            if (proxy.GetRecords() is { Count: > 0 } records && records[^1].Id != before) return records[^1];
-            await Task.Delay(20, cancellationToken).ConfigureAwait(false);
-        }
-        return null;
+        var batch = await proxy.ReadRecordsAsync(before, TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
+        return batch.Records.Count > 0 ? batch.Records[^1] : null;
     }
 
     private static async Task<ReplayRequestResult> SendDirectAsync(Proxy.Backends.BackendHttp http, ReplayOptions options, BackendMode mode,
@@ -251,9 +246,7 @@ public static class ReplayRunner
                 var rate = ttft.TotalSeconds / r.PromptTokens;
                 if (!_coldSecondsPerToken.TryGetValue(backend, out var known) || rate > known) _coldSecondsPerToken[backend] = rate;
             }
-            if (!_coldSecondsPerToken.TryGetValue(backend, out var cold) || cold <= 0) return r with { EstimatedCachedTokens = 0 };
-            var uncached = ttft.TotalSeconds / cold;
-            return r with { EstimatedCachedTokens = (int)Math.Clamp(Math.Round(r.PromptTokens - uncached), 0, r.PromptTokens) };
+            return r with { EstimatedCachedTokens = CacheEstimator.CachedTokens(r.PromptTokens, ttft, _coldSecondsPerToken.GetValueOrDefault(backend)) };
         }
     }
 }

@@ -35,7 +35,7 @@ public static class ReplayTrace
 {
     public const string HowToRecord =
         "Record a session with Start-AnyClaude -TracePath <file> -TraceLevel Replay (or Debug): each /v1/messages line then holds " +
-        "Claude Code's own request ('" + TraceFormat.ClientRequestProperty + "').";
+        "Claude Code's own request ('" + RecordJson.ClientRequestProperty + "').";
 
     public static IReadOnlyList<ReplayRequest> Read(string path)
     {
@@ -74,14 +74,14 @@ public static class ReplayTrace
                 throw new ReplayTraceException(ReplayTraceProblem.Corrupt,
                     $"Line {i + 1} of the trace '{source}' is not a request record (no \"path\"): is this an AnyClaude trace?");
             records++;
-            if (pathProperty.GetString() != "/v1/messages" || !line.TryGetProperty(TraceFormat.ClientRequestProperty, out var body)) continue;
+            if (pathProperty.GetString() != "/v1/messages" || !line.TryGetProperty(RecordJson.ClientRequestProperty, out var body)) continue;
             if (body.ValueKind != JsonValueKind.Object || !body.TryGetProperty("messages", out _))
                 throw new ReplayTraceException(ReplayTraceProblem.Corrupt,
-                    $"Line {i + 1} of the trace '{source}' has a '{TraceFormat.ClientRequestProperty}' that is not an Anthropic Messages request.");
+                    $"Line {i + 1} of the trace '{source}' has a '{RecordJson.ClientRequestProperty}' that is not an Anthropic Messages request.");
             RequestRecord record;
             try
             {
-                record = TraceFormat.ReadRecord(line);
+                record = RecordJson.Read(line);
             }
             catch (Exception e) when (e is FormatException or InvalidOperationException)
             {

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Observability;
 using AnyClaude.Diagnostics.Http;
 
 namespace AnyClaude.Diagnostics.Benchmark;
@@ -63,9 +64,7 @@ internal static class TurnLoop
             {
                 // Turn 1 is cold: its time per prompt token is the rate a prefill from scratch runs at.
                 if (i == 0) coldRates.TryAdd(mode, ttft.TotalSeconds / m.PromptTokens);
-                var rate = coldRates.GetValueOrDefault(mode);
-                var uncached = rate > 0 ? ttft.TotalSeconds / rate : m.PromptTokens;
-                estimate = (int)Math.Clamp(Math.Round(m.PromptTokens - uncached), 0, m.PromptTokens);
+                estimate = CacheEstimator.CachedTokens(m.PromptTokens, ttft, coldRates.GetValueOrDefault(mode));
             }
             yield return new CacheTurnResult(i + 1, mode, sender.Route, ttft, m.Duration, m.PromptTokens, m.CachedTokens, m.OutputTokens)
             {

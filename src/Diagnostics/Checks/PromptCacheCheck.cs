@@ -41,8 +41,7 @@ internal sealed class PromptCacheCheck : IBackendCheck
     {
         if (cold.PromptTokens <= 0 || warm.PromptTokens <= 0 || cold.TimeToFirstToken is not { } c || warm.TimeToFirstToken is not { } w || c <= TimeSpan.Zero)
             return "no estimate (no prompt token counts)";
-        var coldSecondsPerToken = c.TotalSeconds / cold.PromptTokens;
-        var estimate = (int)Math.Clamp(Math.Round(warm.PromptTokens - w.TotalSeconds / coldSecondsPerToken), 0, warm.PromptTokens);
+        var estimate = Proxy.Observability.CacheEstimator.CachedTokens(warm.PromptTokens, w, c.TotalSeconds / cold.PromptTokens);
         return $"~{estimate} of {warm.PromptTokens} est. from prompt-processing time";
     }
 

@@ -23,15 +23,18 @@ public static class CacheEstimator
             if (rated.Length == 0) continue;
             var coldSecondsPerToken = rated.Max(r => r.TimeToFirstToken!.Value.TotalSeconds / Prompt(r));
             if (coldSecondsPerToken <= 0) continue;
-            foreach (var r in list)
-            {
-                var prompt = Prompt(r);
-                var uncached = r.TimeToFirstToken!.Value.TotalSeconds / coldSecondsPerToken;
-                result[r] = (int)Math.Clamp(Math.Round(prompt - uncached), 0, prompt);
-            }
+            foreach (var r in list) result[r] = CachedTokens(Prompt(r), r.TimeToFirstToken!.Value, coldSecondsPerToken);
         }
         return result;
     }
+
+    /// <summary>The estimate for one request: the prompt less what its time to first token would prefill at the cold
+    /// rate (seconds per prompt token of a prefill from scratch), within 0..prompt. Where the cold rate comes from is the
+    /// caller's: this session's coldest request here, a benchmark's own cold turn elsewhere.</summary>
+    public static int CachedTokens(int promptTokens, TimeSpan timeToFirstToken, double coldSecondsPerToken) =>
+        coldSecondsPerToken > 0
+            ? (int)Math.Clamp(Math.Round(promptTokens - timeToFirstToken.TotalSeconds / coldSecondsPerToken), 0, promptTokens)
+            : 0;
 
     private static bool Usable(RequestRecord r) =>
         r.CachedTokens is null && r.TimeToFirstToken is not null && r.Error is null && r.Status < 400 && Prompt(r) > 0

@@ -3,13 +3,20 @@ using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Proxy.Observability;
 
-/// <summary>The JSON form of a request record: trace lines and the control endpoint's /anyclaude/requests.</summary>
-internal static class RecordJson
+/// <summary>
+/// The JSON form of a request record: trace lines, per-session records and the control endpoint's /anyclaude/requests.
+/// One object per request, written when it ends: the record's fields (id, time, path, kind, mode, requestedModel, model,
+/// stream, status, timeToFirstTokenMs, durationMs, inputTokens, outputTokens, cachedTokens, sessionId, ...); at
+/// TraceLevel.Replay and Debug, a /v1/messages trace line also holds <see cref="ClientRequestProperty"/>. Public for
+/// readers outside the engine (Measure-AnyClaudeCache -Replay reads traces with <see cref="Read"/>).
+/// </summary>
+public static class RecordJson
 {
-    /// <summary>The trace line property holding Claude Code's original request body (a JSON object), for a replay.</summary>
+    /// <summary>The trace line property holding Claude Code's request body as it reached the proxy (before translation),
+    /// with secret-named properties and known secrets masked: a JSON object, for a replay.</summary>
     public const string ClientRequestProperty = "clientRequest";
 
-    public static void Write(Utf8JsonWriter w, RequestRecord r, string? requestBody = null, string? responseBody = null, string? clientRequest = null)
+    internal static void Write(Utf8JsonWriter w, RequestRecord r, string? requestBody = null, string? responseBody = null, string? clientRequest = null)
     {
         w.WriteStartObject();
         w.WriteString("id", r.Id);
