@@ -9,7 +9,8 @@ internal static class RequestBodyReader
 {
     /// <summary>Reads the body of a proxied request; a client that sends no body byte for
     /// <see cref="Configuration.ProxyOptions.RequestBodyTimeout"/> has its connection reset (the managed listener has no
-    /// body timeout of its own, and a read on it cannot be cancelled), so a missing body cannot hold a request forever.</summary>
+    /// body timeout of its own, and a read on it cannot be cancelled), so a missing body cannot hold a request forever.
+    /// The memory is the request's own (never pooled or reused): the prewarmer keeps the newest main turn's as it is.</summary>
     public static async Task<ReadOnlyMemory<byte>> ReadAsync(RequestScope scope, long maxBytes)
     {
         var timeout = scope.Options.RequestBodyTimeout;

@@ -32,19 +32,20 @@ public enum PrewarmOutcome
 internal sealed class Prewarmer(BackendServices services, RecordHistory history)
 {
     private static readonly TimeSpan s_idlePoll = TimeSpan.FromMilliseconds(50);
-    private sealed record MainTurn(byte[] Body, BackendMode Mode);
+    private sealed record MainTurn(ReadOnlyMemory<byte> Body, BackendMode Mode);
     private MainTurn? _lastMain;
 
-    /// <summary>Keeps the newest main turn's client body (the conversation to warm) and the mode it went to.</summary>
-    public void Remember(ReadOnlyMemory<byte> mainRequestBody, BackendMode mode) => Volatile.Write(ref _lastMain, new MainTurn(mainRequestBody.ToArray(), mode));
+    /// <summary>Keeps the newest main turn's client body (the conversation to warm) and the mode it went to. Kept, not
+    /// copied: RequestBodyReader gives each request an array of its own that nothing writes to once read (a copy of
+    /// every main turn's 80-300 KB body cost the hot path for a feature that is opt-in).</summary>
+    public void Remember(ReadOnlyMemory<byte> mainRequestBody, BackendMode mode) => Volatile.Write(ref _lastMain, new MainTurn(mainRequestBody, mode));
 
     /// <summary>The mode the newest main turn went to; null before the first.</summary>
     public BackendMode? MainMode => Volatile.Read(ref _lastMain)?.Mode;
 
     public async Task<PrewarmOutcome> WarmAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
     {
-        var body = Volatile.Read(ref _lastMain)?.Body;
-        if (body is null) return PrewarmOutcome.NothingToWarm;
+        if (Volatile.Read(ref _lastMain) is not { Body: var body }) return PrewarmOutcome.NothingToWarm;
         if (target.Mode is BackendMode.Claude or BackendMode.AnthropicCompatible) return PrewarmOutcome.NotSupported;
 
         var waited = System.Diagnostics.Stopwatch.StartNew();
