@@ -90,7 +90,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         }
         finally
         {
-            Fill(scope, translator);
+            Fill(scope.Record, translator);
             if (scope.TraceBodies) scope.Record.ResponseBody = sse.CapturedText();
         }
         scope.Finish();
@@ -116,7 +116,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         }
         finally
         {
-            Fill(scope, translator);
+            Fill(scope.Record, translator);
         }
         var output = new ArrayBufferWriter<byte>(4096);
         EventSinks.WriteMessage(aggregator, output);
@@ -217,7 +217,8 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         }
     }
 
-    private static HttpRequestMessage CreateRequest(BackendSettings backend, ReadOnlyMemory<byte> body)
+    /// <summary>A streaming /chat/completions request with the backend's key and headers (the prewarmer's too).</summary>
+    internal static HttpRequestMessage CreateRequest(BackendSettings backend, ReadOnlyMemory<byte> body)
     {
         var content = new ReadOnlyMemoryContent(body);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
@@ -228,12 +229,12 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         return message;
     }
 
-    private static void Fill(RequestScope scope, ChatStreamTranslator translator)
+    /// <summary>A finished stream's usage and stop reason into its record (the prewarmer's records too).</summary>
+    internal static void Fill(RecordDraft record, ChatStreamTranslator translator)
     {
         try
         {
             var usage = translator.Usage;
-            var record = scope.Record;
             // The backend's own count wins over our estimate when it reported one.
             if (usage.InputTokens > 0 || usage.CachedTokens > 0) record.InputTokens = usage.InputTokens;
             record.OutputTokens = usage.OutputTokens;

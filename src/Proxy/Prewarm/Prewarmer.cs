@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net.Http.Headers;
 using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
@@ -68,10 +67,7 @@ internal sealed class Prewarmer(BackendServices services, RecordHistory history)
             var translator = new ChatStreamTranslator(EventSinks.Aggregator());
             translator.Start(MessageIds.New(), request.Model, 0);
 
-            using var message = new HttpRequestMessage(HttpMethod.Post, BackendUrls.ChatCompletions(target.BaseUrl)) { Content = new ReadOnlyMemoryContent(translated.WrittenMemory) };
-            message.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-            if (!string.IsNullOrEmpty(target.ApiKey)) message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", target.ApiKey);
-            foreach (var (name, value) in target.Headers) message.Headers.TryAddWithoutValidation(name, value);
+            using var message = OpenAiChatForwarder.CreateRequest(target, translated.WrittenMemory);
             using var response = await services.Http.For(target).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
             record.Status = (int)response.StatusCode;
             if (!response.IsSuccessStatusCode)
@@ -93,12 +89,7 @@ internal sealed class Prewarmer(BackendServices services, RecordHistory history)
                 }
             }
             translator.Complete();
-            var usage = translator.Usage;
-            record.UsageReported = translator.UsageReported;
-            record.InputTokens = usage.InputTokens;
-            record.OutputTokens = usage.OutputTokens;
-            record.CachedTokens = translator.CachedTokensReported ? usage.CachedTokens : null;
-            record.StopReason = translator.StopReason;
+            OpenAiChatForwarder.Fill(record, translator);
             return PrewarmOutcome.Warmed;
         }
         catch (Exception e) when (e is HttpRequestException or IOException or BackendStreamException or Errors.ApiException)
