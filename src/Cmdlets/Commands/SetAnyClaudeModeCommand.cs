@@ -166,8 +166,11 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return;
         }
 
+        // Without a proxy in this session, the switch goes to other windows' proxies: their state files are read once.
+        ProxyServer? local = ProxySession.Current;
+        IReadOnlyList<ProxyState> others = local is null ? ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId).ToArray() : [];
         string? apiKey = null;
-        if (ApiKeySecret is not null && (ProxySession.Current is not null || ProxyStateFile.ReadLive().Any(s => s.ProcessId != Environment.ProcessId)))
+        if (ApiKeySecret is not null && (local is not null || others.Count > 0))
         {
             try
             {
@@ -184,13 +187,13 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         Environment.SetEnvironmentVariable(EnvironmentNames.Mode, name);
         WriteVerbose($"Set {EnvironmentNames.Mode}={name} for later starts in this session.");
 
-        if (ProxySession.Current is { } proxy)
+        if (local is not null)
         {
-            SwitchLocal(proxy, mode, values, apiKey);
+            SwitchLocal(local, mode, values, apiKey);
         }
         else
         {
-            SwitchRemote(mode, values, apiKey);
+            SwitchRemote(others, mode, values, apiKey);
         }
 
         if (Persist && ShouldProcess(UserConfigFile.Path, $"Save mode {name} to the AnyClaude config file"))
@@ -276,9 +279,8 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         }
     }
 
-    private void SwitchRemote(BackendMode mode, BackendOverride values, string? apiKey)
+    private void SwitchRemote(IReadOnlyList<ProxyState> others, BackendMode mode, BackendOverride values, string? apiKey)
     {
-        IReadOnlyList<ProxyState> others = ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId).ToArray();
         if (Prewarm && others.Count > 0)
         {
             WriteWarning("-Prewarm applies to the proxy of this session only; the proxies of other windows are switched without prewarming.");
