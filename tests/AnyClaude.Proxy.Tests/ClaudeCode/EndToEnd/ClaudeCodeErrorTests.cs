@@ -22,27 +22,11 @@ public sealed class ClaudeCodeErrorTests
     public async Task A_dead_backend_is_reported_after_one_request(string version)
     {
         var deadUrl = $"http://127.0.0.1:{ClosedPort()}/v1";
-        await using var proxy = ProxyServer.Start(new ProxyOptions
-        {
-            Mode = BackendMode.LmStudio,
-            Backends = new Dictionary<BackendMode, BackendSettings>
-            {
-                [BackendMode.LmStudio] = BackendSettings.Default(BackendMode.LmStudio) with { BaseUrl = new Uri(deadUrl), Model = "openai/gpt-oss-20b" },
-            },
-        });
+        await using var proxy = LmStudioProxy(deadUrl, "openai/gpt-oss-20b");
         using var sandbox = new ClaudeSandbox();
 
         // The bound: the run must end well inside a minute (Claude Code's own retries of a retryable answer take ~3).
-        var result = await ClaudeCodeCli.RunAsync(new ClaudeRunOptions
-        {
-            Version = version,
-            Prompt = "Say hello.",
-            BaseUrl = proxy.BaseUrl,
-            Token = proxy.Token,
-            Sandbox = sandbox,
-            Model = "openai/gpt-oss-20b",
-            Timeout = TimeSpan.FromSeconds(60),
-        });
+        var result = await SayHelloAsync(version, proxy, sandbox, TimeSpan.FromSeconds(60), model: "openai/gpt-oss-20b");
 
         var records = proxy.GetRecords().Where(r => r.Path == "/v1/messages").ToList();
         var describe = result.Describe() + "\n--- proxy records ---\n" +
@@ -64,25 +48,9 @@ public sealed class ClaudeCodeErrorTests
     {
         // Claude Code's first request is well over 8k fake tokens: the proxy knows the window from /api/v0/models.
         await using var lmStudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, Model = ProxyRig.LmStudioModel, ContextLength = 8192 });
-        await using var proxy = ProxyServer.Start(new ProxyOptions
-        {
-            Mode = BackendMode.LmStudio,
-            Backends = new Dictionary<BackendMode, BackendSettings>
-            {
-                [BackendMode.LmStudio] = BackendSettings.Default(BackendMode.LmStudio) with { BaseUrl = new Uri(lmStudio.BaseUrl), Model = ProxyRig.LmStudioModel },
-            },
-        });
+        await using var proxy = LmStudioProxy(lmStudio.BaseUrl, ProxyRig.LmStudioModel);
         using var sandbox = new ClaudeSandbox();
-        var result = await ClaudeCodeCli.RunAsync(new ClaudeRunOptions
-        {
-            Version = version,
-            Prompt = "Say hello.",
-            BaseUrl = proxy.BaseUrl,
-            Token = proxy.Token,
-            Sandbox = sandbox,
-            Model = ProxyRig.LmStudioModel,
-            Timeout = TimeSpan.FromSeconds(90),
-        });
+        var result = await SayHelloAsync(version, proxy, sandbox, TimeSpan.FromSeconds(90), model: ProxyRig.LmStudioModel);
         var records = proxy.GetRecords().Where(r => r.Path == "/v1/messages").ToList();
         var describe = result.Describe() + "\n--- proxy records ---\n" +
             string.Join("\n", records.Select(r => $"  {r.Time:HH:mm:ss.fff} in={r.InputTokens} status={r.Status} error={r.Error}"));
@@ -106,26 +74,10 @@ public sealed class ClaudeCodeErrorTests
     {
         const string id = "openai/gpt-oss-20b";
         await using var lmStudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio, Model = id, ContextLength = 131072 });
-        await using var proxy = ProxyServer.Start(new ProxyOptions
-        {
-            Mode = BackendMode.LmStudio,
-            Backends = new Dictionary<BackendMode, BackendSettings>
-            {
-                [BackendMode.LmStudio] = BackendSettings.Default(BackendMode.LmStudio) with { BaseUrl = new Uri(lmStudio.BaseUrl), Model = id },
-            },
-        });
+        await using var proxy = LmStudioProxy(lmStudio.BaseUrl, id);
         using var sandbox = new ClaudeSandbox();
         var roles = new[] { "ANTHROPIC_MODEL", "ANTHROPIC_DEFAULT_OPUS_MODEL", "ANTHROPIC_DEFAULT_SONNET_MODEL", "ANTHROPIC_DEFAULT_HAIKU_MODEL", "CLAUDE_CODE_SUBAGENT_MODEL" };
-        var result = await ClaudeCodeCli.RunAsync(new ClaudeRunOptions
-        {
-            Version = version,
-            Prompt = "Say hello.",
-            BaseUrl = proxy.BaseUrl,
-            Token = proxy.Token,
-            Sandbox = sandbox,
-            Timeout = TimeSpan.FromSeconds(90),
-            ExtraEnvironment = roles.ToDictionary(r => r, _ => id),
-        });
+        var result = await SayHelloAsync(version, proxy, sandbox, TimeSpan.FromSeconds(90), environment: roles.ToDictionary(r => r, _ => id));
         var records = proxy.GetRecords().Where(r => r.Path == "/v1/messages").ToList();
         var describe = result.Describe() + "\n--- proxy records ---\n" +
             string.Join("\n", records.Select(r => $"  {r.Mode} requested={r.RequestedModel} model={r.Model} status={r.Status} error={r.Error}"));
@@ -135,6 +87,31 @@ public sealed class ClaudeCodeErrorTests
         Assert.All(records, r => Assert.Equal((BackendMode.LmStudio, id, id), (r.Mode, r.RequestedModel, r.Model)));
         Assert.All(lmStudio.ChatRequests, r => Assert.Contains($"\"model\":\"{id}\"", r.Body));
     }
+
+    /// <summary>A proxy in LM Studio mode in front of <paramref name="baseUrl"/>.</summary>
+    private static ProxyServer LmStudioProxy(string baseUrl, string model) => ProxyServer.Start(new ProxyOptions
+    {
+        Mode = BackendMode.LmStudio,
+        Backends = new Dictionary<BackendMode, BackendSettings>
+        {
+            [BackendMode.LmStudio] = BackendSettings.Default(BackendMode.LmStudio) with { BaseUrl = new Uri(baseUrl), Model = model },
+        },
+    });
+
+    /// <summary>Claude Code -p "Say hello." through <paramref name="proxy"/>, ended after <paramref name="timeout"/>.</summary>
+    private static Task<ClaudeRunResult> SayHelloAsync(string version, ProxyServer proxy, ClaudeSandbox sandbox, TimeSpan timeout,
+        string? model = null, IReadOnlyDictionary<string, string>? environment = null) =>
+        ClaudeCodeCli.RunAsync(new ClaudeRunOptions
+        {
+            Version = version,
+            Prompt = "Say hello.",
+            BaseUrl = proxy.BaseUrl,
+            Token = proxy.Token,
+            Sandbox = sandbox,
+            Model = model,
+            Timeout = timeout,
+            ExtraEnvironment = environment ?? new Dictionary<string, string>(),
+        });
 
     private static int ClosedPort()
     {
