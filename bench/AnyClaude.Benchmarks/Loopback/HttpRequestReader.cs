@@ -28,7 +28,7 @@ internal sealed class HttpRequestReader(Socket socket)
         bool chunked = false, close = false;
         foreach (var line in lines.Skip(1))
         {
-            int colon = line.IndexOf(':');
+            var colon = line.IndexOf(':');
             if (colon < 0) continue;
             var name = line[..colon].Trim();
             var value = line[(colon + 1)..].Trim();
@@ -50,7 +50,7 @@ internal sealed class HttpRequestReader(Socket socket)
                 if (!Fill()) throw new IOException("connection closed inside a chunked body");
             var sizeText = Encoding.ASCII.GetString(_buffer, _start, lineEnd - _start).Split(';')[0];
             _start = lineEnd + 2;
-            long size = Convert.ToInt64(sizeText, 16);
+            var size = Convert.ToInt64(sizeText, 16);
             Skip(size + 2);
             if (size == 0) return;
         }
@@ -61,7 +61,7 @@ internal sealed class HttpRequestReader(Socket socket)
         while (count > 0)
         {
             if (_start == _end && !Fill()) throw new IOException("connection closed inside a body");
-            int take = (int)Math.Min(count, _end - _start);
+            var take = (int)Math.Min(count, _end - _start);
             _start += take;
             count -= take;
         }
@@ -69,7 +69,7 @@ internal sealed class HttpRequestReader(Socket socket)
 
     private int IndexOf(ReadOnlySpan<byte> marker)
     {
-        int i = _buffer.AsSpan(_start, _end - _start).IndexOf(marker);
+        var i = _buffer.AsSpan(_start, _end - _start).IndexOf(marker);
         return i < 0 ? -1 : _start + i;
     }
 
@@ -82,7 +82,7 @@ internal sealed class HttpRequestReader(Socket socket)
             _end -= _start;
             _start = 0;
         }
-        int n = socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
+        var n = socket.Receive(_buffer, _end, _buffer.Length - _end, SocketFlags.None);
         if (n == 0) return false;
         _end += n;
         return true;

@@ -3,7 +3,6 @@ using System.Threading.Channels;
 using AnyClaude.Cmdlets.Completion;
 using AnyClaude.Cmdlets.Session;
 using AnyClaude.Proxy.Control;
-using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
 
 namespace AnyClaude.Cmdlets.Commands;
@@ -112,7 +111,7 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
             return;
         }
 
-        IReadOnlyList<RecordFeed> feeds = RecordFeed.Find(All);
+        var feeds = RecordFeed.Find(All);
         if (feeds.Count == 0)
         {
             var problem = new ItemNotFoundException(
@@ -123,7 +122,7 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
             return;
         }
 
-        foreach (RecordFeed feed in feeds) WriteVerbose($"Reading the records of {feed.Description}.");
+        foreach (var feed in feeds) WriteVerbose($"Reading the records of {feed.Description}.");
         if (Wait) WriteLive(feeds);
         else WriteSnapshot(feeds);
     }
@@ -134,7 +133,7 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
 
     private void WriteProxies()
     {
-        ProxyServer? proxy = ProxySession.Current;
+        var proxy = ProxySession.Current;
         if (proxy is not null) WriteObject(ProxyInfo.From(proxy));
         else WriteVerbose("No AnyClaude proxy is running in this session.");
 
@@ -156,12 +155,12 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
         var merged = new List<RequestInfo>();
         var histories = new List<RequestRecord>?[feeds.Count];
         var cursors = new long[feeds.Count];
-        for (int i = 0; i < feeds.Count; i++)
+        for (var i = 0; i < feeds.Count; i++)
         {
-            RecordFeed feed = feeds[i];
+            var feed = feeds[i];
             try
             {
-                RecordBatch batch = Task.Run(() => feed.ReadAsync(0, TimeSpan.Zero, _stopping.Token)).GetAwaiter().GetResult();
+                var batch = Task.Run(() => feed.ReadAsync(0, TimeSpan.Zero, _stopping.Token)).GetAwaiter().GetResult();
                 histories[i] = batch.Records.ToList();
                 cursors[i] = batch.Next;
                 merged.AddRange(ToInfo(feed, histories[i]!, batch.Records));
@@ -184,8 +183,8 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
     /// proxy's whole history (the coldest prompt sets the rate), so <paramref name="history"/> includes them.</summary>
     private static IEnumerable<RequestInfo> ToInfo(RecordFeed feed, IReadOnlyCollection<RequestRecord> history, IEnumerable<RequestRecord> records)
     {
-        IReadOnlyDictionary<RequestRecord, int> estimates = CacheEstimator.Estimate(history);
-        return records.Select(r => RequestInfo.From(r, feed.ProcessId, feed.Port, estimates.TryGetValue(r, out int e) ? e : null)).ToList();
+        var estimates = CacheEstimator.Estimate(history);
+        return records.Select(r => RequestInfo.From(r, feed.ProcessId, feed.Port, estimates.TryGetValue(r, out var e) ? e : null)).ToList();
     }
 
     private const int MaxLiveHistory = 2_000;
@@ -197,23 +196,23 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
         WriteTail(backlog.Records);
 
         var items = Channel.CreateUnbounded<(RequestInfo? Record, string? Problem)>(new UnboundedChannelOptions { SingleReader = true });
-        CancellationToken stopping = _stopping.Token;
+        var stopping = _stopping.Token;
         var loops = new List<Task>();
-        for (int i = 0; i < feeds.Count; i++)
+        for (var i = 0; i < feeds.Count; i++)
         {
             if (backlog.Histories[i] is not { } history) continue;
-            RecordFeed feed = feeds[i];
-            long after = backlog.Cursors[i];
+            var feed = feeds[i];
+            var after = backlog.Cursors[i];
             loops.Add(Task.Run(async () =>
             {
                 try
                 {
                     while (true)
                     {
-                        RecordBatch batch = await feed.ReadAsync(after, s_pollWait, stopping).ConfigureAwait(false);
+                        var batch = await feed.ReadAsync(after, s_pollWait, stopping).ConfigureAwait(false);
                         history.AddRange(batch.Records);
                         if (history.Count > MaxLiveHistory) history.RemoveRange(0, history.Count - MaxLiveHistory); // a feed may run for days
-                        foreach (RequestInfo info in ToInfo(feed, history, batch.Records)) items.Writer.TryWrite((info, null));
+                        foreach (var info in ToInfo(feed, history, batch.Records)) items.Writer.TryWrite((info, null));
                         after = batch.Next;
                     }
                 }
@@ -249,7 +248,7 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
 
     private void WriteSession(string session)
     {
-        IReadOnlyList<SessionFile> sessions = SessionFiles.List();
+        var sessions = SessionFiles.List();
         SessionFile? file;
         if (string.Equals(session, "Last", StringComparison.OrdinalIgnoreCase))
         {
@@ -264,7 +263,7 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
 
         if (file is null)
         {
-            string known = sessions.Count == 0 ? "none is kept yet" : "kept: " + string.Join(", ", sessions.Take(5).Select(s => s.Id)) + (sessions.Count > 5 ? ", ..." : "");
+            var known = sessions.Count == 0 ? "none is kept yet" : "kept: " + string.Join(", ", sessions.Take(5).Select(s => s.Id)) + (sessions.Count > 5 ? ", ..." : "");
             ThrowTerminatingError(new ErrorRecord(
                 new ItemNotFoundException($"No finished AnyClaude session '{session}' in {SessionFiles.SessionsDirectory} ({known}). " +
                                           "Sessions are kept for proxies started by Start-AnyClaude; tab completion lists their ids."),
@@ -284,20 +283,20 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
             return;
         }
 
-        IEnumerable<RequestRecord> selected = Last > 0 ? records.Skip(Math.Max(0, records.Count - Last)) : records;
-        IReadOnlyDictionary<RequestRecord, int> estimates = CacheEstimator.Estimate(records);
-        WriteObject(selected.Select(r => RequestInfo.From(r, file.ProcessId, file.Port, estimates.TryGetValue(r, out int e) ? e : null)), enumerateCollection: true);
+        var selected = Last > 0 ? records.Skip(Math.Max(0, records.Count - Last)) : records;
+        var estimates = CacheEstimator.Estimate(records);
+        WriteObject(selected.Select(r => RequestInfo.From(r, file.ProcessId, file.Port, estimates.TryGetValue(r, out var e) ? e : null)), enumerateCollection: true);
     }
 
     private void WriteOtherProcessesProxies()
     {
-        foreach (ProxyState state in ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId))
+        foreach (var state in ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId))
         {
             try
             {
                 var client = new ProxyControlClient(state);
-                ProxyStatus status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
-                int requests = Task.Run(() => client.GetRecordsAsync()).GetAwaiter().GetResult().Count;
+                var status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
+                var requests = Task.Run(() => client.GetRecordsAsync()).GetAwaiter().GetResult().Count;
                 WriteObject(ProxyInfo.From(status, requests));
             }
             catch (Exception e) when (e is ProxyControlException or HttpRequestException or IOException or InvalidOperationException or TaskCanceledException)

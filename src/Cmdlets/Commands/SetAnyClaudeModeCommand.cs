@@ -160,14 +160,14 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return;
         }
 
-        string name = ModeNames.ToEnvironmentName(mode);
+        var name = ModeNames.ToEnvironmentName(mode);
         if (!ShouldProcess(mode.ToString(), "Set the AnyClaude mode"))
         {
             return;
         }
 
         // Without a proxy in this session, the switch goes to other windows' proxies: their state files are read once.
-        ProxyServer? local = ProxySession.Current;
+        var local = ProxySession.Current;
         IReadOnlyList<ProxyState> others = local is null ? ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId).ToArray() : [];
         string? apiKey = null;
         if (ApiKeySecret is not null && (local is not null || others.Count > 0))
@@ -200,7 +200,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         {
             try
             {
-                string path = UserConfigFile.Save(mode, values);
+                var path = UserConfigFile.Save(mode, values);
                 WriteVerbose($"Saved to {path} (the previous file, if any, is in {path}.bak).");
             }
             catch (ConfigurationException e)
@@ -228,7 +228,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         BackgroundPolicy? background = null;
         if (BackgroundRequests is not null)
         {
-            background = BackgroundPolicy.TryParse(BackgroundRequests, out BackgroundPolicy parsed) ? parsed
+            background = BackgroundPolicy.TryParse(BackgroundRequests, out var parsed) ? parsed
                 : throw new ConfigurationException($"-BackgroundRequests: '{BackgroundRequests}' must be {BackgroundPolicy.Forms}.", BackgroundRequests);
         }
 
@@ -257,7 +257,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     {
         if (!values.IsEmpty)
         {
-            BackendSettings current = proxy.GetBackend(mode);
+            var current = proxy.GetBackend(mode);
             try
             {
                 proxy.Configure(values.ApplyTo(current) with { ApiKey = apiKey ?? current.ApiKey });
@@ -299,8 +299,8 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
 
         // What another window's proxy takes over its control endpoint: not the CA file (it trusts what its own
         // configuration names) and not the stall timeout (not carried yet).
-        BackendOverride remote = values with { CaCertificate = null, StallTimeout = null, ApiKeySecret = null };
-        foreach (ProxyState state in others)
+        var remote = values with { CaCertificate = null, StallTimeout = null, ApiKeySecret = null };
+        foreach (var state in others)
         {
             try
             {
@@ -308,8 +308,8 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
                 BackendSettings? settings = null;
                 if (!remote.IsEmpty || apiKey is not null)
                 {
-                    ProxyStatus status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
-                    BackendSettings current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
+                    var status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
+                    var current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
                     // The key goes only when given here (-ApiKeySecret): the proxy drops its key when the URL changes.
                     settings = remote.ApplyTo(current) with { ApiKey = apiKey };
                 }
@@ -337,7 +337,7 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return null;
         }
 
-        string full = GetUnresolvedProviderPathFromPSPath(CaCertificate);
+        var full = GetUnresolvedProviderPathFromPSPath(CaCertificate);
         return File.Exists(full) ? full : throw new ConfigurationException($"-CaCertificate: the PEM file '{full}' does not exist.", full);
     }
 }

@@ -35,7 +35,7 @@ public static class AnthropicSseGrammar
         var blocks = new List<StreamBlock>();
         string? stopReason = null, errorType = null, errorMessage = null;
         JsonElement? usage = null, start = null;
-        int open = -1;
+        var open = -1;
         string? openKind = null, signature = null;
         var text = new System.Text.StringBuilder();
         var deltas = 0;
