@@ -2,6 +2,7 @@ using System.Net;
 using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Control;
+using AnyClaude.Proxy.Forwarding;
 using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Security;

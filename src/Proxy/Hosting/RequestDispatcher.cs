@@ -1,9 +1,9 @@
 using System.Net;
-using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Classification;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Control;
 using AnyClaude.Proxy.Errors;
+using AnyClaude.Proxy.Forwarding;
 using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Security;

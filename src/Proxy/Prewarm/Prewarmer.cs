@@ -1,6 +1,7 @@
 using System.Buffers;
 using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Forwarding;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Translation;

@@ -1,4 +1,5 @@
-namespace AnyClaude.Proxy.Backends;
+using AnyClaude.Proxy.Backends;
+namespace AnyClaude.Proxy.Forwarding;
 
 /// <summary>Shared, process-lifetime helpers every forwarder uses.</summary>
 internal sealed class BackendServices : IDisposable

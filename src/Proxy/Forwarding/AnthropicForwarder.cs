@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Hosting;
@@ -8,7 +9,7 @@ using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Translation;
 
-namespace AnyClaude.Proxy.Backends;
+namespace AnyClaude.Proxy.Forwarding;
 
 /// <summary>
 /// Backends that speak the Messages API themselves: Claude (the real API, the user's own key, the body as

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Http.Headers;
+using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Hosting;
@@ -8,7 +9,7 @@ using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Tokens;
 using AnyClaude.Proxy.Translation;
 
-namespace AnyClaude.Proxy.Backends;
+namespace AnyClaude.Proxy.Forwarding;
 
 /// <summary>
 /// Anthropic request → OpenAI Chat Completions backend (LM Studio, mlx_lm.server, generic) → Anthropic
