@@ -5,7 +5,6 @@ using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Hosting;
-using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Translation;
 
@@ -24,80 +23,18 @@ internal sealed class AnthropicForwarder(BackendServices services)
     {
         var backend = route.Backend;
         var record = scope.Record;
+        // 1. Body transform: as sent to Claude, normalised for Anthropic-compatible servers.
         var body = BuildBody(request, clientBody, route, out var model);
         record.Model = model;
         if (scope.TraceBodies) record.RequestBody = scope.RedactBody(body.Span, backend);
 
-        using var backendCancel = CancellationTokenSource.CreateLinkedTokenSource(scope.Token);
-        SseResponse? sse = null;
-        var (firstToken, generation) = scope.Options.StallLimits(backend);
-        using var heartbeat = new Heartbeat(firstToken, scope.Options.PingInterval,
-            () => sse is { } s ? s.PingAsync() : Task.CompletedTask, backendCancel, scope.ClientClosed, scope.Cancel, generation);
-        if (backend.Mode == BackendMode.AnthropicCompatible && request.Stream)
-        {
-            // A local server can spend minutes on a long prompt (or we wait for a slot): commit the stream now and
-            // keep it alive with SSE comments; Claude Code gives up after about 300 s without a byte.
-            sse = BeginStream(scope, heartbeat);
-        }
-        try
-        {
-            await ForwardAsync(scope, request, backend, body, heartbeat, () => sse ??= BeginStream(scope, heartbeat), backendCancel.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (heartbeat.Stalled)
-        {
-            var stalled = BackendErrors.Stalled(backend, heartbeat.StallTimeout);
-            if (sse is null || await sse.TryAbandonAsync().ConfigureAwait(false)) throw stalled;
-            await WriteErrorEventAsync(scope, sse, stalled).ConfigureAwait(false);
-        }
-        catch (ApiException e) when (sse is { ClientGone: false })
-        {
-            // Nothing relayed yet (backend down, or it refused at once): an HTTP error Claude Code acts on.
-            if (await sse.TryAbandonAsync().ConfigureAwait(false)) throw;
-            await WriteErrorEventAsync(scope, sse, e).ConfigureAwait(false);
-        }
-        finally
-        {
-            sse?.Dispose();
-        }
-        scope.Finish();
-    }
-
-    private static SseResponse BeginStream(RequestScope scope, Heartbeat heartbeat)
-    {
-        var sse = new SseResponse(scope) { Written = heartbeat.ClientWrite };
+        // 2. Relay: the stream commits only with its first byte. A local server can spend minutes on a long prompt (or
+        // we wait for a slot): its stream is kept alive with SSE comments from the start, since Claude Code gives up
+        // after about 300 s without a byte. Claude itself answers at once, so its errors stay HTTP statuses.
+        using var sse = new SseResponse(scope) { PingsHeld = !(backend.Mode == BackendMode.AnthropicCompatible && request.Stream) };
         sse.BeginOnFirstWrite(captureForTrace: false);
-        return sse;
-    }
-
-    private async Task ForwardAsync(RequestScope scope, MessagesRequest request, BackendSettings backend, ReadOnlyMemory<byte> body,
-        Heartbeat heartbeat, Func<SseResponse> stream, CancellationToken ct)
-    {
-        using var slot = await services.Limiter.AcquireAsync(backend, ct, scope.Record.Kind == RequestKind.Background).ConfigureAwait(false);
-        heartbeat.BackendStarted();
-        using var message = CreateRequest(scope, backend, body);
-        HttpResponseMessage response;
-        try
-        {
-            response = await services.Http.For(backend).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-        }
-        catch (Exception e) when (!ct.IsCancellationRequested && BackendErrors.FromSendFailure(backend, e, services.Http.ConnectTimeout) is { } failure)
-        {
-            throw failure;
-        }
-        using (response)
-        {
-            heartbeat.BackendByte();
-            var status = (int)response.StatusCode;
-            if (status >= 400)
-            {
-                var error = await BackendBodies.ReadLimitedAsync(response, ct).ConfigureAwait(false);
-                throw AsApiError(backend, status, error, request, response);
-            }
-            if (response.Content.Headers.ContentType?.MediaType == "text/event-stream")
-                await RelayStreamAsync(scope, response, heartbeat, stream(), ct).ConfigureAwait(false);
-            else
-                await RelayMessageAsync(scope, backend, response, ct).ConfigureAwait(false);
-        }
+        await services.Call.SendAsync(new Relay(scope, request, backend, body, sse), BackendCallOptions.For(scope, backend), sse, scope.Token).ConfigureAwait(false);
+        scope.Finish();
     }
 
     private static ReadOnlyMemory<byte> BuildBody(MessagesRequest request, ReadOnlyMemory<byte> clientBody, Route route, out string? model)
@@ -130,36 +67,76 @@ internal sealed class AnthropicForwarder(BackendServices services)
         return output.WrittenMemory;
     }
 
-    private static HttpRequestMessage CreateRequest(RequestScope scope, BackendSettings backend, ReadOnlyMemory<byte> body)
+    /// <summary>The Messages API's part of a <see cref="BackendCall"/>: the client's headers and the backend's key, error
+    /// bodies passed through in their own shape, and the response relayed byte for byte (an event stream through the
+    /// client's write gate, shared with keepalives; a whole message at once), its events scanned for the record.</summary>
+    private sealed class Relay(RequestScope scope, MessagesRequest request, BackendSettings backend, ReadOnlyMemory<byte> body, SseResponse sse)
+        : IBackendExchange
     {
-        var content = new ReadOnlyMemoryContent(body);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
-        var message = new HttpRequestMessage(HttpMethod.Post, BackendUrls.Messages(backend.BaseUrl)) { Content = content };
-        var headers = scope.Request.Headers;
-        message.Headers.TryAddWithoutValidation("anthropic-version", headers["anthropic-version"] ?? DefaultVersion);
-        if (backend.Mode == BackendMode.Claude)
+        private readonly AnthropicUsageScanner _scanner = new(scope.Record);
+
+        public HttpRequestMessage CreateRequest()
         {
-            // The user's own key; never the proxy token the client authenticated with.
-            // Only the key configured with this URL: never this process's ANTHROPIC_API_KEY as a fallback, or a URL
-            // changed over the control endpoint would receive it.
-            var key = backend.ApiKey;
-            if (string.IsNullOrEmpty(key))
-                throw ApiException.Permanent(
-                    $"Claude mode has no Anthropic API key for {backend.BaseUrl}: set ANTHROPIC_API_KEY (or \"backends.claude.apiKey\" / \"backends.claude.apiKeySecret\" in the AnyClaude config file) " +
-                    "in the pwsh that runs Start-AnyClaude, then restart it. A URL changed from another window carries no key unless one is given with it. Claude Code's own login is not involved.");
-            message.Headers.TryAddWithoutValidation("x-api-key", key);
-            if (headers["anthropic-beta"] is { } beta) message.Headers.TryAddWithoutValidation("anthropic-beta", beta);
-        }
-        else
-        {
-            if (!string.IsNullOrEmpty(backend.ApiKey))
+            var content = new ReadOnlyMemoryContent(body);
+            content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+            var message = new HttpRequestMessage(HttpMethod.Post, BackendUrls.Messages(backend.BaseUrl)) { Content = content };
+            var headers = scope.Request.Headers;
+            message.Headers.TryAddWithoutValidation("anthropic-version", headers["anthropic-version"] ?? DefaultVersion);
+            if (backend.Mode == BackendMode.Claude)
             {
-                message.Headers.TryAddWithoutValidation("x-api-key", backend.ApiKey);
-                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", backend.ApiKey);
+                // The user's own key; never the proxy token the client authenticated with.
+                // Only the key configured with this URL: never this process's ANTHROPIC_API_KEY as a fallback, or a URL
+                // changed over the control endpoint would receive it.
+                var key = backend.ApiKey;
+                if (string.IsNullOrEmpty(key))
+                    throw ApiException.Permanent(
+                        $"Claude mode has no Anthropic API key for {backend.BaseUrl}: set ANTHROPIC_API_KEY (or \"backends.claude.apiKey\" / \"backends.claude.apiKeySecret\" in the AnyClaude config file) " +
+                        "in the pwsh that runs Start-AnyClaude, then restart it. A URL changed from another window carries no key unless one is given with it. Claude Code's own login is not involved.");
+                message.Headers.TryAddWithoutValidation("x-api-key", key);
+                if (headers["anthropic-beta"] is { } beta) message.Headers.TryAddWithoutValidation("anthropic-beta", beta);
             }
-            foreach (var (name, value) in backend.Headers) message.Headers.TryAddWithoutValidation(name, value);
+            else
+            {
+                if (!string.IsNullOrEmpty(backend.ApiKey))
+                {
+                    message.Headers.TryAddWithoutValidation("x-api-key", backend.ApiKey);
+                    message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", backend.ApiKey);
+                }
+                foreach (var (name, value) in backend.Headers) message.Headers.TryAddWithoutValidation(name, value);
+            }
+            return message;
         }
-        return message;
+
+        public ApiException FromStatus(int status, byte[] errorBody, HttpResponseMessage response) => AsApiError(backend, status, errorBody, request, response);
+
+        public async ValueTask<bool> AcceptAsync(HttpResponseMessage response, CancellationToken ct)
+        {
+            if (response.Content.Headers.ContentType?.MediaType == "text/event-stream") return true;
+            await RelayMessageAsync(scope, backend, response, ct).ConfigureAwait(false);
+            return false;
+        }
+
+        public bool OnRead(SseLineReader reader, out bool generating)
+        {
+            generating = false;
+            var fresh = reader.LastRead.Span;
+            if (!fresh.IsEmpty)
+            {
+                sse.Buffer.Write(fresh);
+                sse.AtFrameBoundary = fresh.EndsWith("\n\n"u8);
+            }
+            while (reader.TryReadLine(out var line))
+            {
+                if (line.StartsWith("event: content_block_delta"u8)) generating = true;
+                _scanner.ScanLine(line);
+            }
+            return false; // relayed to its end, as sent
+        }
+
+        public void Complete()
+        {
+            if (_scanner.StopReason is null) throw BackendErrors.ClosedEarly(backend, "stop_reason");
+        }
     }
 
     private static async Task RelayMessageAsync(RequestScope scope, BackendSettings backend, HttpResponseMessage response, CancellationToken ct)
@@ -178,66 +155,6 @@ internal sealed class AnthropicForwarder(BackendServices services)
         scope.Record.Status = client.StatusCode;
         scope.Commit();
         await client.OutputStream.WriteAsync(bytes, scope.Token).ConfigureAwait(false);
-    }
-
-    /// <summary>Relays the backend's SSE bytes unchanged (through the gate shared with keepalives) and scans them for usage.</summary>
-    private static async Task RelayStreamAsync(RequestScope scope, HttpResponseMessage response, Heartbeat heartbeat, SseResponse sse, CancellationToken ct)
-    {
-        var scanner = new AnthropicUsageScanner(scope.Record);
-        await using var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false);
-        using var reader = new SseLineReader(stream);
-        while (true)
-        {
-            bool more;
-            try
-            {
-                more = await reader.FillAsync(ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (e is IOException or HttpRequestException && !ct.IsCancellationRequested)
-            {
-                break;
-            }
-            catch (BackendStreamException e)
-            {
-                throw new ApiException(500, "api_error", $"The backend's stream failed: {e.Message}.");
-            }
-            heartbeat.BackendByte();
-            var fresh = reader.LastRead;
-            if (!fresh.IsEmpty)
-            {
-                await sse.EnterAsync().ConfigureAwait(false);
-                sse.Buffer.Write(fresh.Span);
-                sse.AtFrameBoundary = fresh.Span.EndsWith("\n\n"u8);
-                await sse.FlushAndExitAsync().ConfigureAwait(false);
-            }
-            while (reader.TryReadLine(out var line))
-            {
-                if (line.StartsWith("event: content_block_delta"u8)) heartbeat.GenerationStarted();
-                scanner.ScanLine(line);
-            }
-            if (!more) break;
-        }
-        if (scanner.StopReason is null)
-            throw new ApiException(500, "api_error", "The backend closed the stream early; the answer is incomplete.");
-    }
-
-    private static async Task WriteErrorEventAsync(RequestScope scope, SseResponse sse, ApiException error)
-    {
-        scope.Record.Error = error.Message;
-        try
-        {
-            await sse.EnterAsync().ConfigureAwait(false);
-            // A frame cut in the middle is closed first so the error event parses on its own.
-            if (!sse.AtFrameBoundary) sse.Buffer.Write("\n\n"u8);
-            sse.Buffer.Write("event: error\ndata: "u8);
-            using (var w = new Utf8JsonWriter(sse.Buffer)) HttpResponder.WriteErrorBody(w, error.ErrorType, error.Message);
-            sse.Buffer.Write("\n\n"u8);
-            await sse.FlushAndExitAsync().ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // the client is gone too
-        }
     }
 
     /// <summary>Anthropic-shaped error bodies pass through as they are; anything else is mapped.</summary>

@@ -1,4 +1,5 @@
 using AnyClaude.Proxy.Backends;
+
 namespace AnyClaude.Proxy.Forwarding;
 
 /// <summary>Shared, process-lifetime helpers every forwarder uses.</summary>
@@ -8,12 +9,17 @@ internal sealed class BackendServices : IDisposable
     {
         Http = new BackendHttp(connectTimeout);
         Limiter = new ConcurrencyLimiter();
-        ContextWindows = new ContextWindowCache(Http);
+        Context = new ContextPolicy(new ContextWindowCache(Http));
+        Call = new BackendCall(Http, Limiter);
     }
 
     public BackendHttp Http { get; }
     public ConcurrencyLimiter Limiter { get; }
-    public ContextWindowCache ContextWindows { get; }
+    /// <summary>The context-window step of the chat path (and of the prewarm, which must send the same conversation).</summary>
+    public ContextPolicy Context { get; }
+
+    /// <summary>The one backend call: slot, send, status, stream, complete.</summary>
+    public BackendCall Call { get; }
 
     public void Dispose() => Http.Dispose();
 }

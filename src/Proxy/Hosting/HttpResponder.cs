@@ -37,19 +37,9 @@ internal static class HttpResponder
         // The one place the retry hint is written: Claude Code reads x-should-retry before the status.
         if (error.ShouldRetry is { } retry) scope.Response.Headers["x-should-retry"] = retry ? "true" : "false";
         if (error.RetryAfter is { } after) scope.Response.Headers["Retry-After"] = after;
-        return WriteJsonAsync(scope, error.Status, w => WriteErrorBody(w, error.ErrorType, error.Message), ct);
-    }
-
-    /// <summary>{"type":"error","error":{"type":T,"message":M}} — the body of HTTP errors and of SSE error events.</summary>
-    public static void WriteErrorBody(Utf8JsonWriter w, string errorType, string message)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", "error");
-        w.WriteStartObject("error");
-        w.WriteString("type", errorType);
-        w.WriteString("message", message);
-        w.WriteEndObject();
-        w.WriteEndObject();
+        var body = new ArrayBufferWriter<byte>(256);
+        AnthropicErrorJson.WriteBody(body, error);
+        return WriteJsonAsync(scope, error.Status, body.WrittenMemory, ct);
     }
 
     public static void WriteEmpty(HttpListenerResponse response, int status)
