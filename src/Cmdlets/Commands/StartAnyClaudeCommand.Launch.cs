@@ -2,7 +2,6 @@ using System.Management.Automation;
 using AnyClaude.Cmdlets.Backends;
 using AnyClaude.Cmdlets.Errors;
 using AnyClaude.Cmdlets.Launch;
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 
 namespace AnyClaude.Cmdlets.Commands;
@@ -22,7 +21,7 @@ public sealed partial class StartAnyClaudeCommand
     private bool CheckBackend(ProxyServer proxy)
     {
         var backend = proxy.ActiveBackend;
-        if (!backend.IsLocal || backend.Mode == BackendMode.AnthropicCompatible)
+        if (backend.SpeaksMessagesApi)
         {
             return true;
         }

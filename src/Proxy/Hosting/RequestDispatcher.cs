@@ -150,7 +150,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         record.Mode = route.Backend.Mode;
         record.BackendUrl = route.Backend.BaseUrl.AbsoluteUri;
         if (record.Kind == RequestKind.Main) prewarmer.Remember(body, route.Backend.Mode);
-        if (route.Backend.Mode is BackendMode.Claude or BackendMode.AnthropicCompatible)
+        if (route.Backend.SpeaksMessagesApi)
             await _anthropic.HandleAsync(scope, request, body, route).ConfigureAwait(false);
         else
             await _chat.HandleAsync(scope, request, route).ConfigureAwait(false);

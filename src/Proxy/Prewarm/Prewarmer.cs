@@ -47,7 +47,7 @@ internal sealed class Prewarmer(BackendServices services, RecordHistory history,
     public async Task<PrewarmOutcome> WarmAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
     {
         if (Volatile.Read(ref _lastMain) is not { Body: var body }) return PrewarmOutcome.NothingToWarm;
-        if (target.Mode is BackendMode.Claude or BackendMode.AnthropicCompatible) return PrewarmOutcome.NotSupported;
+        if (target.SpeaksMessagesApi) return PrewarmOutcome.NotSupported;
 
         var record = new RecordDraft(MessageIds.NewRequestId(), "/v1/messages") { Kind = RequestKind.Prewarm, Mode = target.Mode, BackendUrl = target.BaseUrl.AbsoluteUri, Stream = true };
         var stall = options.StallLimits(target);
