@@ -10,9 +10,9 @@ namespace AnyClaude.Cmdlets.Commands;
 // (A plain comment: the cmdlet's help comes from the other part's doc comment.)
 public sealed partial class StartAnyClaudeCommand
 {
-    /// <summary>The pwsh of this session ($PSHOME), to run a claude.ps1 with (see ClaudeLaunch.PwshCommand).</summary>
+    /// <summary>The pwsh of this session ($PSHOME), to run a claude.ps1 with (see PowerShellLaunch.PwshCommand).</summary>
     private IReadOnlyList<string> CurrentPwsh() =>
-        Proxy.Launch.ClaudeLaunch.PwshCommand(SessionState.PSVariable.GetValue("PSHOME") as string, Environment.ProcessPath,
+        PowerShellLaunch.PwshCommand(SessionState.PSVariable.GetValue("PSHOME") as string, Environment.ProcessPath,
             OperatingSystem.IsWindows(), File.Exists);
 
     /// <summary>Says so when the mode's backend does not answer, before Claude Code takes the screen. -NoLaunch: an
