@@ -80,7 +80,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
             var content = new ReadOnlyMemoryContent(body);
             content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
             var message = new HttpRequestMessage(HttpMethod.Post, BackendUrls.Messages(backend.BaseUrl)) { Content = content };
-            var headers = scope.Request.Headers;
+            var headers = scope.RequestHeaders;
             message.Headers.TryAddWithoutValidation("anthropic-version", headers["anthropic-version"] ?? DefaultVersion);
             if (backend.Mode == BackendMode.Claude)
             {
@@ -151,10 +151,10 @@ internal sealed class AnthropicForwarder(BackendServices services)
         var client = scope.Response;
         client.StatusCode = (int)response.StatusCode;
         client.ContentType = response.Content.Headers.ContentType?.ToString() ?? "application/json";
-        client.ContentLength64 = bytes.Length;
+        client.ContentLength = bytes.Length;
         scope.Record.Status = client.StatusCode;
         scope.Commit();
-        await client.OutputStream.WriteAsync(bytes, scope.Token).ConfigureAwait(false);
+        await client.WriteAsync(bytes, scope.Token).ConfigureAwait(false);
     }
 
     /// <summary>Anthropic-shaped error bodies pass through as they are; anything else is mapped.</summary>

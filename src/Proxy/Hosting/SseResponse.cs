@@ -14,7 +14,7 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
 {
     private const int MaxCapturedBytes = 1 << 20;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Stream _output = scope.Response.OutputStream;
+    private readonly IClientResponse _output = scope.Response;
     private MemoryStream? _capture;
 
     public ArrayBufferWriter<byte> Buffer { get; } = new(4096);
@@ -38,11 +38,10 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
     {
         if (_begun) return;
         _begun = true;
-        var r = scope.Response;
-        r.StatusCode = 200;
-        r.ContentType = "text/event-stream; charset=utf-8";
-        r.SendChunked = true;
-        r.Headers["Cache-Control"] = "no-cache";
+        _output.StatusCode = 200;
+        _output.ContentType = "text/event-stream; charset=utf-8";
+        _output.SendChunked = true;
+        _output.SetHeader("Cache-Control", "no-cache");
         scope.ResponseStarted = true;
         if (captureForTrace) _capture = new MemoryStream();
     }
