@@ -23,12 +23,17 @@ internal sealed class AnthropicForwarder(BackendServices services)
     {
         var backend = route.Backend;
         var record = scope.Record;
-        // 1. Body transform: as sent to Claude, normalised for Anthropic-compatible servers.
+        // 1. Context policy (ContextPolicy, the chat path's step 1 too): applies nothing on this path today. A Messages-API
+        // backend enforces its own window (its "prompt is too long" passes through, and Claude Code compacts on it), and
+        // counting here would walk every body on the pass-through's hot path. A policy that cuts the conversation
+        // applies here, to the parsed request, before the body transform.
+
+        // 2. Body transform: as sent to Claude, normalised for Anthropic-compatible servers.
         var body = BuildBody(request, clientBody, route, out var model);
         record.Model = model;
         if (scope.TraceBodies) record.RequestBody = scope.RedactBody(body.Span, backend);
 
-        // 2. Relay: the stream commits only with its first byte. A local server can spend minutes on a long prompt (or
+        // 3. Relay: the stream commits only with its first byte. A local server can spend minutes on a long prompt (or
         // we wait for a slot): its stream is kept alive with SSE comments from the start, since Claude Code gives up
         // after about 300 s without a byte. Claude itself answers at once, so its errors stay HTTP statuses.
         using var sse = new SseResponse(scope) { PingsHeld = !(backend.Mode == BackendMode.AnthropicCompatible && request.Stream) };

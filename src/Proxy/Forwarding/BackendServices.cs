@@ -15,7 +15,7 @@ internal sealed class BackendServices : IDisposable
 
     public BackendHttp Http { get; }
     public ConcurrencyLimiter Limiter { get; }
-    /// <summary>The context-window step of the chat path (and of the prewarm, which must send the same conversation).</summary>
+    /// <summary>The context-policy seam: step 1 of both forwarders and of the prewarm.</summary>
     public ContextPolicy Context { get; }
 
     /// <summary>The one backend call: slot, send, status, stream, complete.</summary>

@@ -11,10 +11,13 @@ namespace AnyClaude.Proxy.Forwarding;
 internal readonly record struct ContextFit(int InputTokens, int MaxTokens);
 
 /// <summary>
-/// The step of the chat path between parsing a request and translating it: makes the conversation fit the backend's
-/// context window. Today it counts the prompt, answers one that cannot fit with Anthropic's "prompt is too long" (which
-/// Claude Code answers by compacting) and clamps max_tokens to the room left. A policy that shortens the conversation
-/// instead (older tool results, re-attached files) belongs here, so the forwarder and the prewarmer send the same cut.
+/// The context-policy seam: the step between parsing a request and transforming its body, step 1 of both forwarders
+/// (<see cref="OpenAiChatForwarder"/> before the translation, and the prewarm, which must send the same conversation;
+/// <see cref="AnthropicForwarder"/> before its body transform, where nothing is applied yet). It makes the
+/// conversation fit the backend's context window. Today, on the chat path, it counts the prompt, answers one that
+/// cannot fit with Anthropic's "prompt is too long" (which Claude Code answers by compacting) and clamps max_tokens to
+/// the room left. A policy that shortens the conversation instead (older tool results, re-attached files) belongs
+/// here, one policy for both paths, so every caller sends the same cut.
 /// </summary>
 internal sealed class ContextPolicy(ContextWindowCache windows)
 {
