@@ -69,7 +69,7 @@ internal sealed class Peer : IDisposable
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet pwsh");
         var ready = ChildProcess.WaitForLine(process, "READY ").Split(' ');
-        Drain(process);
+        ChildProcess.DrainOutput(process);
         return new Peer("ours", process, new Uri(ready[1]), ready[2], int.Parse(ready[0]), $"Import-Module {ready[3]} ms, Start-AnyClaude {ready[4]} ms", scratch);
     }
 
@@ -81,7 +81,7 @@ internal sealed class Peer : IDisposable
         var info = Info("python3", repo, [script, "--backend", new Uri(backendBase, "v1").ToString(), "--model", OpenAiStream.ModelId, "--port", "0"]);
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start python3");
         var port = int.Parse(ChildProcess.WaitForLine(process, "PORT "));
-        Drain(process);
+        ChildProcess.DrainOutput(process);
         return new Peer("python", process, new Uri($"http://127.0.0.1:{port}/"), "unused", process.Id,
             $"process start to listening {clock.ElapsedMilliseconds} ms", Scratch("python"));
     }
@@ -124,7 +124,7 @@ internal sealed class Peer : IDisposable
         info.Environment["HOME"] = home;
         info.Environment["USERPROFILE"] = home;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start node");
-        Drain(process);
+        ChildProcess.DrainOutput(process);
         while (!await AcceptsAsync(port))
         {
             if (process.HasExited) throw new InvalidOperationException($"claude-code-router exited ({process.ExitCode}) before listening");
@@ -163,13 +163,6 @@ internal sealed class Peer : IDisposable
         foreach (var a in args) info.ArgumentList.Add(a);
         return info;
     }
-
-    /// <summary>Reads the rest of stdout in the background so a chatty child never blocks on a full pipe.</summary>
-    private static void Drain(Process process) => _ = Task.Run(async () =>
-    {
-        try { while (await process.StandardOutput.ReadLineAsync() is not null) { } }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
-    });
 
     private static string Scratch(string name)
     {

@@ -10,7 +10,7 @@ namespace AnyClaude.Benchmarks.SideBySide;
 
 /// <summary>Options: `side-by-side [--rounds 2] [--warmup 60] [--settle-ms 1000] [--requests 100] [--streams 10]
 /// [--short-chunks 50] [--chunks 2000] [--rss-requests 1000] [--concurrent 100] [--peers ours,python,ccr]
-/// [--ccr-version 2.0.0] [--module out/AnyClaude] [--out file.md]`.</summary>
+/// [--ccr-version 2.0.0] [--module out/AnyClaude] [--out file.md] [--profile DIR]`.</summary>
 internal sealed record SideBySideOptions
 {
     public int Rounds { get; init; } = 2;
@@ -30,6 +30,8 @@ internal sealed record SideBySideOptions
     public string CcrVersion { get; init; } = "2.0.0";
     public string? Module { get; init; }
     public string? Out { get; init; }
+    /// <summary>Profile ours into this folder instead of the side-by-side run (<see cref="ProfileRun"/>).</summary>
+    public string? Profile { get; init; }
 
     public static SideBySideOptions Parse(string[] args)
     {
@@ -52,6 +54,7 @@ internal sealed record SideBySideOptions
                 "--ccr-version" => o with { CcrVersion = v },
                 "--module" => o with { Module = v },
                 "--out" => o with { Out = v },
+                "--profile" => o with { Profile = v },
                 _ => throw new ArgumentException($"unknown option {args[i]}"),
             };
         }
@@ -70,7 +73,7 @@ internal sealed record SideBySideOptions
 /// </summary>
 internal static class SideBySideBench
 {
-    private sealed class Figures
+    internal sealed class Figures
     {
         public readonly List<double> FirstTtft = [], FirstCpu = [];
         public double FirstStreamCpu, FirstStreamRate;
@@ -85,7 +88,7 @@ internal static class SideBySideBench
         public string? ConcurrentFailure;
     }
 
-    private sealed record Block(List<StreamTiming> Direct, Dictionary<Peer, List<StreamTiming>> Timings, Dictionary<Peer, double> CpuMs);
+    internal sealed record Block(List<StreamTiming> Direct, Dictionary<Peer, List<StreamTiming>> Timings, Dictionary<Peer, double> CpuMs);
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -95,6 +98,8 @@ internal static class SideBySideBench
         var module = Path.GetFullPath(o.Module ?? Path.Combine(repo, "out", "AnyClaude"), repo);
         if (o.Peers.Contains("ours") && !File.Exists(Path.Combine(module, "AnyClaude.psd1")))
             throw new InvalidOperationException($"no built module at {module}: run `dotnet pwsh -NoProfile -File ./build.ps1` first");
+
+        if (o.Profile is not null) return await ProfileRun.RunAsync(o, repo, module, o.Profile);
 
         using var backend = ChildProcess.Start("loopback-backend", [], cpu: 1);
         var peers = new List<Peer>();
@@ -196,7 +201,7 @@ internal static class SideBySideBench
     private static double Rate(int chunks, StreamTiming t) => chunks / (t.TotalMs - t.HeadersMs) * 1000;
 
     /// <summary>The client side: one <see cref="StreamClient"/> for the direct path and every proxy.</summary>
-    private sealed class Run(Uri backendBase, List<Peer> peers)
+    internal sealed class Run(Uri backendBase, List<Peer> peers)
     {
         private readonly StreamClient _client = new();
         private readonly byte[] _anthropic = ClaudeCodeRequest.Create();
