@@ -253,6 +253,8 @@ def main():
     args = parser.parse_args()
     Handler.backend = urllib.parse.urlsplit(args.backend)
     Handler.model = args.model
+    # The default listen backlog (5) resets connections when many clients connect at once (100 concurrent streams).
+    ThreadingHTTPServer.request_queue_size = 128
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()

@@ -110,6 +110,7 @@ internal static class ProfileRun
         var from = DateTime.Now;
         var (requests, figures) = await work();
         var to = DateTime.Now;
+        await File.WriteAllLinesAsync(Path.ChangeExtension(nettrace, ".window"), [from.ToString("O"), to.ToString("O")]);
         var workSeconds = clock.Elapsed.TotalSeconds;
         await counter.WaitForExitAsync();
         if (kill(tracer.Id, 2) != 0) throw new InvalidOperationException($"could not stop dotnet-trace ({Marshal.GetLastPInvokeError()})");

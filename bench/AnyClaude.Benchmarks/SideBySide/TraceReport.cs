@@ -20,7 +20,10 @@ internal static class TraceReport
     {
         var file = args[0];
         int top = args.Length > 2 && args[1] == "--top" ? int.Parse(args[2]) : 25;
-        Console.WriteLine(Summarise(file, top));
+        // side-by-side --profile leaves the measured block's span beside the trace.
+        var window = Path.ChangeExtension(file, ".window");
+        var span = File.Exists(window) ? File.ReadAllLines(window).Select(l => DateTime.Parse(l, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)).ToArray() : null;
+        Console.WriteLine(Summarise(file, top, span?[0], span?[1]));
         return 0;
     }
 
@@ -31,6 +34,7 @@ internal static class TraceReport
         "Task.InternalWaitCore", "Interop+Sys.Read(", "Interop+Sys.WaitForSocketEvents", "ConsolePal", "StdInReader",
         "Interop+Sys.Poll", "Interop+Sys.WaitPid", "PortableThreadPool+GateThread", "WaitSubsystem",
         "SocketAsyncEngine.EventLoop", // the epoll thread, blocked in epoll_wait
+        "PollGC", // a thread stopped for a suspension: the sampler's own, or a GC's (the GC's work is native, not counted)
 
     ];
 
@@ -52,6 +56,7 @@ internal static class TraceReport
         using var log = new TraceLog(etlx);
         var exclusive = new Dictionary<string, int>();
         var inclusive = new Dictionary<string, int>();
+        var owners = new Dictionary<string, int>();
         var allocTypes = new Dictionary<string, long>();
         var allocMethods = new Dictionary<string, long>();
         int samples = 0, waiting = 0;
@@ -70,16 +75,13 @@ internal static class TraceReport
                 samples++;
                 Add(exclusive, frames[0], 1);
                 foreach (var f in frames.Distinct()) Add(inclusive, f, 1);
+                Add(owners, Owner(frames), 1);
             }
             else if (e is GCAllocationTickTraceData tick)
             {
                 allocated += tick.AllocationAmount64;
                 Add(allocTypes, tick.TypeName ?? "?", tick.AllocationAmount64);
-                var frames = Frames(tick.CallStack());
-                // The allocating method: the innermost frame of the project's code, else the innermost outside the BCL and runtime.
-                var owner = frames.FirstOrDefault(f => f.StartsWith("AnyClaude.", StringComparison.Ordinal))
-                    ?? frames.FirstOrDefault(f => !f.StartsWith("System.", StringComparison.Ordinal) && f != "[native]") ?? frames.FirstOrDefault() ?? "?";
-                Add(allocMethods, owner, tick.AllocationAmount64);
+                Add(allocMethods, Owner(Frames(tick.CallStack())), tick.AllocationAmount64);
             }
         }
 
@@ -87,10 +89,16 @@ internal static class TraceReport
         sb.AppendLine(CultureInfo.InvariantCulture, $"{Path.GetFileName(file)}: {samples:N0} running samples ({waiting:N0} waiting, left out) over {(last - first) / 1000:F1} s{(from is null ? "" : " (the measured block)")}; {allocated / 1048576.0:F1} MB allocated (AllocationTick estimate)");
         Table(sb, "CPU, exclusive (self)", exclusive, samples, top, "samples");
         Table(sb, "CPU, inclusive", inclusive, samples, top, "samples");
+        Table(sb, "CPU by the project's method that runs it (innermost AnyClaude.* frame, else the innermost outside System.*)", owners, samples, top, "samples");
         Table(sb, "allocations by type", allocTypes, allocated, top, "bytes");
         Table(sb, "allocations by allocating method (innermost AnyClaude.* frame, else the innermost outside System.*)", allocMethods, allocated, top, "bytes");
         return sb.ToString();
     }
+
+    /// <summary>Whose work a stack is: the innermost frame of the project's code, else the innermost outside the BCL and runtime.</summary>
+    private static string Owner(List<string> frames) =>
+        frames.FirstOrDefault(f => f.StartsWith("AnyClaude.", StringComparison.Ordinal))
+        ?? frames.FirstOrDefault(f => !f.StartsWith("System.", StringComparison.Ordinal) && f != "[native]") ?? frames.FirstOrDefault() ?? "?";
 
     private static void Table(StringBuilder sb, string title, Dictionary<string, int> counts, int total, int top, string unit) =>
         Table(sb, title, counts.ToDictionary(p => p.Key, p => (long)p.Value), total, top, unit);
