@@ -42,7 +42,7 @@ internal sealed class Peer : IDisposable
     /// Start-AnyClaude LmStudio -NoLaunch, with config and state in a scratch folder. The config file sets the backend's
     /// maxConcurrency to <paramref name="maxConcurrency"/> (the default for a loopback backend is 1, which would queue
     /// the concurrent-streams phase where the peers serve all streams at once).</summary>
-    public static Peer StartOurs(string repo, string modulePath, Uri backendBase, int maxConcurrency, IReadOnlyDictionary<string, string>? environment = null)
+    public static Peer StartOurs(string repo, string modulePath, Uri backendBase, int maxConcurrency)
     {
         var scratch = Scratch("ours");
         Directory.CreateDirectory(Path.Combine(scratch, "state"));
@@ -66,7 +66,6 @@ internal sealed class Peer : IDisposable
         info.Environment["LMSTUDIO_MODEL"] = OpenAiStream.ModelId;
         info.Environment["ANYCLAUDE_CONFIG"] = config;
         info.Environment["ANYCLAUDE_STATE_DIR"] = Path.Combine(scratch, "state");
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
         var process = Process.Start(info) ?? throw new InvalidOperationException("could not start dotnet pwsh");
         var ready = ChildProcess.WaitForLine(process, "READY ").Split(' ');
         ChildProcess.DrainOutput(process);
