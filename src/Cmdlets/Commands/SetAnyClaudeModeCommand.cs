@@ -127,8 +127,8 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     /// <summary>
     /// <para type="description">How long the backend may stay silent once it has started generating before the request is
     /// abandoned with a timeout error (a hung server then frees its slot). Before the first token the proxy waits at least
-    /// 10 minutes, since prompt processing can take that long. For example 00:02:00 or (New-TimeSpan -Seconds 90); at least 1 second.
-    /// Config file key: backends.&lt;mode&gt;.stallTimeout (seconds).</para>
+    /// 10 minutes, since prompt processing can take that long. For example 00:02:00 or (New-TimeSpan -Seconds 90); from 1 second to a day.
+    /// Applies to the running proxy (this session's or another window's) and later starts. Config file key: backends.&lt;mode&gt;.stallTimeout (seconds).</para>
     /// </summary>
     [Parameter]
     public TimeSpan? StallTimeout { get; set; }
@@ -239,6 +239,12 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
                 $"-StallTimeout {stall} is shorter than 1 second; give a time span such as 00:02:00 or (New-TimeSpan -Seconds 90).", "-StallTimeout");
         }
 
+        if (StallTimeout > BackendSettings.MaxStallTimeout)
+        {
+            // What the config file and the control plane (other windows' proxies) hold.
+            throw new ConfigurationException($"-StallTimeout {StallTimeout} is longer than {BackendSettings.MaxStallTimeout}.", "-StallTimeout");
+        }
+
         return new BackendOverride
         {
             BaseUrl = BaseUrl is null ? null : BaseUrlSetting.Parse(BaseUrl.OriginalString, mode, "-BaseUrl"),
@@ -292,14 +298,9 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return;
         }
 
-        if (values.StallTimeout is not null)
-        {
-            WriteWarning("-StallTimeout applies to this session's next start (and the config file with -Persist); the control endpoint of a proxy in another window does not carry it yet.");
-        }
-
         // What another window's proxy takes over its control endpoint: not the CA file (it trusts what its own
-        // configuration names) and not the stall timeout (not carried yet).
-        BackendOverride remote = values with { CaCertificate = null, StallTimeout = null, ApiKeySecret = null };
+        // configuration names); the key goes as a key, read here from the secret.
+        BackendOverride remote = values with { CaCertificate = null, ApiKeySecret = null };
         foreach (ProxyState state in others)
         {
             try
