@@ -2,6 +2,7 @@ using System.Management.Automation;
 using AnyClaude.Cmdlets.Completion;
 using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Errors;
+using AnyClaude.Cmdlets.Pipeline;
 using AnyClaude.Cmdlets.Session;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Control;
@@ -39,7 +40,7 @@ namespace AnyClaude.Cmdlets.Commands;
 /// </example>
 [Cmdlet(VerbsCommon.Set, "AnyClaudeMode", SupportsShouldProcess = true)]
 [OutputType(typeof(ModeInfo))]
-public sealed class SetAnyClaudeModeCommand : PSCmdlet
+public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
 {
     /// <summary>
     /// <para type="description">The mode: LmStudio, MlxLm, Claude, OpenAICompatible, AnthropicCompatible, or lmstudio, mlx-lm, claude, ...</para>
@@ -301,31 +302,34 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
         // What another window's proxy takes over its control endpoint: not the CA file (it trusts what its own
         // configuration names); the key goes as a key, read here from the secret.
         BackendOverride remote = values with { CaCertificate = null, ApiKeySecret = null };
+        if (values.CaCertificate is not null)
+        {
+            WriteWarning("-CaCertificate applies to this session's later starts only: the proxies of other windows trust what their own configuration names.");
+        }
+
         foreach (ProxyState state in others)
         {
+            var client = new ProxyControlClient(state);
             try
             {
-                var client = new ProxyControlClient(state);
-                BackendSettings? settings = null;
-                if (!remote.IsEmpty || apiKey is not null)
+                Await(async (_, cancellationToken) =>
                 {
-                    ProxyStatus status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
-                    BackendSettings current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
-                    // The key goes only when given here (-ApiKeySecret): the proxy drops its key when the URL changes.
-                    settings = remote.ApplyTo(current) with { ApiKey = apiKey };
-                }
+                    BackendSettings? settings = null;
+                    if (!remote.IsEmpty || apiKey is not null)
+                    {
+                        ProxyStatus status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+                        BackendSettings current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
+                        // The key goes only when given here (-ApiKeySecret): the proxy drops its key when the URL changes.
+                        settings = remote.ApplyTo(current) with { ApiKey = apiKey };
+                    }
 
-                if (values.CaCertificate is not null)
-                {
-                    WriteWarning($"-CaCertificate applies to this session's later starts only: the proxy of process {state.ProcessId} trusts what its own configuration names.");
-                }
-
-                Task.Run(() => client.SetModeAsync(mode, settings)).GetAwaiter().GetResult();
+                    await client.SetModeAsync(mode, settings, cancellationToken).ConfigureAwait(false);
+                });
                 WriteVerbose($"Switched the proxy of process {state.ProcessId} at {state.BaseUrl} to {mode}.");
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or TaskCanceledException)
+            catch (ProxyControlException e)
             {
-                WriteError(ErrorRecords.RemoteControlFailed(state.BaseUrl, e));
+                WriteError(ErrorRecords.RemoteControlFailed(state, $"Switching another window's proxy to {mode}", e));
             }
         }
     }

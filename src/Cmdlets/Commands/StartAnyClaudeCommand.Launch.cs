@@ -28,7 +28,7 @@ public sealed partial class StartAnyClaudeCommand
         }
 
         WriteVerbose($"Checking that the {backend.Mode} backend answers at {backend.BaseUrl}.");
-        if (BackendModels.Probe(backend, TimeSpan.FromSeconds(3)) is not { } problem)
+        if (Await((_, cancellationToken) => BackendModels.ProbeAsync(backend, TimeSpan.FromSeconds(3), cancellationToken)) is not { } problem)
         {
             return true;
         }
@@ -121,7 +121,7 @@ public sealed partial class StartAnyClaudeCommand
             return;
         }
 
-        int? exitCode = process.WaitForExit(_stopping.Token);
+        int? exitCode = process.WaitForExit(PipelineStopToken);
         DateTimeOffset endedAt = DateTimeOffset.Now;
         if (exitCode is null)
         {
