@@ -42,7 +42,7 @@ internal sealed class CannedBackend : IDisposable
     public Uri BaseUrl => new($"http://127.0.0.1:{Port}/v1");
 
     /// <summary>Child-process mode: serve until stdin closes (the harness exits or kills us).</summary>
-    public static async Task<int> ServeAsync(string[] args)
+    public static async Task<int> ServeAsync()
     {
         using var backend = new CannedBackend();
         Console.WriteLine($"PORT {backend.Port}");
@@ -93,8 +93,8 @@ internal sealed class CannedBackend : IDisposable
                 {
                     socket.Send(s_streamHead);
                     var frames = _current;
-                    int gap = _gapMs;
-                    for (int i = 0; i < frames.Length; i++)
+                    var gap = _gapMs;
+                    for (var i = 0; i < frames.Length; i++)
                     {
                         // Paced mode: a token every gap ms after the role chunk, like a model generating.
                         if (gap > 0 && i > 1 && i < frames.Length - 4) Thread.Sleep(gap);

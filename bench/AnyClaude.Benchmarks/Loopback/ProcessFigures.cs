@@ -11,7 +11,7 @@ internal readonly record struct ProcessSample(double Seconds, long RssBytes, lon
     public static ProcessSample Take()
     {
         long rss = 0;
-        int threads = 0;
+        var threads = 0;
         if (OperatingSystem.IsLinux())
         {
             foreach (var line in File.ReadLines("/proc/self/status"))

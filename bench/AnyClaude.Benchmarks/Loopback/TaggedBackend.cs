@@ -33,7 +33,7 @@ internal sealed class TaggedBackend : IDisposable
 
     public int Port { get; }
 
-    public static async Task<int> ServeAsync(string[] args)
+    public static async Task<int> ServeAsync()
     {
         using var backend = new TaggedBackend();
         Console.WriteLine($"PORT {backend.Port}");

@@ -3,7 +3,6 @@ using AnyClaude.Cmdlets.Completion;
 using AnyClaude.Cmdlets.Pipeline;
 using AnyClaude.Cmdlets.Session;
 using AnyClaude.Proxy.Control;
-using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
 
 namespace AnyClaude.Cmdlets.Commands;
@@ -110,7 +109,7 @@ public sealed class GetAnyClaudeCommand : AsyncCmdlet
             return;
         }
 
-        IReadOnlyList<RecordFeed> feeds = RecordFeed.Find(All);
+        var feeds = RecordFeed.Find(All);
         if (feeds.Count == 0)
         {
             var problem = new ItemNotFoundException(
@@ -121,14 +120,14 @@ public sealed class GetAnyClaudeCommand : AsyncCmdlet
             return;
         }
 
-        foreach (RecordFeed feed in feeds) WriteVerbose($"Reading the records of {feed.Description}.");
+        foreach (var feed in feeds) WriteVerbose($"Reading the records of {feed.Description}.");
         if (Wait) WriteLive(feeds);
         else WriteSnapshot(feeds);
     }
 
     private void WriteProxies()
     {
-        ProxyServer? proxy = ProxySession.Current;
+        var proxy = ProxySession.Current;
         if (proxy is not null) WriteObject(ProxyInfo.From(proxy));
         else WriteVerbose("No AnyClaude proxy is running in this session.");
 
@@ -149,12 +148,12 @@ public sealed class GetAnyClaudeCommand : AsyncCmdlet
         var cursors = new long[feeds.Count];
         Await(async (pipeline, cancellationToken) =>
         {
-            for (int i = 0; i < feeds.Count; i++)
+            for (var i = 0; i < feeds.Count; i++)
             {
-                RecordFeed feed = feeds[i];
+                var feed = feeds[i];
                 try
                 {
-                    RecordBatch batch = await feed.ReadAsync(0, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                    var batch = await feed.ReadAsync(0, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
                     histories[i] = batch.Records.ToList();
                     cursors[i] = batch.Next;
                     merged.AddRange(ToInfo(feed, histories[i]!, batch.Records));
@@ -174,8 +173,8 @@ public sealed class GetAnyClaudeCommand : AsyncCmdlet
     /// proxy's whole history (the coldest prompt sets the rate), so <paramref name="history"/> includes them.</summary>
     private static IEnumerable<RequestInfo> ToInfo(RecordFeed feed, IReadOnlyCollection<RequestRecord> history, IEnumerable<RequestRecord> records)
     {
-        IReadOnlyDictionary<RequestRecord, int> estimates = CacheEstimator.Estimate(history);
-        return records.Select(r => RequestInfo.From(r, feed.ProcessId, feed.Port, estimates.TryGetValue(r, out int e) ? e : null)).ToList();
+        var estimates = CacheEstimator.Estimate(history);
+        return records.Select(r => RequestInfo.From(r, feed.ProcessId, feed.Port, estimates.TryGetValue(r, out var e) ? e : null)).ToList();
     }
 
     private const int MaxLiveHistory = 2_000;
@@ -196,10 +195,10 @@ public sealed class GetAnyClaudeCommand : AsyncCmdlet
         {
             while (true)
             {
-                RecordBatch batch = await feed.ReadAsync(after, s_pollWait, cancellationToken).ConfigureAwait(false);
+                var batch = await feed.ReadAsync(after, s_pollWait, cancellationToken).ConfigureAwait(false);
                 history.AddRange(batch.Records);
                 if (history.Count > MaxLiveHistory) history.RemoveRange(0, history.Count - MaxLiveHistory); // a feed may run for days
-                foreach (RequestInfo info in ToInfo(feed, history, batch.Records)) pipeline.WriteObject(info);
+                foreach (var info in ToInfo(feed, history, batch.Records)) pipeline.WriteObject(info);
                 after = batch.Next;
             }
         }
@@ -211,7 +210,7 @@ public sealed class GetAnyClaudeCommand : AsyncCmdlet
 
     private void WriteSession(string session)
     {
-        IReadOnlyList<SessionFile> sessions = SessionFiles.List();
+        var sessions = SessionFiles.List();
         SessionFile? file;
         if (string.Equals(session, "Last", StringComparison.OrdinalIgnoreCase))
         {
@@ -226,7 +225,7 @@ public sealed class GetAnyClaudeCommand : AsyncCmdlet
 
         if (file is null)
         {
-            string known = sessions.Count == 0 ? "none is kept yet" : "kept: " + string.Join(", ", sessions.Take(5).Select(s => s.Id)) + (sessions.Count > 5 ? ", ..." : "");
+            var known = sessions.Count == 0 ? "none is kept yet" : "kept: " + string.Join(", ", sessions.Take(5).Select(s => s.Id)) + (sessions.Count > 5 ? ", ..." : "");
             ThrowTerminatingError(new ErrorRecord(
                 new ItemNotFoundException($"No finished AnyClaude session '{session}' in {SessionFiles.SessionsDirectory} ({known}). " +
                                           "Sessions are kept for proxies started by Start-AnyClaude; tab completion lists their ids."),
@@ -246,20 +245,20 @@ public sealed class GetAnyClaudeCommand : AsyncCmdlet
             return;
         }
 
-        IEnumerable<RequestRecord> selected = Last > 0 ? records.Skip(Math.Max(0, records.Count - Last)) : records;
-        IReadOnlyDictionary<RequestRecord, int> estimates = CacheEstimator.Estimate(records);
-        WriteObject(selected.Select(r => RequestInfo.From(r, file.ProcessId, file.Port, estimates.TryGetValue(r, out int e) ? e : null)), enumerateCollection: true);
+        var selected = Last > 0 ? records.Skip(Math.Max(0, records.Count - Last)) : records;
+        var estimates = CacheEstimator.Estimate(records);
+        WriteObject(selected.Select(r => RequestInfo.From(r, file.ProcessId, file.Port, estimates.TryGetValue(r, out var e) ? e : null)), enumerateCollection: true);
     }
 
     private void WriteOtherProcessesProxies() => Await(async (pipeline, cancellationToken) =>
     {
-        foreach (ProxyState state in ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId))
+        foreach (var state in ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId))
         {
             try
             {
                 var client = new ProxyControlClient(state);
-                ProxyStatus status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
-                int requests = (await client.GetRecordsAsync(cancellationToken).ConfigureAwait(false)).Count;
+                var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+                var requests = (await client.GetRecordsAsync(cancellationToken).ConfigureAwait(false)).Count;
                 pipeline.WriteObject(ProxyInfo.From(status, requests));
             }
             catch (ProxyControlException e)

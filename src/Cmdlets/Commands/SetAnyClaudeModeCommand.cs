@@ -161,14 +161,14 @@ public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
             return;
         }
 
-        string name = ModeNames.ToEnvironmentName(mode);
+        var name = ModeNames.ToEnvironmentName(mode);
         if (!ShouldProcess(mode.ToString(), "Set the AnyClaude mode"))
         {
             return;
         }
 
         // Without a proxy in this session, the switch goes to other windows' proxies: their state files are read once.
-        ProxyServer? local = ProxySession.Current;
+        var local = ProxySession.Current;
         IReadOnlyList<ProxyState> others = local is null ? ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId).ToArray() : [];
         string? apiKey = null;
         if (ApiKeySecret is not null && (local is not null || others.Count > 0))
@@ -201,7 +201,7 @@ public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
         {
             try
             {
-                string path = UserConfigFile.Save(mode, values);
+                var path = UserConfigFile.Save(mode, values);
                 WriteVerbose($"Saved to {path} (the previous file, if any, is in {path}.bak).");
             }
             catch (ConfigurationException e)
@@ -229,7 +229,7 @@ public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
         BackgroundPolicy? background = null;
         if (BackgroundRequests is not null)
         {
-            background = BackgroundPolicy.TryParse(BackgroundRequests, out BackgroundPolicy parsed) ? parsed
+            background = BackgroundPolicy.TryParse(BackgroundRequests, out var parsed) ? parsed
                 : throw new ConfigurationException($"-BackgroundRequests: '{BackgroundRequests}' must be {BackgroundPolicy.Forms}.", BackgroundRequests);
         }
 
@@ -264,7 +264,7 @@ public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
     {
         if (!values.IsEmpty)
         {
-            BackendSettings current = proxy.GetBackend(mode);
+            var current = proxy.GetBackend(mode);
             try
             {
                 proxy.Configure(values.ApplyTo(current) with { ApiKey = apiKey ?? current.ApiKey });
@@ -301,13 +301,13 @@ public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
 
         // What another window's proxy takes over its control endpoint: not the CA file (it trusts what its own
         // configuration names); the key goes as a key, read here from the secret.
-        BackendOverride remote = values with { CaCertificate = null, ApiKeySecret = null };
+        var remote = values with { CaCertificate = null, ApiKeySecret = null };
         if (values.CaCertificate is not null)
         {
             WriteWarning("-CaCertificate applies to this session's later starts only: the proxies of other windows trust what their own configuration names.");
         }
 
-        foreach (ProxyState state in others)
+        foreach (var state in others)
         {
             var client = new ProxyControlClient(state);
             try
@@ -317,8 +317,8 @@ public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
                     BackendSettings? settings = null;
                     if (!remote.IsEmpty || apiKey is not null)
                     {
-                        ProxyStatus status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
-                        BackendSettings current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
+                        var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+                        var current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
                         // The key goes only when given here (-ApiKeySecret): the proxy drops its key when the URL changes.
                         settings = remote.ApplyTo(current) with { ApiKey = apiKey };
                     }
@@ -342,7 +342,7 @@ public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
             return null;
         }
 
-        string full = GetUnresolvedProviderPathFromPSPath(CaCertificate);
+        var full = GetUnresolvedProviderPathFromPSPath(CaCertificate);
         return File.Exists(full) ? full : throw new ConfigurationException($"-CaCertificate: the PEM file '{full}' does not exist.", full);
     }
 }

@@ -45,7 +45,7 @@ internal static class ErrorRecords
     /// <see cref="ProxyControlException"/>): one id, the category and the advice from why it failed.</summary>
     public static ErrorRecord RemoteControlFailed(ProxyState state, string action, ProxyControlException e)
     {
-        (ErrorCategory category, string advice) = e.Failure switch
+        var (category, advice) = e.Failure switch
         {
             ProxyControlFailure.Unreachable => (ErrorCategory.ConnectionError,
                 "Its pwsh window may be closed or its proxy stopped; Get-AnyClaude -All lists the proxies that run."),

@@ -10,11 +10,11 @@ internal static class ModeInfoFactory
 {
     public static IEnumerable<ModeInfo> Build(EffectiveConfiguration config, ProxyServer? proxy)
     {
-        BackendMode active = proxy?.Mode ?? config.Mode.Value;
-        ConfigSource activeSource = proxy is not null && proxy.Mode != config.Mode.Value ? ConfigSource.Proxy : config.Mode.Source;
-        foreach (EffectiveBackend resolved in config.Backends.Values.OrderBy(b => b.Mode))
+        var active = proxy?.Mode ?? config.Mode.Value;
+        var activeSource = proxy is not null && proxy.Mode != config.Mode.Value ? ConfigSource.Proxy : config.Mode.Source;
+        foreach (var resolved in config.Backends.Values.OrderBy(b => b.Mode))
         {
-            BackendSettings? running = proxy?.GetBackend(resolved.Mode);
+            var running = proxy?.GetBackend(resolved.Mode);
             yield return new ModeInfo
             {
                 Mode = resolved.Mode.ToString(),

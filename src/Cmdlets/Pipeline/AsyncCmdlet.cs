@@ -37,7 +37,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
         // Its own token, so a write that ends the cmdlet (-ErrorAction Stop, a stopped pipeline) also ends the work.
         var cancel = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
         var pipeline = new AsyncPipeline(this, queue, cancel.Token);
-        Task<T> task = Task.Run(async () =>
+        var task = Task.Run(async () =>
         {
             try
             {
@@ -51,7 +51,7 @@ public abstract class AsyncCmdlet : PSCmdlet, IDisposable
 
         try
         {
-            foreach (Action write in queue.GetConsumingEnumerable(_stop.Token))
+            foreach (var write in queue.GetConsumingEnumerable(_stop.Token))
             {
                 write();
             }

@@ -53,7 +53,7 @@ internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, Recor
     private Task<RecordBatch> ReadRecordsAsync(RequestScope scope)
     {
         var query = scope.Request.QueryString;
-        long after = long.TryParse(query["after"], out var a) && a > 0 ? a : 0;
+        var after = long.TryParse(query["after"], out var a) && a > 0 ? a : 0;
         var wait = int.TryParse(query["waitMs"], out var ms) && ms > 0 ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero;
         if (wait > MaxWait) wait = MaxWait;
         return history.WaitAfterAsync(after, wait, scope.Token);

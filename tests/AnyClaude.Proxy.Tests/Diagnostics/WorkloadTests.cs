@@ -1,8 +1,8 @@
-using Xunit;
 using System.Text.Json;
 using AnyClaude.Diagnostics;
 using AnyClaude.Diagnostics.Checks;
 using AnyClaude.Diagnostics.Workload;
+using Xunit;
 
 namespace AnyClaude.Proxy.Tests.Diagnostics;
 

@@ -1,10 +1,10 @@
-using Xunit;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using AnyClaude.FakeBackend;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
+using Xunit;
 
 namespace AnyClaude.Proxy.Tests.Hosting;
 

@@ -4,9 +4,8 @@ using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Diagnostics.Pipeline;
 using AnyClaude.Cmdlets.Errors;
 using AnyClaude.Cmdlets.Pipeline;
-using AnyClaude.Proxy.Configuration;
-using AnyClaude.Diagnostics;
 using AnyClaude.Diagnostics.Benchmark;
+using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Cmdlets.Diagnostics.Commands;
 
@@ -157,7 +156,7 @@ public sealed class MeasureAnyClaudeCacheCommand : AsyncCmdlet
             else if (Replay is not null) RunReplay();
             else
             {
-                foreach (string mode in Mode) RunBenchmark(mode);
+                foreach (var mode in Mode) RunBenchmark(mode);
             }
         }
         catch (ConfigurationException e)
@@ -232,18 +231,18 @@ public sealed class MeasureAnyClaudeCacheCommand : AsyncCmdlet
 
     private void RunReplay()
     {
-        string path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Replay!);
+        var path = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Replay!);
         WriteVerbose($"Reading the recorded session {path}.");
-        IReadOnlyList<ReplayRequest> requests = ReplayTrace.Read(path);
+        var requests = ReplayTrace.Read(path);
         WriteVerbose($"{requests.Count} recorded requests: " +
                      string.Join(", ", requests.GroupBy(r => r.Kind).Select(g => $"{g.Count()} {g.Key}")) + ".");
         var modes = Mode.Select(m => ConfigResolver.ParseMode(m, "-Mode")).Distinct().ToArray();
         // Every mode's settings as Start-AnyClaude would resolve them: a background policy may route to another mode.
-        EffectiveConfiguration config = ConfigResolver.Resolve(new ConfigParameters(Mode: ModeNames.ToEnvironmentName(modes[0])));
+        var config = ConfigResolver.Resolve(new ConfigParameters(Mode: ModeNames.ToEnvironmentName(modes[0])));
         var backends = config.Backends.ToDictionary(p => p.Key, p => p.Value.ToSettings());
         foreach (var mode in modes)
         {
-            BackendSettings b = backends[mode];
+            var b = backends[mode];
             WriteVerbose(Direct
                 ? $"{mode}: straight at {b.BaseUrl}, model {b.Model ?? "<backend's choice>"}."
                 : $"{mode}: through a private proxy to {b.BaseUrl}, model {b.Model ?? "<backend's choice>"}, background requests {b.EffectiveBackgroundRequests}.");
@@ -271,7 +270,7 @@ public sealed class MeasureAnyClaudeCacheCommand : AsyncCmdlet
 
     private ErrorRecord ReplayTraceError(ReplayTraceException e)
     {
-        (string id, ErrorCategory category) = e.Problem switch
+        (var id, var category) = e.Problem switch
         {
             ReplayTraceProblem.Unreadable => ("ReplayTraceUnreadable", File.Exists(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Replay!)) ? ErrorCategory.ReadError : ErrorCategory.ObjectNotFound),
             ReplayTraceProblem.NoBodies => ("ReplayTraceWithoutBodies", ErrorCategory.InvalidData),
