@@ -6,6 +6,17 @@ BeforeAll {
     $script:saved = Enter-IsolatedEnvironment -Root $TestDrive
     $script:configPath = $env:ANYCLAUDE_CONFIG
     function Write-Config([string] $Json) { Set-Content -LiteralPath $configPath -Value $Json }
+    function Get-RemoteSwitchError([hashtable] $Parameters, [string] $Category) {
+        # Runs a Set-AnyClaudeMode that another window does not take: one ErrorRecord, never an unhandled exception.
+        $thrown = $null
+        $problems = @()
+        try { Set-AnyClaudeMode @Parameters -ErrorVariable problems -ErrorAction SilentlyContinue } catch { $thrown = $_ }
+        $thrown | Should -BeNullOrEmpty -Because 'a switch another window does not take is an error record, not an unhandled exception'
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'RemoteControlFailed,*'
+        $problems[0].CategoryInfo.Category | Should -Be $Category
+        return $problems[0]
+    }
 }
 
 AfterAll {
@@ -393,15 +404,10 @@ Start-AnyClaude -NoLaunch LmStudio | Select-Object Port | ConvertTo-Json -Compre
 '@
         try {
             # The other window's proxy refuses credentials in a backend URL (keys go with -ApiKeySecret).
-            $thrown = $null
-            try { Set-AnyClaudeMode LmStudio -BaseUrl 'http://someone:hunter2@127.0.0.1:1234/v1' -ErrorVariable problems -ErrorAction SilentlyContinue } catch { $thrown = $_ }
-            $thrown | Should -BeNullOrEmpty -Because 'a refused switch is an error record, not an unhandled exception'
-            $problems.Count | Should -Be 1
-            $problems[0].FullyQualifiedErrorId | Should -BeLike 'RemoteControlFailed,*'
-            $problems[0].CategoryInfo.Category | Should -Be 'InvalidArgument'
-            $problems[0].Exception.Message | Should -Match 'baseUrl: credentials in the URL'
-            $problems[0].Exception.Message | Should -Match "process $($child.Process.Id)"
-            $problems[0].Exception.Message | Should -Not -Match 'hunter2'
+            $problem = Get-RemoteSwitchError @{ Mode = 'LmStudio'; BaseUrl = 'http://someone:hunter2@127.0.0.1:1234/v1' } -Category InvalidArgument
+            $problem.Exception.Message | Should -Match 'baseUrl: credentials in the URL'
+            $problem.Exception.Message | Should -Match "process $($child.Process.Id)"
+            $problem.Exception.Message | Should -Not -Match 'hunter2'
             (Get-AnyClaude -All)[0].BackendUrl | Should -Be $lmstudio.BaseUrl -Because 'nothing changed there'
         } finally {
             Stop-ChildPwsh $child
@@ -413,14 +419,9 @@ Start-AnyClaude -NoLaunch LmStudio | Select-Object Port | ConvertTo-Json -Compre
         $port = Get-FreePort
         $file = Add-ProxyStateFile -ProcessId $lmstudio.Process.Id -Port $port
         try {
-            $thrown = $null
-            try { Set-AnyClaudeMode MlxLm -ErrorVariable problems -ErrorAction SilentlyContinue } catch { $thrown = $_ }
-            $thrown | Should -BeNullOrEmpty -Because 'an unreachable window is an error record, not an unhandled exception'
-            $problems.Count | Should -Be 1
-            $problems[0].FullyQualifiedErrorId | Should -BeLike 'RemoteControlFailed,*'
-            $problems[0].CategoryInfo.Category | Should -Be 'ConnectionError'
-            $problems[0].Exception.Message | Should -Match "port $port"
-            $problems[0].Exception.Message | Should -Match 'not reachable'
+            $problem = Get-RemoteSwitchError @{ Mode = 'MlxLm' } -Category ConnectionError
+            $problem.Exception.Message | Should -Match "port $port"
+            $problem.Exception.Message | Should -Match 'not reachable'
             $env:ANYCLAUDE_MODE | Should -Be 'mlx-lm' -Because 'the mode still applies to this session''s later starts'
         } finally {
             Remove-Item $file -ErrorAction Ignore
