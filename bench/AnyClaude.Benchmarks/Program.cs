@@ -11,8 +11,8 @@ return args.FirstOrDefault() switch
 {
     "workloads" => WorkloadReport.Print(),
     "loopback" => await LoopbackHarness.RunAsync(args[1..]),
-    "loopback-backend" => await CannedBackend.ServeAsync(args[1..]),
-    "loopback-tagged-backend" => await TaggedBackend.ServeAsync(args[1..]),
+    "loopback-backend" => await CannedBackend.ServeAsync(),
+    "loopback-tagged-backend" => await TaggedBackend.ServeAsync(),
     "loopback-throughput" => await ThroughputProbe.RunChildAsync(args[1..]),
     "loopback-baseline" => await ListenerBaseline.RunAsync(args[1..]),
     "side-by-side" => await SideBySideBench.RunAsync(args[1..]),

@@ -1,8 +1,8 @@
 using System.Buffers;
+using AnyClaude.Diagnostics.Workload;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Tokens;
 using AnyClaude.Proxy.Translation;
-using AnyClaude.Diagnostics.Workload;
 using BenchmarkDotNet.Attributes;
 
 namespace AnyClaude.Benchmarks;

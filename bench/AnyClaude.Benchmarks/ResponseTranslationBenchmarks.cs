@@ -1,6 +1,6 @@
 using System.Buffers;
-using AnyClaude.Proxy.Translation;
 using AnyClaude.Diagnostics.Workload;
+using AnyClaude.Proxy.Translation;
 using BenchmarkDotNet.Attributes;
 
 namespace AnyClaude.Benchmarks;
@@ -25,7 +25,7 @@ public class ResponseTranslationBenchmarks
         _output.ResetWrittenCount();
         var translator = new ChatStreamTranslator(new SseEventWriter(_output));
         translator.Start("msg_bench", "claude-sonnet-4-5-20250929", 21_480);
-        int written = 0;
+        var written = 0;
         foreach (var payload in _payloads)
         {
             translator.OnChunk(payload);

@@ -1,8 +1,8 @@
 using System.Buffers;
 using System.Net.ServerSentEvents;
+using AnyClaude.Diagnostics.Workload;
 using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Translation;
-using AnyClaude.Diagnostics.Workload;
 using BenchmarkDotNet.Attributes;
 
 namespace AnyClaude.Benchmarks;

@@ -1,5 +1,5 @@
-using AnyClaude.Proxy.Tokens;
 using AnyClaude.Diagnostics.Workload;
+using AnyClaude.Proxy.Tokens;
 using BenchmarkDotNet.Attributes;
 
 namespace AnyClaude.Benchmarks;

@@ -25,13 +25,13 @@ public sealed record ProxyEndpoint(Uri BaseUrl, string Token)
         {
             for (var i = batch.Records.Count - 1; i >= 0; i--)
                 if (batch.Records[i].Id == id) return batch.Records[i];
-            var remaining = RecordWait - clock.Elapsed;
+            var remaining = s_recordWait - clock.Elapsed;
             if (remaining <= TimeSpan.Zero) return null;
             batch = await server.ReadRecordsAsync(batch.Next, remaining, ct).ConfigureAwait(false);
         }
     }
 
-    private static readonly TimeSpan RecordWait = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan s_recordWait = TimeSpan.FromSeconds(2);
 }
 
 /// <summary>What to check and how patiently.</summary>

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using AnyClaude.Proxy.Backends;
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Diagnostics.Checks;
 using AnyClaude.Diagnostics.Http;
+using AnyClaude.Proxy.Backends;
+using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Diagnostics;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using AnyClaude.Diagnostics.Workload;
+using AnyClaude.FakeBackend.Http;
 
 namespace AnyClaude.Benchmarks.Loopback;
 
@@ -41,7 +42,7 @@ internal sealed class CannedBackend : IDisposable
     public Uri BaseUrl => new($"http://127.0.0.1:{Port}/v1");
 
     /// <summary>Child-process mode: serve until stdin closes (the harness exits or kills us).</summary>
-    public static async Task<int> ServeAsync(string[] args)
+    public static async Task<int> ServeAsync()
     {
         using var backend = new CannedBackend();
         Console.WriteLine($"PORT {backend.Port}");
@@ -67,19 +68,20 @@ internal sealed class CannedBackend : IDisposable
             try { client = await _listener.AcceptAsync(_stop.Token); }
             catch (Exception) { return; }
             client.NoDelay = true;
-            // A thread of its own, not the pool's: the loop blocks, and the side-by-side benchmark opens 100 connections at once.
-            new Thread(() => ServeConnection(client)) { IsBackground = true }.Start();
+            // A thread of its own, not the pool's: sends block, and the side-by-side benchmark opens 100 connections at once.
+            new Thread(() => ServeConnectionAsync(client).GetAwaiter().GetResult()) { IsBackground = true }.Start();
         }
     }
 
-    /// <summary>Blocking per-connection loop on its own thread: cheap and predictable for up to a few hundred connections.</summary>
-    private void ServeConnection(Socket socket)
+    /// <summary>Per-connection loop on its own thread, with blocking sends: cheap and predictable for up to a few hundred connections.</summary>
+    private async Task ServeConnectionAsync(Socket socket)
     {
         using var _ = socket;
-        var reader = new HttpRequestReader(socket);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var reader = new HttpRequestReader(stream);
         try
         {
-            while (reader.ReadRequest() is { } request)
+            while (await reader.ReadAsync(_stop.Token) is { } request)
             {
                 if (request.Target.StartsWith("/bench/use?", StringComparison.Ordinal))
                 {
@@ -92,8 +94,8 @@ internal sealed class CannedBackend : IDisposable
                 {
                     socket.Send(s_streamHead);
                     var frames = _current;
-                    int gap = _gapMs;
-                    for (int i = 0; i < frames.Length; i++)
+                    var gap = _gapMs;
+                    for (var i = 0; i < frames.Length; i++)
                     {
                         // Paced mode: a token every gap ms after the role chunk, like a model generating.
                         if (gap > 0 && i > 1 && i < frames.Length - 4) Thread.Sleep(gap);
@@ -108,11 +110,10 @@ internal sealed class CannedBackend : IDisposable
                 {
                     SendSimple(socket, "404 Not Found", "application/json", "{\"error\":\"not found\"}"u8.ToArray());
                 }
-                if (request.Close) return;
+                if (!request.ClientWantsKeepAlive) return;
             }
         }
-        catch (SocketException) { }
-        catch (ObjectDisposedException) { }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or InvalidDataException or OperationCanceledException) { }
     }
 
     private static void SendSimple(Socket socket, string status, string contentType, byte[] body)

@@ -16,21 +16,21 @@ internal static class ListenerBaseline
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        int requests = args.Length > 0 ? int.Parse(args[0]) : 100;
-        bool noDelay = args.Contains("--nodelay");
-        int port = FreePort();
+        var requests = args.Length > 0 ? int.Parse(args[0]) : 100;
+        var noDelay = args.Contains("--nodelay");
+        var port = FreePort();
         using var listener = new HttpListener();
         listener.Prefixes.Add($"http://127.0.0.1:{port}/");
         listener.Start();
-        bool inherited = args.Contains("--listen-nodelay") && ListenerNoDelay.Apply() > 0;
+        var inherited = args.Contains("--listen-nodelay") && ListenerNoDelay.Apply() > 0;
         _ = ServeAsync(listener, noDelay);
 
         var body = ClaudeCodeRequest.Create();
         using var client = new StreamClient();
         var url = new Uri($"http://127.0.0.1:{port}/");
-        for (int i = 0; i < 10; i++) await client.ProxyAsync(url, "x", body);
+        for (var i = 0; i < 10; i++) await client.ProxyAsync(url, "x", body);
         var timings = new List<StreamTiming>();
-        for (int i = 0; i < requests; i++) timings.Add(await client.ProxyAsync(url, "x", body));
+        for (var i = 0; i < requests; i++) timings.Add(await client.ProxyAsync(url, "x", body));
         var first = Stats.Of(timings.Select(t => t.FirstEventMs));
         var token = Stats.Of(timings.Select(t => t.TtftMs));
         Console.WriteLine($"""

@@ -21,7 +21,7 @@ internal static class ListenerNoDelay
         var manager = typeof(HttpListener).Assembly.GetType("System.Net.HttpEndPointManager");
         if (manager?.GetField("s_ipEndPoints", BindingFlags.NonPublic | BindingFlags.Static)?.GetValue(null) is not IDictionary byAddress)
             return 0;
-        int changed = 0;
+        var changed = 0;
         lock (byAddress)
         {
             foreach (var byPort in byAddress.Values.OfType<IDictionary>())

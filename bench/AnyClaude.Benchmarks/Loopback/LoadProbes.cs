@@ -133,7 +133,7 @@ internal static class LoadProbes
                 return new(false, 0, 0, 0, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
             using var reader = new StreamReader(await response.Content.ReadAsStreamAsync());
             var text = new StringBuilder(chunks * 10);
-            int deltas = 0;
+            var deltas = 0;
             bool stopped = false, error = false;
             string? evt = null;
             while (await reader.ReadLineAsync() is { } line)
@@ -276,7 +276,7 @@ internal static class LoadProbes
         // Backpressure must reach the backend; the proxy must not buffer what the client does not take.
         var stalled = new List<ProcessSample>();
         long read = 0;
-        var lastBefore = proxy.GetRecords().LastOrDefault()?.Id;
+        var lastBefore = proxy.GetRecords() is { Count: > 0 } before ? before[^1].Id : null;
         using (var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
         {
             socket.ReceiveBufferSize = 64 * 1024;
@@ -300,7 +300,7 @@ internal static class LoadProbes
         for (var i = 0; i < 50 && record.Length == 0; i++)
         {
             await Task.Delay(200);
-            if (proxy.GetRecords().LastOrDefault() is { } last && last.Id != lastBefore)
+            if (proxy.GetRecords() is { Count: > 0 } now && now[^1] is var last && last.Id != lastBefore)
                 record = $"status {last.Status}, {last.OutputTokens} output tokens relayed, {last.Duration.TotalSeconds:F1} s, error: {(last.Error ?? "none").TrimEnd('.')}";
         }
         return new RssResult(sequential, stalled, read, record.Length == 0 ? "(no record yet)" : record, failures, liveBefore, liveAfter);

@@ -53,9 +53,9 @@ internal sealed record HarnessOptions
             o = o with { NoDelay = true };
             args = args.Where(a => a != "--what-if-nodelay").ToArray();
         }
-        for (int i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i + 1 < args.Length; i += 2)
         {
-            string v = args[i + 1];
+            var v = args[i + 1];
             o = args[i] switch
             {
                 "--requests" => o with { Requests = int.Parse(v) },
@@ -112,10 +112,10 @@ internal static class LoopbackHarness
         using var backend = ChildProcess.Start("loopback-backend", [], cpu: 1);
         try
         {
-            int port = int.Parse(ChildProcess.WaitForLine(backend, "PORT "));
+            var port = int.Parse(ChildProcess.WaitForLine(backend, "PORT "));
             var backendBase = new Uri($"http://127.0.0.1:{port}/");
-            report.AppendLine(Header(o));
-            bool ok = true;
+            report.AppendLine(Header());
+            var ok = true;
 
             await using (var rig = LoopbackRig.Create(backendBase))
             {
@@ -142,7 +142,7 @@ internal static class LoopbackHarness
         }
     }
 
-    internal static string Header(HarnessOptions o)
+    internal static string Header()
     {
         var request = ClaudeCodeRequest.Create();
         return $"""
@@ -160,15 +160,15 @@ internal static class LoopbackHarness
     private static async Task<bool> TtftAsync(LoopbackRig rig, HarnessOptions o, StringBuilder report)
     {
         await rig.UseStreamAsync(o.TtftChunks);
-        for (int round = 0; round < 2; round++)
+        for (var round = 0; round < 2; round++)
         {
-            for (int i = 0; i < o.Warmup; i++) { await rig.DirectAsync(); await rig.ProxiedAsync(); }
+            for (var i = 0; i < o.Warmup; i++) { await rig.DirectAsync(); await rig.ProxiedAsync(); }
             await Task.Delay(o.SettleMs);
         }
         var direct = new List<double>();
         var proxied = new List<StreamTiming>();
         // Interleaved so drift in machine load hits both paths alike.
-        for (int i = 0; i < o.Requests; i++)
+        for (var i = 0; i < o.Requests; i++)
         {
             direct.Add((await rig.DirectAsync()).TtftMs);
             proxied.Add(await rig.ProxiedAsync());
@@ -179,10 +179,10 @@ internal static class LoopbackHarness
             .Where(r => r.TimeToFirstToken is not null).Select(r => r.TimeToFirstToken!.Value.TotalMilliseconds));
         var d = Stats.Of(direct);
         var p = Stats.Of(proxied.Select(t => t.TtftMs));
-        double added = p.Median - d.Median;
+        var added = p.Median - d.Median;
         // Paired differences are less sensitive to load spikes than a difference of medians.
         var paired = Stats.Of(direct.Zip(proxied, (a, b) => b.TtftMs - a));
-        bool ok = added < 2.0;
+        var ok = added < 2.0;
         var steps = PreambleProbe.Measure(rig.AnthropicBody, 50);
         report.AppendLine($"""
 
@@ -232,7 +232,7 @@ internal static class LoopbackHarness
         var json = ChildProcess.WaitForLine(child, "RESULT ");
         child.WaitForExit();
         var r = JsonSerializer.Deserialize<ThroughputResult>(json)!;
-        bool ok = r.ProxyWholeRate >= 20_000;
+        var ok = r.ProxyWholeRate >= 20_000;
         report.AppendLine($"""
 
             ### (b) Relay rate, {r.Chunks}-chunk stream, {r.Runs} runs each way, measuring process on CPU(s) {r.Cpus} (ProcessorCount {r.ProcessorCount})
@@ -267,8 +267,8 @@ internal static class LoopbackHarness
         // Flat: the second half grows the heap by less than 1 MB (the bounded record history fills up in the first).
         var mid = samples[samples.Count / 2];
         var last = samples[^1];
-        long growth = last.ManagedBytes - mid.ManagedBytes;
-        bool ok = growth < 1024 * 1024;
+        var growth = last.ManagedBytes - mid.ManagedBytes;
+        var ok = growth < 1024 * 1024;
         report.AppendLine($"""
 
             Managed heap change over the second half: {growth / 1024.0:N0} KB; working set {(last.WorkingSetBytes - mid.WorkingSetBytes) / 1048576.0:+0.0;-0.0} MB.

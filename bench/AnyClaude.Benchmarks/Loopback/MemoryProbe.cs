@@ -17,9 +17,9 @@ internal static class MemoryProbe
             .Select(seed => ClaudeCodeRequest.Create(new() { Seed = 90_000 + seed })).ToArray();
         Task<StreamTiming> Send(int i) => distinct == 0 ? rig.ProxiedAsync() : rig.ProxiedAsync(bodies[i % distinct]);
         await rig.UseStreamAsync(chunks);
-        for (int i = 0; i < 20; i++) await rig.ProxiedAsync();
+        for (var i = 0; i < 20; i++) await rig.ProxiedAsync();
         var samples = new List<MemorySample> { Sample(0) };
-        for (int i = 1; i <= requests; i++)
+        for (var i = 1; i <= requests; i++)
         {
             await Send(i);
             if (i % every == 0) samples.Add(Sample(i));
@@ -31,7 +31,7 @@ internal static class MemoryProbe
     {
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
         GC.WaitForPendingFinalizers();
-        long managed = GC.GetTotalMemory(forceFullCollection: true);
+        var managed = GC.GetTotalMemory(forceFullCollection: true);
         using var self = Process.GetCurrentProcess();
         return new MemorySample(requests, managed, self.WorkingSet64);
     }

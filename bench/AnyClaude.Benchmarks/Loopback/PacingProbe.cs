@@ -15,12 +15,12 @@ internal static class PacingProbe
     public static async Task<PacingResult> MeasureAsync(LoopbackRig rig, int chunks, int gapMs, int runs)
     {
         await rig.UseStreamAsync(chunks, gapMs, StreamShape.Text);
-        int tokens = chunks - 3; // role, finish and usage chunks carry no token
+        var tokens = chunks - 3; // role, finish and usage chunks carry no token
         var direct = new List<List<double>>();
         var proxied = new List<List<double>>();
         await rig.DirectAsync();
         await rig.ProxiedAsync();
-        for (int r = 0; r < runs; r++)
+        for (var r = 0; r < runs; r++)
         {
             var d = new List<double>();
             await rig.DirectAsync(d);

@@ -22,22 +22,22 @@ internal static class PreambleProbe
         // Distinct conversations (another seed each) defeat TokenCounter's cache of long texts, like a first turn.
         var firstTurns = Enumerable.Range(1, runs).Select(seed => ClaudeCodeRequest.Create(new() { Seed = 7_000 + seed })).ToArray();
         var write = new List<double>();
-        for (int i = 0; i < runs; i++)
+        for (var i = 0; i < runs; i++)
         {
-            long t0 = Stopwatch.GetTimestamp();
+            var t0 = Stopwatch.GetTimestamp();
             using var request = MessagesRequest.Parse(body);
-            long t1 = Stopwatch.GetTimestamp();
+            var t1 = Stopwatch.GetTimestamp();
             TokenCounter.CountRequest(request.Root);
-            long t2 = Stopwatch.GetTimestamp();
+            var t2 = Stopwatch.GetTimestamp();
             var output = new ArrayBufferWriter<byte>(64 * 1024);
-            long t3 = Stopwatch.GetTimestamp();
+            var t3 = Stopwatch.GetTimestamp();
             ChatRequestTranslator.Write(request, profile, request.MaxTokens, output);
-            long t4 = Stopwatch.GetTimestamp();
+            var t4 = Stopwatch.GetTimestamp();
             parse.Add(Stopwatch.GetElapsedTime(t0, t1).TotalMilliseconds);
             count.Add(Stopwatch.GetElapsedTime(t1, t2).TotalMilliseconds);
             write.Add(Stopwatch.GetElapsedTime(t3, t4).TotalMilliseconds);
             using var other = MessagesRequest.Parse(firstTurns[i]);
-            long t5 = Stopwatch.GetTimestamp();
+            var t5 = Stopwatch.GetTimestamp();
             TokenCounter.CountRequest(other.Root);
             cold.Add(Stopwatch.GetElapsedTime(t5).TotalMilliseconds);
         }

@@ -17,7 +17,7 @@ internal readonly record struct ProcessSample(double Seconds, long RssBytes, lon
     private static ProcessSample Read(string proc, long gcHeap)
     {
         long rss = 0;
-        int threads = 0;
+        var threads = 0;
         if (OperatingSystem.IsLinux())
         {
             foreach (var line in File.ReadLines($"/proc/{proc}/status"))
@@ -71,7 +71,7 @@ internal readonly record struct CpuReading(double TicksMs, double ThreadsMs)
         var stat = File.ReadAllText($"/proc/{pid}/stat");
         // Fields after the ")" that ends the command name: state is field 3, utime 14, stime 15.
         var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        double ticks = (long.Parse(fields[11]) + long.Parse(fields[12])) * 10.0;
+        var ticks = (long.Parse(fields[11]) + long.Parse(fields[12])) * 10.0;
         long ns = 0;
         foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
         {

@@ -44,16 +44,16 @@ internal sealed class StreamClient : IDisposable
             message.Headers.Add("x-api-key", token);
             message.Headers.Add("anthropic-version", "2023-06-01");
         }
-        long start = Stopwatch.GetTimestamp();
+        var start = Stopwatch.GetTimestamp();
         using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead);
         if (!response.IsSuccessStatusCode)
             throw new InvalidOperationException($"{url} answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        long headers = Stopwatch.GetTimestamp();
+        var headers = Stopwatch.GetTimestamp();
         await using var stream = await response.Content.ReadAsStreamAsync();
 
         long firstToken = 0, firstEvent = 0;
         int chunks = 0, dataLines = 0;
-        bool sawError = false;
+        var sawError = false;
         using var reader = new SseLineReader(stream);
         for (var more = true; more;)
         {
@@ -79,7 +79,7 @@ internal sealed class StreamClient : IDisposable
                 }
             }
         }
-        long stop = Stopwatch.GetTimestamp();
+        var stop = Stopwatch.GetTimestamp();
         if (sawError) throw new InvalidOperationException("the proxy sent an error event");
         if (firstToken == 0) throw new InvalidOperationException("no token arrived");
         return new StreamTiming(

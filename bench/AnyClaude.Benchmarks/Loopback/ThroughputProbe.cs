@@ -30,10 +30,10 @@ internal static class ThroughputProbe
     public static async Task<ThroughputResult> MeasureAsync(LoopbackRig rig, int chunks, int runs)
     {
         await rig.UseStreamAsync(chunks);
-        for (int i = 0; i < 5; i++) { await rig.DirectAsync(); await rig.ProxiedAsync(); }
+        for (var i = 0; i < 5; i++) { await rig.DirectAsync(); await rig.ProxiedAsync(); }
         var direct = new List<StreamTiming>();
         var proxied = new List<StreamTiming>();
-        for (int i = 0; i < runs; i++)
+        for (var i = 0; i < runs; i++)
         {
             direct.Add(await rig.DirectAsync());
             proxied.Add(await rig.ProxiedAsync());

@@ -44,12 +44,12 @@ internal static class ProfileRun
 
                 """);
             await run.UseAsync(o.ShortChunks, StreamShape.Text);
-            for (int i = 0; i < 5; i++) await run.DirectAsync();
+            for (var i = 0; i < 5; i++) await run.DirectAsync();
 
             summary.AppendLine(await PhaseAsync("first", ours, trace, counters, dir, 20, async () =>
             {
                 var per = new List<string>();
-                for (int k = 1; k <= 3; k++)
+                for (var k = 1; k <= 3; k++)
                 {
                     var b = await run.BlockAsync(1, pauseMs: 50);
                     per.Add($"request {k}: TTFT {b.Timings[ours][0].TtftMs:F1} ms (direct {b.Direct[0].TtftMs:F1}), CPU {b.CpuMs[ours]:F1} ms");
@@ -61,7 +61,7 @@ internal static class ProfileRun
                 return (4, string.Join("; ", per));
             }));
 
-            for (int half = 0; half < 2; half++)
+            for (var half = 0; half < 2; half++)
             {
                 await run.BlockAsync(o.Warmup / 2);
                 await Task.Delay(o.SettleMs);
@@ -134,7 +134,7 @@ internal static class ProfileRun
             var cells = line.Split(',');
             if (cells.Length < 5) continue;
             string counter = cells[2], type = cells[3];
-            double value = double.Parse(cells[4], CultureInfo.InvariantCulture);
+            var value = double.Parse(cells[4], CultureInfo.InvariantCulture);
             if (!seen.Add(counter) && type == "Rate") sums[counter] = sums.GetValueOrDefault(counter) + value;
             if (type == "Metric") maxima[counter] = Math.Max(maxima.GetValueOrDefault(counter), value);
         }

@@ -36,9 +36,9 @@ internal sealed record SideBySideOptions
     public static SideBySideOptions Parse(string[] args)
     {
         var o = new SideBySideOptions();
-        for (int i = 0; i + 1 < args.Length; i += 2)
+        for (var i = 0; i + 1 < args.Length; i += 2)
         {
-            string v = args[i + 1];
+            var v = args[i + 1];
             o = args[i] switch
             {
                 "--rounds" => o with { Rounds = int.Parse(v) },
@@ -117,7 +117,7 @@ internal static class SideBySideBench
                     _ => throw new ArgumentException($"unknown peer {name} (ours, python, ccr)"),
                 });
             }
-            var run = new Run(backendBase, peers);
+            using var run = new Run(backendBase, peers);
             var figures = peers.ToDictionary(p => p, _ => new Figures());
             var direct = new List<Stats>();
             var directRate = new List<Stats>();
@@ -125,11 +125,11 @@ internal static class SideBySideBench
 
             // The client's own code paths first (it is the same for every proxy), so the proxies' first requests pay only their own.
             await run.UseAsync(o.ShortChunks, StreamShape.Text);
-            for (int i = 0; i < 5; i++) await run.DirectAsync();
+            for (var i = 0; i < 5; i++) await run.DirectAsync();
 
             // 1st, 2nd, 3rd request of each fresh process, then its first long stream.
             var firstDirect = new List<double>();
-            for (int k = 0; k < 3; k++)
+            for (var k = 0; k < 3; k++)
             {
                 var b = await run.BlockAsync(1, pauseMs: 50);
                 firstDirect.AddRange(b.Direct.Select(t => t.TtftMs));
@@ -148,13 +148,13 @@ internal static class SideBySideBench
             }
 
             await run.UseAsync(o.ShortChunks, StreamShape.Text);
-            for (int half = 0; half < 2; half++)
+            for (var half = 0; half < 2; half++)
             {
                 await run.BlockAsync(o.Warmup / 2);
                 await Task.Delay(o.SettleMs);
             }
 
-            for (int round = 1; round <= o.Rounds; round++)
+            for (var round = 1; round <= o.Rounds; round++)
             {
                 loads.Add($"round {round} {LoopbackHarness.LoadAverage()}");
                 var shorts = await run.BlockAsync(o.Requests);
@@ -201,8 +201,10 @@ internal static class SideBySideBench
     private static double Rate(int chunks, StreamTiming t) => chunks / (t.TotalMs - t.HeadersMs) * 1000;
 
     /// <summary>The client side: one <see cref="StreamClient"/> for the direct path and every proxy.</summary>
-    internal sealed class Run(Uri backendBase, List<Peer> peers)
+    internal sealed class Run(Uri backendBase, List<Peer> peers) : IDisposable
     {
+        public void Dispose() => _client.Dispose();
+
         private readonly StreamClient _client = new();
         private readonly byte[] _anthropic = ClaudeCodeRequest.Create();
         private readonly byte[] _openAi = LoopbackRig.TranslatedBody(ClaudeCodeRequest.Create(),
@@ -227,10 +229,10 @@ internal static class SideBySideBench
             var timings = peers.ToDictionary(p => p, _ => new List<StreamTiming>(n));
             var direct = new List<StreamTiming>(n);
             var before = peers.ToDictionary(p => p, p => CpuReading.Of(p.Pid));
-            for (int i = 0; i < n; i++)
+            for (var i = 0; i < n; i++)
             {
                 direct.Add(await DirectAsync());
-                for (int j = 0; j < peers.Count; j++)
+                for (var j = 0; j < peers.Count; j++)
                 {
                     var p = peers[(i + j) % peers.Count];
                     timings[p].Add(await SendAsync(p));
@@ -253,7 +255,7 @@ internal static class SideBySideBench
         public async Task ConcurrentAsync(Peer p, int n, Figures f)
         {
             f.BeforeConcurrent = ProcessSample.Of(p.Pid);
-            long peak = f.BeforeConcurrent.RssBytes;
+            var peak = f.BeforeConcurrent.RssBytes;
             var clock = Stopwatch.StartNew();
             var tasks = Enumerable.Range(0, n).Select(_ => SendAsync(p)).ToArray();
             var all = Task.WhenAll(tasks);
@@ -302,7 +304,7 @@ internal static class SideBySideBench
             """);
         // The rounds' direct median is the reference: the direct requests between the first ones share the CPU with the
         // proxies' start-up work (JIT, tiering) and read high.
-        double steady = Stats.Of(medians).Median;
+        var steady = Stats.Of(medians).Median;
         sb.AppendLine(Row($"time to first token added, short reply: 1st / 2nd / 3rd request (vs the rounds' direct {Ms(steady)} ms; direct meanwhile {Ms(firstDirect)} ms)",
             f => string.Join(" / ", f.FirstTtft.Select(t => Added(t - steady))) + " ms"));
         sb.AppendLine(Row($"time to first token added, short reply, median (round {Rounds(Enumerable.Range(1, o.Rounds).Select(r => (double)r), r => r.ToString(CultureInfo.InvariantCulture))}; direct {Rounds(medians, Ms)} ms)",

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using Microsoft.Diagnostics.Tracing;
 using Microsoft.Diagnostics.Tracing.Etlx;
 using Microsoft.Diagnostics.Tracing.Parsers.Clr;
 
@@ -19,7 +18,7 @@ internal static class TraceReport
     public static int Run(string[] args)
     {
         var file = args[0];
-        int top = args.Length > 2 && args[1] == "--top" ? int.Parse(args[2]) : 25;
+        var top = args.Length > 2 && args[1] == "--top" ? int.Parse(args[2]) : 25;
         // side-by-side --profile leaves the measured block's span beside the trace.
         var window = Path.ChangeExtension(file, ".window");
         var span = File.Exists(window) ? File.ReadAllLines(window).Select(l => DateTime.Parse(l, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind)).ToArray() : null;

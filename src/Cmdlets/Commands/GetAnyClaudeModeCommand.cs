@@ -41,10 +41,10 @@ public sealed class GetAnyClaudeModeCommand : PSCmdlet
     {
         try
         {
-            EffectiveConfiguration config = ConfigResolver.Resolve();
+            var config = ConfigResolver.Resolve();
             var only = Mode is null ? (Proxy.Configuration.BackendMode?)null : ConfigResolver.ParseMode(Mode, "-Mode");
             WriteVerbose($"Configuration file: {config.ConfigFilePath}.");
-            foreach (ModeInfo info in ModeInfoFactory.Build(config, ProxySession.Current))
+            foreach (var info in ModeInfoFactory.Build(config, ProxySession.Current))
             {
                 if (only is null || info.Mode == only.Value.ToString())
                 {

@@ -21,19 +21,19 @@ public sealed partial class StartAnyClaudeCommand
     /// launch anyway (-Force: launches). Returns false when Claude Code must not be launched.</summary>
     private bool CheckBackend(ProxyServer proxy)
     {
-        BackendSettings backend = proxy.ActiveBackend;
+        var backend = proxy.ActiveBackend;
         if (!backend.IsLocal || backend.Mode == BackendMode.AnthropicCompatible)
         {
             return true;
         }
 
         WriteVerbose($"Checking that the {backend.Mode} backend answers at {backend.BaseUrl}.");
-        if (BackendModels.Probe(backend, TimeSpan.FromSeconds(3)) is not { } problem)
+        if (Await((_, cancellationToken) => BackendModels.ProbeAsync(backend, TimeSpan.FromSeconds(3), cancellationToken)) is not { } problem)
         {
             return true;
         }
 
-        ErrorRecord unreachable = ErrorRecords.BackendUnreachable(backend.Mode.ToString(), backend.BaseUrl, problem);
+        var unreachable = ErrorRecords.BackendUnreachable(backend.Mode.ToString(), backend.BaseUrl, problem);
         if (NoLaunch)
         {
             WriteError(unreachable);
@@ -105,11 +105,11 @@ public sealed partial class StartAnyClaudeCommand
             return;
         }
 
-        IReadOnlyDictionary<string, string?> environment = ClaudeEnvironment.For(proxy.BaseUrl, proxy.Token, proxy.ActiveBackend, Model);
+        var environment = ClaudeEnvironment.For(proxy.BaseUrl, proxy.Token, proxy.ActiveBackend, Model);
         WriteVerbose($"Launching {claude} with {ArgumentList.Length} argument(s); environment: " +
                      string.Join(", ", environment.Select(p => p.Value is null ? $"-{p.Key}" : p.Key == "ANTHROPIC_AUTH_TOKEN" ? $"{p.Key}=<proxy token>" : $"{p.Key}={p.Value}")));
 
-        DateTimeOffset launchedAt = DateTimeOffset.Now;
+        var launchedAt = DateTimeOffset.Now;
         ClaudeProcess process;
         try
         {
@@ -121,8 +121,8 @@ public sealed partial class StartAnyClaudeCommand
             return;
         }
 
-        int? exitCode = process.WaitForExit(_stopping.Token);
-        DateTimeOffset endedAt = DateTimeOffset.Now;
+        var exitCode = process.WaitForExit(PipelineStopToken);
+        var endedAt = DateTimeOffset.Now;
         if (exitCode is null)
         {
             // Ctrl+C: claude was ended; the pipeline is stopping, so nothing more is written.

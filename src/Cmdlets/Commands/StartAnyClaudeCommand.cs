@@ -1,8 +1,10 @@
+using System.Globalization;
 using System.Management.Automation;
 using AnyClaude.Cmdlets.Completion;
 using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Errors;
 using AnyClaude.Cmdlets.Launch;
+using AnyClaude.Cmdlets.Pipeline;
 using AnyClaude.Cmdlets.Session;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
@@ -46,12 +48,10 @@ namespace AnyClaude.Cmdlets.Commands;
 [Cmdlet(VerbsLifecycle.Start, "AnyClaude", SupportsShouldProcess = true, DefaultParameterSetName = LaunchSet)]
 [OutputType(typeof(SessionSummary), ParameterSetName = [LaunchSet])]
 [OutputType(typeof(ProxyInfo), ParameterSetName = [NoLaunchSet])]
-public sealed partial class StartAnyClaudeCommand : PSCmdlet, IDisposable
+public sealed partial class StartAnyClaudeCommand : AsyncCmdlet
 {
     private const string LaunchSet = "Launch";
     private const string NoLaunchSet = "NoLaunch";
-
-    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>
     /// <para type="description">The backend mode: LmStudio, MlxLm, Claude, OpenAICompatible, AnthropicCompatible, or a name
@@ -169,18 +169,18 @@ public sealed partial class StartAnyClaudeCommand : PSCmdlet, IDisposable
         string? claude = null;
         if (!NoLaunch)
         {
-            claude = ClaudeLocator.Find(ClaudePath, SessionState.Path.CurrentFileSystemLocation.ProviderPath, out string searched);
+            claude = ClaudeLocator.Find(ClaudePath, SessionState.Path.CurrentFileSystemLocation.ProviderPath, out var searched);
             if (claude is null)
             {
                 ThrowTerminatingError(ErrorRecords.ClaudeNotFound(searched));
             }
         }
 
-        ProxyServer? proxy = ProxySession.Current;
-        bool startedHere = false;
+        var proxy = ProxySession.Current;
+        var startedHere = false;
         if (proxy is null)
         {
-            string target = $"127.0.0.1:{(config.Port.Value == 0 ? "<free port>" : config.Port.Value.ToString())}";
+            var target = $"127.0.0.1:{(config.Port.Value == 0 ? "<free port>" : config.Port.Value.ToString(CultureInfo.InvariantCulture))}";
             if (!ShouldProcess(target, $"Start the AnyClaude proxy in {config.Mode.Value} mode"))
             {
                 return;
@@ -214,7 +214,7 @@ public sealed partial class StartAnyClaudeCommand : PSCmdlet, IDisposable
             if (startedHere && !NoLaunch)
             {
                 // Stop first: once the pipeline is stopping (Ctrl+C), any Write* throws.
-                int port = proxy.Port;
+                var port = proxy.Port;
                 ProxySession.Stop();
                 if (!Stopping)
                 {
@@ -224,25 +224,21 @@ public sealed partial class StartAnyClaudeCommand : PSCmdlet, IDisposable
         }
     }
 
-    protected override void StopProcessing() => _stopping.Cancel();
-
-    public void Dispose() => _stopping.Dispose();
-
     private ProxyServer StartProxy(EffectiveConfiguration config)
     {
         WriteVerbose($"Starting the proxy on 127.0.0.1:{config.Port.Value} (port from {config.Port.Source}); mode {config.Mode.Value} " +
                      $"(from {config.Mode.Source}) → {config.Active.BaseUrl.Value}, model {config.Active.Model.Value ?? "<backend's choice>"}.");
         try
         {
-            ProxyOptions options = config.ToProxyOptions(publishStateFile: true, ReadNamedSecrets(config));
+            var options = config.ToProxyOptions(publishStateFile: true, ReadNamedSecrets(config));
             if (TracePath is not null)
             {
-                string trace = SessionState.Path.GetUnresolvedProviderPathFromPSPath(TracePath);
+                var trace = SessionState.Path.GetUnresolvedProviderPathFromPSPath(TracePath);
                 WriteVerbose($"Tracing requests to {trace} at level {TraceLevel}.");
                 options = options with { TracePath = trace, TraceLevel = Enum.Parse<TraceLevel>(TraceLevel.ToString()) };
             }
 
-            ProxyServer proxy = ProxySession.Start(options);
+            var proxy = ProxySession.Start(options);
             WriteVerbose($"The proxy listens at {proxy.BaseUrl}.");
             if (proxy.ListenerLimitation is { } limitation)
             {
@@ -269,14 +265,14 @@ public sealed partial class StartAnyClaudeCommand : PSCmdlet, IDisposable
     private Dictionary<BackendMode, string> ReadNamedSecrets(EffectiveConfiguration config)
     {
         var keys = new Dictionary<BackendMode, string>();
-        foreach (EffectiveBackend backend in config.Backends.Values)
+        foreach (var backend in config.Backends.Values)
         {
             if (backend.ApiKeySecret is not { Value: { } name } secret)
             {
                 continue;
             }
 
-            string setting = secret.Source == ConfigSource.Session
+            var setting = secret.Source == ConfigSource.Session
                 ? $"Set-AnyClaudeMode {backend.Mode} -ApiKeySecret"
                 : $"\"backends.{RemoteBackendKeys.ConfigKey(backend.Mode)}.apiKeySecret\" in {config.ConfigFilePath}";
             try

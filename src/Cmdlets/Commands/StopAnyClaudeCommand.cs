@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using AnyClaude.Cmdlets.Session;
-using AnyClaude.Proxy.Hosting;
 
 namespace AnyClaude.Cmdlets.Commands;
 
@@ -30,7 +29,7 @@ public sealed class StopAnyClaudeCommand : PSCmdlet
 
     protected override void EndProcessing()
     {
-        ProxyServer? proxy = ProxySession.Current;
+        var proxy = ProxySession.Current;
         if (proxy is null)
         {
             WriteVerbose("No AnyClaude proxy is running in this session; nothing to stop.");
@@ -43,7 +42,7 @@ public sealed class StopAnyClaudeCommand : PSCmdlet
         }
 
         var records = proxy.GetRecords();
-        DateTimeOffset startedAt = proxy.StartedAt;
+        var startedAt = proxy.StartedAt;
         WriteVerbose($"Stopping the proxy at {proxy.BaseUrl} after {records.Count} request(s).");
         ProxySession.Stop();
         if (PassThru)

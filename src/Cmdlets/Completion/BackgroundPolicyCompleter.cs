@@ -11,7 +11,7 @@ public sealed class BackgroundPolicyCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        string prefix = wordToComplete.Trim('\'', '"');
+        var prefix = wordToComplete.Trim('\'', '"');
         return new[] { nameof(BackgroundAction.AnswerLocally), nameof(BackgroundAction.Forward) }
             .Concat(Enum.GetValues<BackendMode>().Select(ModeNames.ToEnvironmentName))
             .Where(name => name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))

@@ -11,7 +11,7 @@ public sealed class ModeCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        string prefix = wordToComplete.Trim('\'', '"');
+        var prefix = wordToComplete.Trim('\'', '"');
         return Enum.GetNames<BackendMode>()
             .Concat(ModeNames.All.Order(StringComparer.Ordinal))
             .Distinct(StringComparer.OrdinalIgnoreCase)

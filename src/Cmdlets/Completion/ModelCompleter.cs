@@ -18,9 +18,10 @@ public sealed class ModelCompleter : IArgumentCompleter
             var parameters = new ConfigParameters(
                 Mode: fakeBoundParameters["Mode"]?.ToString(),
                 BaseUrl: fakeBoundParameters["BaseUrl"] is { } url ? new Uri(url.ToString()!, UriKind.Absolute) : null);
-            EffectiveConfiguration config = ConfigResolver.Resolve(parameters);
-            string prefix = wordToComplete.Trim('\'', '"');
-            IReadOnlyList<string> ids = Task.Run(() => BackendModels.GetAsync(config.Active.ToSettings(), BackendModels.CompletionTimeout))
+            var config = ConfigResolver.Resolve(parameters);
+            var prefix = wordToComplete.Trim('\'', '"');
+            // A completer runs outside any cmdlet (no StopProcessing to cancel it): the timeout bounds the wait instead.
+            var ids = Task.Run(() => BackendModels.GetAsync(config.Active.ToSettings(), BackendModels.CompletionTimeout))
                 .GetAwaiter().GetResult();
             return ids
                 .Where(id => id.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))

@@ -11,8 +11,8 @@ public sealed class SessionCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        string prefix = wordToComplete.Trim('\'', '"');
-        return new[] { "Last" }
+        var prefix = wordToComplete.Trim('\'', '"');
+        return ((IEnumerable<string>)["Last"])
             .Concat(SessionFiles.List().Select(s => s.Id))
             .Where(id => id.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             .Select(id => new CompletionResult(id, id, CompletionResultType.ParameterValue,

@@ -17,15 +17,15 @@ internal static class ConfigResolver
     public static EffectiveConfiguration Resolve(ConfigParameters? parameters = null)
     {
         parameters ??= new ConfigParameters();
-        UserConfig file = UserConfigFile.Read();
+        var file = UserConfigFile.Read();
 
-        ConfigSetting<BackendMode> mode = ResolveMode(parameters.Mode, file);
-        ConfigSetting<int> port = ResolvePort(parameters.Port, file);
+        var mode = ResolveMode(parameters.Mode, file);
+        var port = ResolvePort(parameters.Port, file);
 
         var backends = new Dictionary<BackendMode, EffectiveBackend>();
-        foreach (BackendMode each in Enum.GetValues<BackendMode>())
+        foreach (var each in Enum.GetValues<BackendMode>())
         {
-            ConfigParameters? forThisMode = each == mode.Value ? parameters : null;
+            var forThisMode = each == mode.Value ? parameters : null;
             backends[each] = ResolveBackend(each, forThisMode, file.Backends.GetValueOrDefault(each));
         }
 
@@ -38,7 +38,7 @@ internal static class ConfigResolver
     /// <summary>Parses a mode name or alias, or explains which names are valid.</summary>
     public static BackendMode ParseMode(string text, string where)
     {
-        if (ModeNames.TryParse(text, out BackendMode mode))
+        if (ModeNames.TryParse(text, out var mode))
         {
             return mode;
         }
@@ -60,7 +60,7 @@ internal static class ConfigResolver
             return new(ParseMode(parameter, "-Mode"), ConfigSource.Parameter);
         }
 
-        string? env = EnvironmentNames.Read(EnvironmentNames.Mode);
+        var env = EnvironmentNames.Read(EnvironmentNames.Mode);
         if (env is not null)
         {
             return new(ParseMode(env, EnvironmentNames.Mode), ConfigSource.Environment);
@@ -78,10 +78,10 @@ internal static class ConfigResolver
             return new(p, ConfigSource.Parameter);
         }
 
-        string? env = EnvironmentNames.Read(EnvironmentNames.Port);
+        var env = EnvironmentNames.Read(EnvironmentNames.Port);
         if (env is not null)
         {
-            if (!int.TryParse(env, NumberStyles.None, CultureInfo.InvariantCulture, out int port) || port > 65535)
+            if (!int.TryParse(env, NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535)
             {
                 throw new ConfigurationException($"{EnvironmentNames.Port}: '{env}' is not a port number (0-65535; 0 picks a free port).", EnvironmentNames.Port);
             }
@@ -94,19 +94,19 @@ internal static class ConfigResolver
 
     private static EffectiveBackend ResolveBackend(BackendMode mode, ConfigParameters? parameters, UserBackendEntry? file)
     {
-        BackendSettings defaults = BackendSettings.Default(mode);
-        BackendOverride? session = SessionDefaults.Get(mode);
+        var defaults = BackendSettings.Default(mode);
+        var session = SessionDefaults.Get(mode);
         var env = EnvironmentNames.ForBackend(mode);
 
-        string? envUrl = env is { } e1 ? EnvironmentNames.Read(e1.Url) : null;
-        ConfigSetting<Uri> baseUrl = Pick(
+        var envUrl = env is { } e1 ? EnvironmentNames.Read(e1.Url) : null;
+        var baseUrl = Pick(
             parameters?.BaseUrl is { } pu ? BackendUrls.NormalizeBaseUrl(pu, mode) : null,
             session?.BaseUrl,
             envUrl is null ? null : BaseUrlSetting.Parse(envUrl, mode, env!.Value.Url),
             file?.BaseUrl,
             defaults.BaseUrl)!;
 
-        ConfigSetting<string?> model = Pick(
+        var model = Pick(
             parameters?.Model,
             session?.Model,
             env is { } e2 ? EnvironmentNames.Read(e2.Model) : null,
@@ -114,20 +114,20 @@ internal static class ConfigResolver
             defaults.Model);
 
         // Claude mode: the user's own key goes to the proxy for the pass-through, never to claude.
-        string? envKey = env is { } e3 ? EnvironmentNames.Read(e3.ApiKey)
+        var envKey = env is { } e3 ? EnvironmentNames.Read(e3.ApiKey)
             : mode == BackendMode.Claude ? EnvironmentNames.Read(EnvironmentNames.AnthropicApiKey) : null;
-        ConfigSetting<string?> apiKey = Pick<string?>(null, null, envKey, file?.ApiKey, defaults.ApiKey);
+        var apiKey = Pick<string?>(null, null, envKey, file?.ApiKey, defaults.ApiKey);
 
-        ConfigSetting<ToolCallMode?> toolCalls = Pick<ToolCallMode?>(
+        var toolCalls = Pick<ToolCallMode?>(
             parameters?.ToolCalls is { } pt ? (ToolCallMode)pt : null,
             session?.ToolCalls,
             null,
             file?.ToolCalls,
             defaults.ToolCalls);
 
-        ConfigSetting<BackgroundPolicy?> background = Pick<BackgroundPolicy?>(null, session?.BackgroundRequests, null, file?.BackgroundRequests, null);
+        var background = Pick<BackgroundPolicy?>(null, session?.BackgroundRequests, null, file?.BackgroundRequests, null);
 
-        ConfigSetting<ToolHistoryMode?> toolHistory = Pick<ToolHistoryMode?>(
+        var toolHistory = Pick<ToolHistoryMode?>(
             parameters?.ToolHistory is { } ph ? (ToolHistoryMode)ph : null,
             session?.ToolHistory,
             null,

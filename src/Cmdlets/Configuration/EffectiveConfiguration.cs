@@ -55,7 +55,7 @@ internal sealed record EffectiveConfiguration(
         Port = Port.Value,
         Mode = Mode.Value,
         Backends = Backends.ToDictionary(pair => pair.Key, pair =>
-            apiKeys is not null && apiKeys.TryGetValue(pair.Key, out string? key) ? pair.Value.ToSettings() with { ApiKey = key } : pair.Value.ToSettings()),
+            apiKeys is not null && apiKeys.TryGetValue(pair.Key, out var key) ? pair.Value.ToSettings() with { ApiKey = key } : pair.Value.ToSettings()),
         PublishStateFile = publishStateFile,
         Prewarm = Prewarm.Value,
     };

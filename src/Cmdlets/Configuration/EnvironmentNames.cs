@@ -23,7 +23,7 @@ internal static class EnvironmentNames
 
     public static string? Read(string name)
     {
-        string? value = System.Environment.GetEnvironmentVariable(name);
+        var value = System.Environment.GetEnvironmentVariable(name);
         return string.IsNullOrWhiteSpace(value) ? null : value.Trim();
     }
 }

@@ -18,7 +18,7 @@ internal static class RemoteBackendKeys
             return null;
         }
 
-        string name = node.GetValue<string>();
+        var name = node.GetValue<string>();
         if (string.IsNullOrWhiteSpace(name))
         {
             throw new FormatException($"\"backends.{key}.apiKeySecret\" must name a secret (Get-Secret -Name)");
@@ -39,8 +39,8 @@ internal static class RemoteBackendKeys
             return null;
         }
 
-        string text = node.GetValue<string>();
-        string full = System.IO.Path.GetFullPath(text, System.IO.Path.GetDirectoryName(configPath)!);
+        var text = node.GetValue<string>();
+        var full = System.IO.Path.GetFullPath(text, System.IO.Path.GetDirectoryName(configPath)!);
         if (!File.Exists(full))
         {
             throw new FormatException($"\"backends.{key}.caCertificate\": the PEM file '{full}' does not exist");
@@ -56,7 +56,7 @@ internal static class RemoteBackendKeys
             return null;
         }
 
-        int value = node.GetValue<int>();
+        var value = node.GetValue<int>();
         if (value is < 1 or > 1024)
         {
             throw new FormatException($"\"backends.{key}.maxConcurrency\": {value} is outside 1-1024");

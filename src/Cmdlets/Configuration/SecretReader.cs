@@ -24,7 +24,7 @@ internal static class SecretReader
 
     public static string Read(PSCmdlet cmdlet, string secretName, string setting)
     {
-        CommandInfo? command = cmdlet.InvokeCommand.GetCommand(GetSecret, CommandTypes.Cmdlet | CommandTypes.Function | CommandTypes.Alias);
+        var command = cmdlet.InvokeCommand.GetCommand(GetSecret, CommandTypes.Cmdlet | CommandTypes.Function | CommandTypes.Alias);
         if (command is null)
         {
             throw new SecretUnavailableException(
@@ -45,7 +45,7 @@ internal static class SecretReader
             throw new SecretUnavailableException($"{setting}: Get-Secret could not read the secret '{secretName}': {e.Message}", secretName, notInstalled: false, e);
         }
 
-        string? text = value switch
+        var text = value switch
         {
             string s => s,
             SecureString secure => new NetworkCredential(string.Empty, secure).Password,

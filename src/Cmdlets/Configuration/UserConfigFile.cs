@@ -19,7 +19,7 @@ internal static class UserConfigFile
     {
         get
         {
-            string? overridden = EnvironmentNames.Read(EnvironmentNames.ConfigPath);
+            var overridden = EnvironmentNames.Read(EnvironmentNames.ConfigPath);
             if (overridden is not null)
             {
                 return System.IO.Path.GetFullPath(overridden);
@@ -30,8 +30,8 @@ internal static class UserConfigFile
                 return System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.ApplicationData), "AnyClaude", "config.json");
             }
 
-            string? xdg = EnvironmentNames.Read("XDG_CONFIG_HOME");
-            string root = xdg ?? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
+            var xdg = EnvironmentNames.Read("XDG_CONFIG_HOME");
+            var root = xdg ?? System.IO.Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".config");
             return System.IO.Path.Combine(root, "anyclaude", "config.json");
         }
     }
@@ -40,7 +40,7 @@ internal static class UserConfigFile
     /// Throws <see cref="ConfigurationException"/> naming the file and the problem.</summary>
     public static UserConfig Read()
     {
-        string path = Path;
+        var path = Path;
         if (!File.Exists(path))
         {
             return UserConfig.Empty;
@@ -75,7 +75,7 @@ internal static class UserConfigFile
     /// An existing file is first copied to config.json.bak.</summary>
     public static string Save(BackendMode mode, BackendOverride values)
     {
-        string path = Path;
+        var path = Path;
         JsonObject root = new();
         if (File.Exists(path))
         {
@@ -91,7 +91,7 @@ internal static class UserConfigFile
             }
         }
 
-        string modeName = ModeNames.ToEnvironmentName(mode);
+        var modeName = ModeNames.ToEnvironmentName(mode);
         root["mode"] = modeName;
         if (!values.IsEmpty)
         {
@@ -129,7 +129,7 @@ internal static class UserConfigFile
             File.Copy(path, path + ".bak", overwrite: true);
         }
 
-        string temp = path + ".tmp";
+        var temp = path + ".tmp";
         File.WriteAllText(temp, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + Environment.NewLine);
         if (!OperatingSystem.IsWindows())
         {
@@ -146,8 +146,8 @@ internal static class UserConfigFile
         BackendMode? mode = null;
         if (obj["mode"] is JsonNode modeNode)
         {
-            string text = modeNode.GetValue<string>();
-            if (!ModeNames.TryParse(text, out BackendMode parsed))
+            var text = modeNode.GetValue<string>();
+            if (!ModeNames.TryParse(text, out var parsed))
             {
                 throw new FormatException($"\"mode\": '{text}' is not a mode; valid names: {string.Join(", ", ModeNames.All)}");
             }
@@ -173,9 +173,9 @@ internal static class UserConfigFile
                 throw new FormatException("\"backends\" must be an object keyed by mode name");
             }
 
-            foreach ((string key, JsonNode? value) in backendsObj)
+            foreach ((var key, var value) in backendsObj)
             {
-                if (!ModeNames.TryParse(key, out BackendMode backendMode))
+                if (!ModeNames.TryParse(key, out var backendMode))
                 {
                     throw new FormatException($"\"backends\": '{key}' is not a mode; valid names: {string.Join(", ", ModeNames.All)}");
                 }
@@ -215,25 +215,25 @@ internal static class UserConfigFile
             }
         }
 
-        ToolCallMode? toolCalls = ParseEnum<ToolCallMode>(entry, "toolCalls", key);
+        var toolCalls = ParseEnum<ToolCallMode>(entry, "toolCalls", key);
 
         TimeSpan? stallTimeout = null;
         if (entry["stallTimeout"] is JsonNode stallNode)
         {
             // Seconds (90) or a time span ("00:05:00"); the silence allowed once the backend generates.
-            TimeSpan parsed = TimeSpan.Zero;
+            var parsed = TimeSpan.Zero;
             if (stallNode.GetValueKind() == JsonValueKind.Number)
             {
-                double seconds = stallNode.GetValue<double>();
-                if (seconds is > 0 and <= 86400) parsed = TimeSpan.FromSeconds(seconds);
+                var seconds = stallNode.GetValue<double>();
+                if (seconds > 0 && seconds <= BackendSettings.MaxStallTimeout.TotalSeconds) parsed = TimeSpan.FromSeconds(seconds);
             }
             else if (stallNode.GetValueKind() == JsonValueKind.String
-                && TimeSpan.TryParse(stallNode.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out TimeSpan span))
+                && TimeSpan.TryParse(stallNode.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out var span))
             {
                 parsed = span;
             }
 
-            bool ok = parsed > TimeSpan.Zero;
+            var ok = parsed > TimeSpan.Zero;
             if (!ok)
             {
                 throw new FormatException($"\"backends.{key}.stallTimeout\": '{stallNode.ToJsonString()}' must be a positive number of seconds or a time span such as \"00:05:00\"");
@@ -242,13 +242,13 @@ internal static class UserConfigFile
             stallTimeout = parsed;
         }
 
-        ToolHistoryMode? toolHistory = ParseEnum<ToolHistoryMode>(entry, "toolHistory", key);
+        var toolHistory = ParseEnum<ToolHistoryMode>(entry, "toolHistory", key);
 
         BackgroundPolicy? background = null;
         if (entry["backgroundRequests"] is JsonNode backgroundNode)
         {
-            string text = backgroundNode.GetValue<string>();
-            if (!BackgroundPolicy.TryParse(text, out BackgroundPolicy parsed))
+            var text = backgroundNode.GetValue<string>();
+            if (!BackgroundPolicy.TryParse(text, out var parsed))
             {
                 throw new FormatException($"\"backends.{key}.backgroundRequests\": '{text}' must be {BackgroundPolicy.Forms}");
             }
@@ -273,7 +273,7 @@ internal static class UserConfigFile
             return null;
         }
 
-        string text = node.GetValue<string>();
+        var text = node.GetValue<string>();
         return Enum.TryParse(text, ignoreCase: true, out T parsed) && Enum.IsDefined(parsed)
             ? parsed
             : throw new FormatException($"\"backends.{key}.{name}\": '{text}' must be {string.Join(" or ", Enum.GetNames<T>())}");

@@ -23,7 +23,7 @@ internal static class ClaudeEnvironment
     /// proxy's RouteResolver: "openai/gpt-oss-20b" (LM Studio's id for gpt-oss) is a model, not the openai mode.</summary>
     private static bool NamesMode(string model)
     {
-        int slash = model.IndexOf('/');
+        var slash = model.IndexOf('/');
         return slash > 0 ? ModeNames.TryParsePrefix(model[..slash], out _) : ModeNames.TryParse(model, out _);
     }
 
@@ -43,7 +43,7 @@ internal static class ClaudeEnvironment
         };
 
         // The backends' keys stay with the proxy too: Claude Code passes its environment to every tool it runs.
-        foreach (BackendMode mode in Enum.GetValues<BackendMode>())
+        foreach (var mode in Enum.GetValues<BackendMode>())
         {
             if (Configuration.EnvironmentNames.ForBackend(mode) is { } names)
             {
@@ -51,11 +51,11 @@ internal static class ClaudeEnvironment
             }
         }
 
-        string? model = modelParameter ?? (backend.IsLocal ? backend.Model ?? PlaceholderModel : null);
+        var model = modelParameter ?? (backend.IsLocal ? backend.Model ?? PlaceholderModel : null);
         if (model is not null)
         {
             // Every model role (main, opus/sonnet/haiku aliases, sub-agents) reaches the proxy with one id.
-            foreach (string name in s_modelVariables)
+            foreach (var name in s_modelVariables)
             {
                 env[name] = model;
             }

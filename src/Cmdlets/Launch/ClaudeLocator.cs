@@ -11,13 +11,13 @@ internal static class ClaudeLocator
     {
         if (explicitPath is not null)
         {
-            string full = Path.GetFullPath(explicitPath, currentDirectory);
+            var full = Path.GetFullPath(explicitPath, currentDirectory);
             searched = full;
             return File.Exists(full) ? full : null;
         }
 
-        bool windows = OperatingSystem.IsWindows();
-        string home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
+        var windows = OperatingSystem.IsWindows();
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
         searched = ClaudeSearch.Describe(windows, home);
         return ClaudeSearch.Find(windows, Environment.GetEnvironmentVariable("PATH"), home, File.Exists);
     }

@@ -21,8 +21,8 @@ internal sealed class ClaudeProcess
     public static ClaudeProcess Start(string path, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory,
         IReadOnlyList<string> pwsh)
     {
-        bool windows = OperatingSystem.IsWindows();
-        LaunchCommand command = ClaudeLaunch.Plan(path, arguments, windows, pwsh, Environment.GetEnvironmentVariable("ComSpec"));
+        var windows = OperatingSystem.IsWindows();
+        var command = ClaudeLaunch.Plan(path, arguments, windows, pwsh, Environment.GetEnvironmentVariable("ComSpec"));
         var info = new ProcessStartInfo
         {
             FileName = command.FileName,
@@ -41,13 +41,13 @@ internal sealed class ClaudeProcess
         }
         else
         {
-            foreach (string argument in command.Arguments)
+            foreach (var argument in command.Arguments)
             {
                 info.ArgumentList.Add(argument);
             }
         }
 
-        foreach ((string name, string? value) in environment)
+        foreach ((var name, var value) in environment)
         {
             if (value is null)
             {

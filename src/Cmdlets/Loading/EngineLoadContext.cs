@@ -55,7 +55,7 @@ internal sealed class EngineLoadContext : AssemblyLoadContext
             return null;
         }
 
-        string candidate = Path.Combine(_dependencyFolder, assemblyName.Name + ".dll");
+        var candidate = Path.Combine(_dependencyFolder, assemblyName.Name + ".dll");
         return File.Exists(candidate) ? LoadFromAssemblyPath(candidate) : null;
     }
 }

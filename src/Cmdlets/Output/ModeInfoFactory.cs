@@ -10,11 +10,11 @@ internal static class ModeInfoFactory
 {
     public static IEnumerable<ModeInfo> Build(EffectiveConfiguration config, ProxyServer? proxy)
     {
-        BackendMode active = proxy?.Mode ?? config.Mode.Value;
-        ConfigSource activeSource = proxy is not null && proxy.Mode != config.Mode.Value ? ConfigSource.Proxy : config.Mode.Source;
-        foreach (EffectiveBackend resolved in config.Backends.Values.OrderBy(b => b.Mode))
+        var active = proxy?.Mode ?? config.Mode.Value;
+        var activeSource = proxy is not null && proxy.Mode != config.Mode.Value ? ConfigSource.Proxy : config.Mode.Source;
+        foreach (var resolved in config.Backends.Values.OrderBy(b => b.Mode))
         {
-            BackendSettings? running = proxy?.GetBackend(resolved.Mode);
+            var running = proxy?.GetBackend(resolved.Mode);
             yield return new ModeInfo
             {
                 Mode = resolved.Mode.ToString(),
@@ -30,6 +30,7 @@ internal static class ModeInfoFactory
                 BackgroundRequests = (running?.BackgroundRequests ?? resolved.BackgroundRequests?.Value ?? BackgroundPolicy.DefaultFor(resolved.Mode)).ToString(),
                 ToolHistory = (ToolHistorySetting)(running?.ToolHistory ?? resolved.ToolHistory.Value),
                 ToolHistorySource = running is null ? resolved.ToolHistory.Source : Source(running.ToolHistory, resolved.ToolHistory),
+                StallTimeout = running is null ? resolved.StallTimeout : running.StallTimeout,
                 HasApiKey = (running is null ? resolved.ApiKey.Value : running.ApiKey) is not null,
                 ApiKeySource = running is null ? resolved.ApiKey.Source : Source(running.ApiKey, resolved.ApiKey),
                 ConfigFile = config.ConfigFilePath,

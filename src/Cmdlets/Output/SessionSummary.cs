@@ -29,14 +29,14 @@ public class RequestTotals
     /// <summary>Sets this group's totals from its records (set once, by the factory that made the object).</summary>
     private protected T Fill<T>(IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates) where T : RequestTotals
     {
-        RequestRecord[] processed = records.Where(Processed).ToArray();
-        RequestRecord[] reporting = processed.Where(r => r.CachedTokens is not null).ToArray();
-        RequestRecord[] estimated = processed.Where(r => r.CachedTokens is null && estimates.ContainsKey(r)).ToArray();
-        long reportedCached = reporting.Sum(r => (long)r.CachedTokens!.Value);
-        long reportedPrompt = reporting.Sum(r => (long)r.InputTokens) + reportedCached;
-        long estimatedCached = estimated.Sum(r => (long)estimates[r]);
-        long estimatedPrompt = estimated.Sum(r => (long)r.InputTokens);
-        TimeSpan[] ttft = records.Where(r => r.TimeToFirstToken is not null).Select(r => r.TimeToFirstToken!.Value).Order().ToArray();
+        var processed = records.Where(Processed).ToArray();
+        var reporting = processed.Where(r => r.CachedTokens is not null).ToArray();
+        var estimated = processed.Where(r => r.CachedTokens is null && estimates.ContainsKey(r)).ToArray();
+        var reportedCached = reporting.Sum(r => (long)r.CachedTokens!.Value);
+        var reportedPrompt = reporting.Sum(r => (long)r.InputTokens) + reportedCached;
+        var estimatedCached = estimated.Sum(r => (long)estimates[r]);
+        var estimatedPrompt = estimated.Sum(r => (long)r.InputTokens);
+        var ttft = records.Where(r => r.TimeToFirstToken is not null).Select(r => r.TimeToFirstToken!.Value).Order().ToArray();
         Requests = records.Count;
         Errors = records.Count(r => r.Error is not null || r.Status >= 400);
         InputTokens = processed.Sum(r => (long)r.InputTokens);
@@ -83,7 +83,7 @@ public sealed class SessionSummary : RequestTotals
 
     internal static SessionSummary From(DateTimeOffset startedAt, DateTimeOffset endedAt, IReadOnlyCollection<RequestRecord> records, int? exitCode)
     {
-        IReadOnlyDictionary<RequestRecord, int> estimates = CacheEstimator.Estimate(records);
+        var estimates = CacheEstimator.Estimate(records);
         var summary = new SessionSummary
         {
             StartedAt = startedAt,

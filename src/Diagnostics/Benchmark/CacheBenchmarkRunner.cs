@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Diagnostics.Http;
 using AnyClaude.Diagnostics.Workload;
+using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Diagnostics.Benchmark;
 

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Diagnostics.Http;
+using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Diagnostics.Benchmark;
 

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Diagnostics.Http;
+using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Translation;
@@ -169,7 +169,7 @@ public static class ReplayRunner
         var record = await NewestRecordAsync(proxy, before, cancellationToken).ConfigureAwait(false);
         var answeredByProxy = record is not null && record.BackendUrl is null && record.Status < 400;
         var prompt = record is { UsageReported: true } ? record.InputTokens + (record.CachedTokens ?? 0) : m.PromptTokens;
-        int? cached = record is null ? (m.CachedTokensReported ? m.CachedTokens : null) : record.CachedTokens;
+        var cached = record is null ? (m.CachedTokensReported ? m.CachedTokens : null) : record.CachedTokens;
         return new ReplayRequestResult(mode, "Proxy", recorded.Index, recorded.Kind, m.TimeToFirstToken, m.Duration, prompt,
             answeredByProxy ? 0 : cached, m.OutputTokens)
         {

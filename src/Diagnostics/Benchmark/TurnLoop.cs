@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
+using AnyClaude.Diagnostics.Http;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Observability;
-using AnyClaude.Diagnostics.Http;
 
 namespace AnyClaude.Diagnostics.Benchmark;
 
@@ -35,7 +35,7 @@ internal static class TurnLoop
             // The user switches as they start typing; a prewarm runs while they type; their wait starts when they send.
             if (switchMode is not null)
                 await switchMode(mode, cancellationToken).ConfigureAwait(false);
-            Task? warming = i > 0 && prewarm is not null && mode != turns[i - 1].Mode ? prewarm(mode, cancellationToken) : null;
+            var warming = i > 0 && prewarm is not null && mode != turns[i - 1].Mode ? prewarm(mode, cancellationToken) : null;
             if (i > 0 && thinkTime is { } think)
             {
                 // Not waiting: the user reads and types. A prewarm started above runs meanwhile.

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AnyClaude.Diagnostics.Http;
 
 namespace AnyClaude.Diagnostics.Checks;
 

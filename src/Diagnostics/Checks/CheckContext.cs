@@ -1,5 +1,5 @@
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Diagnostics.Http;
+using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Diagnostics.Checks;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Diagnostics.Http;
 using AnyClaude.Proxy.Backends;
+using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Diagnostics.Checks;
 

@@ -1,6 +1,6 @@
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Diagnostics.Http;
 using AnyClaude.Diagnostics.Workload;
+using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Diagnostics.Checks;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Diagnostics.Http;
+using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 
 namespace AnyClaude.Diagnostics.Checks;

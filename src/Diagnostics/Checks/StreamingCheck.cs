@@ -1,5 +1,3 @@
-using AnyClaude.Diagnostics.Http;
-
 namespace AnyClaude.Diagnostics.Checks;
 
 /// <summary>A streamed completion delivers tokens, a finish_reason and [DONE], with usage when asked for.</summary>

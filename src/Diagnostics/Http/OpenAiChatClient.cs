@@ -1,9 +1,8 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Backends;
+using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Diagnostics.Http;
 

@@ -63,7 +63,7 @@ public static class ClaudeCodeRequest
         WriteSystemMessage(w, "Environment:\n<env>\nWorking directory: /home/dev/src/widget-service\nIs directory a git repo: Yes\n"
             + "Platform: linux\nOS Version: Linux 6.8.0\nToday's date: 2026-11-24\n</env>\n" + history.Prose(700));
         WriteFirstUserMessage(w, history);
-        for (int round = 0; round < o.Rounds; round++)
+        for (var round = 0; round < o.Rounds; round++)
             WriteRound(w, history, round);
         WriteSystemMessage(w, $"<total_tokens>{history.Next(120_000, 180_000)} tokens left</total_tokens>");
         WriteLastUserMessage(w, volatileText);
@@ -152,7 +152,7 @@ public static class ClaudeCodeRequest
         };
         foreach (var kind in kinds)
         {
-            string id = "toolu_01" + t.Hex(22);
+            var id = "toolu_01" + t.Hex(22);
             calls.Add((id, kind));
             w.WriteStartObject();
             w.WriteString("type", "tool_use");
@@ -169,7 +169,7 @@ public static class ClaudeCodeRequest
         w.WriteString("role", "user");
         w.WritePropertyName("content");
         w.WriteStartArray();
-        for (int i = 0; i < calls.Count; i++)
+        for (var i = 0; i < calls.Count; i++)
         {
             var (id, kind) = calls[i];
             w.WriteStartObject();

@@ -52,27 +52,27 @@ public sealed class OpenAiStream
         var buffer = new ArrayBufferWriter<byte>(512);
 
         // Fixed framing: role chunk, finish chunk, usage chunk.
-        int body = chunks - 3;
-        int reasoning = shape == StreamShape.Mixed ? body * 15 / 100 : 0;
-        int toolA = shape == StreamShape.Mixed ? body * 15 / 100 : 0;
-        int toolB = shape == StreamShape.Mixed ? body * 13 / 100 : 0;
-        int content = body - reasoning - toolA - toolB;
+        var body = chunks - 3;
+        var reasoning = shape == StreamShape.Mixed ? body * 15 / 100 : 0;
+        var toolA = shape == StreamShape.Mixed ? body * 15 / 100 : 0;
+        var toolB = shape == StreamShape.Mixed ? body * 13 / 100 : 0;
+        var content = body - reasoning - toolA - toolB;
 
         payloads.Add(Chunk(buffer, w => { w.WriteString("role", "assistant"); w.WriteString("content", ""); }));
-        for (int i = 0; i < reasoning; i++)
+        for (var i = 0; i < reasoning; i++)
         {
-            string token = Token(text, i);
+            var token = Token(text, i);
             payloads.Add(Chunk(buffer, w => w.WriteString("reasoning", token)));
         }
-        for (int i = 0; i < content; i++)
+        for (var i = 0; i < content; i++)
         {
-            string token = Token(text, i);
+            var token = Token(text, i);
             payloads.Add(Chunk(buffer, w => w.WriteString("content", token)));
         }
         if (toolA > 0) AddToolCall(payloads, buffer, text, 0, "Bash", toolA);
         if (toolB > 0) AddToolCall(payloads, buffer, text, 1, "Edit", toolB);
 
-        string finish = shape == StreamShape.Mixed ? "tool_calls" : "stop";
+        var finish = shape == StreamShape.Mixed ? "tool_calls" : "stop";
         payloads.Add(Chunk(buffer, _ => { }, finish));
         payloads.Add(UsageChunk(buffer, promptTokens: 21_480, completionTokens: chunks - 3, cachedTokens: 20_992));
         return new OpenAiStream(payloads, reasoning + content, toolA + toolB);
@@ -95,15 +95,15 @@ public sealed class OpenAiStream
         var args = new StringBuilder("{\"command\":\"");
         while (args.Length < fragments * 6) args.Append(text.Word()).Append(' ');
         args.Append("\",\"description\":\"").Append(text.Sentence()).Append("\"}");
-        string json = args.ToString();
-        string id = "call_" + text.Hex(24);
+        var json = args.ToString();
+        var id = "call_" + text.Hex(24);
 
-        int pieces = fragments - 1; // the first fragment has the name and empty arguments, as LM Studio sends it
+        var pieces = fragments - 1; // the first fragment has the name and empty arguments, as LM Studio sends it
         payloads.Add(Chunk(buffer, w => WriteToolCall(w, index, id, name, "")));
-        for (int i = 0; i < pieces; i++)
+        for (var i = 0; i < pieces; i++)
         {
             int start = json.Length * i / pieces, end = json.Length * (i + 1) / pieces;
-            string part = json[start..end];
+            var part = json[start..end];
             payloads.Add(Chunk(buffer, w => WriteToolCall(w, index, null, null, part)));
         }
     }

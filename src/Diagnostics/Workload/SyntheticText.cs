@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 
 namespace AnyClaude.Diagnostics.Workload;
@@ -32,13 +33,13 @@ public sealed class SyntheticText
     public string Sentence()
     {
         var sb = new StringBuilder();
-        int count = _random.Next(6, 23);
-        for (int i = 0; i < count; i++)
+        var count = _random.Next(6, 23);
+        for (var i = 0; i < count; i++)
         {
             if (i > 0) sb.Append(' ');
-            string word = s_words[_random.Next(s_words.Length)];
+            var word = s_words[_random.Next(s_words.Length)];
             if (i == 0) word = char.ToUpperInvariant(word[0]) + word[1..];
-            int deco = _random.Next(14);
+            var deco = _random.Next(14);
             if (deco < s_decorations.Length && i > 0)
                 sb.Append(s_decorations[deco]).Append(word).Append(s_closers[deco]);
             else
@@ -57,14 +58,14 @@ public sealed class SyntheticText
             if (sb.Length > 0) sb.Append("\n\n");
             if (_random.Next(4) == 0)
             {
-                int bullets = _random.Next(2, 6);
-                for (int i = 0; i < bullets && sb.Length < chars; i++)
+                var bullets = _random.Next(2, 6);
+                for (var i = 0; i < bullets && sb.Length < chars; i++)
                     sb.Append(i == 0 ? "" : "\n").Append("- ").Append(Sentence());
             }
             else
             {
-                int sentences = _random.Next(2, 6);
-                for (int i = 0; i < sentences && sb.Length < chars; i++)
+                var sentences = _random.Next(2, 6);
+                for (var i = 0; i < sentences && sb.Length < chars; i++)
                     sb.Append(i == 0 ? "" : " ").Append(Sentence());
             }
         }
@@ -75,12 +76,12 @@ public sealed class SyntheticText
     public string NumberedSource(int lines)
     {
         var sb = new StringBuilder(lines * 48);
-        int indent = 0;
-        for (int i = 1; i <= lines; i++)
+        var indent = 0;
+        for (var i = 1; i <= lines; i++)
         {
-            sb.Append(i.ToString().PadLeft(6)).Append('\t');
-            int roll = _random.Next(10);
-            if (roll == 0 && indent < 3) { sb.Append(' ', indent * 4).Append("if (").Append(Identifier()).Append(" != null)\n"); sb.Append(i.ToString().PadLeft(6)).Append('\t').Append(' ', indent * 4).Append("{\n"); i++; indent++; continue; }
+            sb.Append(i.ToString(CultureInfo.InvariantCulture).PadLeft(6)).Append('\t');
+            var roll = _random.Next(10);
+            if (roll == 0 && indent < 3) { sb.Append(' ', indent * 4).Append("if (").Append(Identifier()).Append(" != null)\n"); sb.Append(i.ToString(CultureInfo.InvariantCulture).PadLeft(6)).Append('\t').Append(' ', indent * 4).Append("{\n"); i++; indent++; continue; }
             if (roll == 1 && indent > 0) { indent--; sb.Append(' ', indent * 4).Append("}\n"); continue; }
             sb.Append(' ', indent * 4).Append("var ").Append(Identifier()).Append(" = ").Append(Identifier())
               .Append('.').Append(Identifier()).Append("(\"").Append(s_words[_random.Next(s_words.Length)]).Append("\");\n");
@@ -90,8 +91,8 @@ public sealed class SyntheticText
 
     public string Identifier()
     {
-        string a = s_words[_random.Next(s_words.Length)];
-        string b = s_words[_random.Next(s_words.Length)];
+        var a = s_words[_random.Next(s_words.Length)];
+        var b = s_words[_random.Next(s_words.Length)];
         return a + char.ToUpperInvariant(b[0]) + b[1..];
     }
 
@@ -104,7 +105,7 @@ public sealed class SyntheticText
         const string digits = "0123456789abcdef";
         return string.Create(length, _random, static (span, r) =>
         {
-            for (int i = 0; i < span.Length; i++) span[i] = digits[r.Next(16)];
+            for (var i = 0; i < span.Length; i++) span[i] = digits[r.Next(16)];
         });
     }
 }

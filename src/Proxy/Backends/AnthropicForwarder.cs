@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using AnyClaude.Proxy.Configuration;
@@ -41,7 +40,7 @@ internal sealed class AnthropicForwarder(BackendServices services)
         }
         try
         {
-            await ForwardAsync(scope, request, backend, body, heartbeat, backendCancel.Token, () => sse ??= BeginStream(scope, heartbeat)).ConfigureAwait(false);
+            await ForwardAsync(scope, request, backend, body, heartbeat, () => sse ??= BeginStream(scope, heartbeat), backendCancel.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (heartbeat.Stalled)
         {
@@ -70,9 +69,9 @@ internal sealed class AnthropicForwarder(BackendServices services)
     }
 
     private async Task ForwardAsync(RequestScope scope, MessagesRequest request, BackendSettings backend, ReadOnlyMemory<byte> body,
-        Heartbeat heartbeat, CancellationToken ct, Func<SseResponse> stream)
+        Heartbeat heartbeat, Func<SseResponse> stream, CancellationToken ct)
     {
-        using var slot = await services.Limiter.AcquireAsync(backend, ct, scope.Record.Kind is RequestKind.Background or RequestKind.Prewarm).ConfigureAwait(false);
+        using var slot = await services.Limiter.AcquireAsync(backend, ct, scope.Record.Kind == RequestKind.Background).ConfigureAwait(false);
         heartbeat.BackendStarted();
         using var message = CreateRequest(scope, backend, body);
         HttpResponseMessage response;

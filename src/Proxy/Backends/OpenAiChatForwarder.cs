@@ -27,6 +27,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
 
         var inputTokens = TokenCounter.CountRequest(request.Root, ct);
         var maxTokens = request.MaxTokens;
+        // Set before the window check, so a "prompt is too long" answer is recorded with its model and count.
         record.Model = route.Model;
         record.InputTokens = inputTokens;
         var window = await services.ContextWindows.GetAsync(backend, route.Model, ct).ConfigureAwait(false);
@@ -37,8 +38,6 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
             if (inputTokens >= c) throw BackendErrors.PromptTooLong(inputTokens, c, backend);
             maxTokens = Math.Min(maxTokens, c - inputTokens);
         }
-        record.Model = route.Model;
-        record.InputTokens = inputTokens;
 
         var body = new ArrayBufferWriter<byte>(64 * 1024);
         var profile = BackendProfile.For(backend with { Model = route.Model });
@@ -74,7 +73,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         var pump = new SinkWriteGate(sse.EnterAsync, sse.FlushAndExitAsync);
         try
         {
-            await RunAsync(scope, route, body, translator, heartbeat, backendCancel.Token, pump, inputTokens, maxTokens).ConfigureAwait(false);
+            await RunAsync(scope, route, body, translator, heartbeat, pump, inputTokens, maxTokens, backendCancel.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is not OperationCanceledException && !sse.ClientGone)
         {
@@ -108,7 +107,7 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         translator.Start(messageId, clientModel, inputTokens);
         try
         {
-            await RunAsync(scope, route, body, translator, heartbeat, backendCancel.Token, SinkWriteGate.None, inputTokens, maxTokens).ConfigureAwait(false);
+            await RunAsync(scope, route, body, translator, heartbeat, SinkWriteGate.None, inputTokens, maxTokens, backendCancel.Token).ConfigureAwait(false);
         }
         catch (BackendStreamException e)
         {
@@ -126,10 +125,10 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
 
     /// <summary>Waits for a slot, calls the backend and feeds its stream to the translator until it ends.</summary>
     private async Task RunAsync(RequestScope scope, Route route, ReadOnlyMemory<byte> body, ChatStreamTranslator translator,
-        Heartbeat heartbeat, CancellationToken ct, SinkWriteGate pump, int inputTokens, int maxTokens)
+        Heartbeat heartbeat, SinkWriteGate pump, int inputTokens, int maxTokens, CancellationToken ct)
     {
         var backend = route.Backend;
-        using var slot = await services.Limiter.AcquireAsync(backend, ct, scope.Record.Kind is RequestKind.Background or RequestKind.Prewarm).ConfigureAwait(false);
+        using var slot = await services.Limiter.AcquireAsync(backend, ct, scope.Record.Kind == RequestKind.Background).ConfigureAwait(false);
         heartbeat.BackendStarted();
         using var message = CreateRequest(backend, body);
         HttpResponseMessage response;
@@ -232,20 +231,14 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
     /// <summary>A finished stream's usage and stop reason into its record (the prewarmer's records too).</summary>
     internal static void Fill(RecordDraft record, ChatStreamTranslator translator)
     {
-        try
-        {
-            var usage = translator.Usage;
-            // The backend's own count wins over our estimate when it reported one.
-            if (usage.InputTokens > 0 || usage.CachedTokens > 0) record.InputTokens = usage.InputTokens;
-            record.OutputTokens = usage.OutputTokens;
-            record.UsageReported = translator.UsageReported;
-            // No figure is not zero: LM Studio reports no cached tokens even when its cache served the prompt.
-            record.CachedTokens = translator.CachedTokensReported ? usage.CachedTokens : null;
-            record.StopReason = translator.StopReason;
-        }
-        catch (NotImplementedException)
-        {
-        }
+        var usage = translator.Usage;
+        // The backend's own count wins over our estimate when it reported one.
+        if (usage.InputTokens > 0 || usage.CachedTokens > 0) record.InputTokens = usage.InputTokens;
+        record.OutputTokens = usage.OutputTokens;
+        record.UsageReported = translator.UsageReported;
+        // No figure is not zero: LM Studio reports no cached tokens even when its cache served the prompt.
+        record.CachedTokens = translator.CachedTokensReported ? usage.CachedTokens : null;
+        record.StopReason = translator.StopReason;
     }
 }
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
@@ -91,7 +92,7 @@ internal sealed class RequestClassifier
         }
         // An identity, not a secret: a fast 128-bit hash of the chars (as the token counter's cache keys), 12 hex digits shown.
         var hash = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(text.ToString().AsSpan()));
-        return ((ulong)(hash >> 64)).ToString("x16")[..12];
+        return ((ulong)(hash >> 64)).ToString("x16", CultureInfo.InvariantCulture)[..12];
     }
 
     private sealed class SessionState

@@ -1,4 +1,3 @@
-using System.Collections.Immutable;
 using System.Net;
 using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;

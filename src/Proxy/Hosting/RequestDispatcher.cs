@@ -61,13 +61,6 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
             if (!scope.ResponseStarted) record.Status = 499;
             Abort(context);
         }
-        catch (NotImplementedException e)
-        {
-            var error = new ApiException(500, "api_error", $"Not available in this build: {e.Message}");
-            record.Status = 500;
-            record.Error = error.Message;
-            await TryWriteErrorAsync(scope, error).ConfigureAwait(false);
-        }
         catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
         {
             record.Error = "The client closed the connection.";

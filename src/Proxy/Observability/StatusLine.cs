@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Routing;
 
 namespace AnyClaude.Proxy.Observability;

@@ -92,8 +92,7 @@ internal sealed class RequestGuard(string dataToken, string controlToken)
     private static bool Matches(string presented, byte[] expected)
     {
         var max = Encoding.UTF8.GetMaxByteCount(presented.Length);
-        byte[]? rented = null;
-        Span<byte> buffer = max <= 256 ? stackalloc byte[max] : (rented = new byte[max]);
+        var buffer = max <= 256 ? stackalloc byte[max] : new byte[max];
         var n = Encoding.UTF8.GetBytes(presented, buffer);
         // FixedTimeEquals is constant-time for equal lengths; a length mismatch reveals only the length.
         return CryptographicOperations.FixedTimeEquals(buffer[..n], expected);

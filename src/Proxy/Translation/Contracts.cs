@@ -1,7 +1,5 @@
 // The seams between the HTTP host and the translators. The host owns sockets, timing and
 // backpressure; the translators own every byte of protocol they read and write.
-using System.Buffers;
-using System.Text.Json;
 using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Proxy.Translation;
@@ -64,5 +62,3 @@ internal sealed record BackendProfile
     };
 }
 
-/// <summary>What the host needs from a parsed request.</summary>
-internal readonly record struct ChatRequestInfo(int MaxTokens, bool Stream);

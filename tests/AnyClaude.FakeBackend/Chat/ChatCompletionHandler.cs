@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using AnyClaude.FakeBackend.Http;
-using AnyClaude.FakeBackend.Scripting;
 
 namespace AnyClaude.FakeBackend.Chat;
 
@@ -12,9 +11,9 @@ namespace AnyClaude.FakeBackend.Chat;
 /// </summary>
 internal sealed class ChatCompletionHandler(FakeServerState state)
 {
-    private static readonly byte[] DataPrefix = "data: "u8.ToArray();
-    private static readonly byte[] EventEnd = "\n\n"u8.ToArray();
-    private static readonly byte[] Done = "data: [DONE]\n\n"u8.ToArray();
+    private static readonly byte[] s_dataPrefix = "data: "u8.ToArray();
+    private static readonly byte[] s_eventEnd = "\n\n"u8.ToArray();
+    private static readonly byte[] s_done = "data: [DONE]\n\n"u8.ToArray();
 
     private FakeServerOptions Options => state.Options;
     private bool Mlx => Options.Flavor == FakeFlavor.MlxLm;
@@ -85,7 +84,7 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
                 plan.FinishReason == "length", Options.EffectiveContextLength ?? 0)
             : null;
         var usage = new UsageFigures(promptTokens, plan.CompletionTokens, cached, Options.EffectiveReportCachedTokens, rest);
-        var formatter = ChunkFormatter.For(Options, NewIdentity(request!, model));
+        var formatter = ChunkFormatter.For(Options, NewIdentity(model));
         var pacer = new Pacer();
 
         if (!request!.Stream)
@@ -142,7 +141,7 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
                 await WriteEventAsync(writer, formatter.UsageChunk(usage), ct);
             }
         }
-        await writer.WriteStreamAsync(Done, ct);
+        await writer.WriteStreamAsync(s_done, ct);
         await writer.EndStreamAsync(ct);
         return !writer.MustClose;
     }
@@ -174,10 +173,10 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
 
     private static async Task WriteEventAsync(ResponseWriter writer, byte[] json, CancellationToken ct)
     {
-        var frame = new byte[DataPrefix.Length + json.Length + EventEnd.Length];
-        DataPrefix.CopyTo(frame, 0);
-        json.CopyTo(frame, DataPrefix.Length);
-        EventEnd.CopyTo(frame, DataPrefix.Length + json.Length);
+        var frame = new byte[s_dataPrefix.Length + json.Length + s_eventEnd.Length];
+        s_dataPrefix.CopyTo(frame, 0);
+        json.CopyTo(frame, s_dataPrefix.Length);
+        s_eventEnd.CopyTo(frame, s_dataPrefix.Length + json.Length);
         await writer.WriteStreamAsync(frame, ct);
     }
 
@@ -192,7 +191,7 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
         return !writer.MustClose;
     }
 
-    private ResponseIdentity NewIdentity(ChatRequest request, string model)
+    private ResponseIdentity NewIdentity(string model)
     {
         var created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         return Mlx

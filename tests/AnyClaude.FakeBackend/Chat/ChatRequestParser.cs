@@ -38,7 +38,7 @@ internal static class ChatRequestParser
             {
                 return (null, mlx ? FakeError.Drop() : FakeError.LmStudio(400, "Request body must be a JSON object"));
             }
-            return mlx ? ParseMlx(root) : ParseLmStudio(root, options);
+            return mlx ? ParseMlx(root) : ParseLmStudio(root);
         }
     }
 
@@ -99,7 +99,7 @@ internal static class ChatRequestParser
         }, null);
     }
 
-    private static (ChatRequest?, FakeError?) ParseLmStudio(JsonElement root, FakeServerOptions options)
+    private static (ChatRequest?, FakeError?) ParseLmStudio(JsonElement root)
     {
         if (!root.TryGetProperty("messages", out var msgs) || msgs.ValueKind != JsonValueKind.Array)
         {

@@ -7,7 +7,7 @@ namespace AnyClaude.FakeBackend.Chat;
 /// <summary>Writes one flavor's response JSON: stream chunks, the finish chunk, the usage chunk, a whole completion.</summary>
 internal abstract class ChunkFormatter(ResponseIdentity identity)
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     protected ResponseIdentity Identity { get; } = identity;
 
@@ -48,7 +48,7 @@ internal abstract class ChunkFormatter(ResponseIdentity identity)
     private byte[] Write(Action<Utf8JsonWriter> body)
     {
         var buffer = new ArrayBufferWriter<byte>(512);
-        using (var w = new Utf8JsonWriter(buffer, WriterOptions))
+        using (var w = new Utf8JsonWriter(buffer, s_writerOptions))
         {
             body(w);
         }

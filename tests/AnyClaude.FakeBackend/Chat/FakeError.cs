@@ -7,7 +7,7 @@ namespace AnyClaude.FakeBackend.Chat;
 internal sealed record FakeError(int? Status, string Body)
 {
     // Quotes and backticks stay literal, as in json.dumps and JSON.stringify output.
-    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions s_relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>mlx_lm.server: an exception escaping do_POST (assert, validate_model_parameters) kills the connection without a reply.</summary>
     public static FakeError Drop() => new(null, "");
@@ -23,5 +23,5 @@ internal sealed record FakeError(int? Status, string Body)
     /// <summary>LM Studio also answers some failures (prompt too long, template errors) with a plain string: {"error":"..."}.</summary>
     public static FakeError LmStudioString(int status, string message) => new(status, "{\"error\":" + Q(message) + "}");
 
-    private static string Q(string? value) => JsonSerializer.Serialize(value, Relaxed);
+    private static string Q(string? value) => JsonSerializer.Serialize(value, s_relaxed);
 }

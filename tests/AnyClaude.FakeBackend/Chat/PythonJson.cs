@@ -12,7 +12,7 @@ internal static class PythonJson
         try
         {
             using var doc = System.Text.Json.JsonDocument.Parse(json);
-            var compact = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(doc.RootElement, RelaxedOptions);
+            var compact = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(doc.RootElement, s_relaxedOptions);
             return System.Text.Encoding.UTF8.GetString(Respace(compact));
         }
         catch (System.Text.Json.JsonException)
@@ -21,7 +21,7 @@ internal static class PythonJson
         }
     }
 
-    private static readonly System.Text.Json.JsonSerializerOptions RelaxedOptions =
+    private static readonly System.Text.Json.JsonSerializerOptions s_relaxedOptions =
         new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static byte[] Respace(ReadOnlySpan<byte> compact)

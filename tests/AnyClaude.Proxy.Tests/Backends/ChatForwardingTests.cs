@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using AnyClaude.FakeBackend;
-using AnyClaude.Proxy.Backends;
 using AnyClaude.FakeBackend.Scripting;
+using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
 using Xunit;
 using static AnyClaude.Proxy.Tests.Hosting.ProxyTestKit;

@@ -80,7 +80,7 @@ public sealed class ThinkingAcrossModesTests
         // Local turns keep their text; a turn of nothing but local thinking would keep a marker instead.
         Assert.Equal("""[{"type":"text","text":"local answer one"}]""", last[1]!["content"]!.ToJsonString());
         // LM Studio saw the whole conversation, Claude's turn included.
-        Assert.Contains("Claude answer 1", lmStudio.ChatRequests.Last().Body);
+        Assert.Contains("Claude answer 1", lmStudio.ChatRequests[^1].Body);
     }
 
     /// <summary>

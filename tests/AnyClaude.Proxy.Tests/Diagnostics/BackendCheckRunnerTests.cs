@@ -1,8 +1,8 @@
-using Xunit;
+using AnyClaude.Diagnostics;
 using AnyClaude.FakeBackend;
 using AnyClaude.FakeBackend.Scripting;
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Diagnostics;
+using Xunit;
 using static AnyClaude.Proxy.Tests.Diagnostics.DiagnosticsFixtures;
 
 namespace AnyClaude.Proxy.Tests.Diagnostics;

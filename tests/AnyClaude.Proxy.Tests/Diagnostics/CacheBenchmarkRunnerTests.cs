@@ -1,9 +1,9 @@
-using Xunit;
-using AnyClaude.FakeBackend;
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Diagnostics;
 using AnyClaude.Diagnostics.Benchmark;
 using AnyClaude.Diagnostics.Workload;
+using AnyClaude.FakeBackend;
+using AnyClaude.Proxy.Configuration;
+using Xunit;
 using static AnyClaude.Proxy.Tests.Diagnostics.DiagnosticsFixtures;
 
 namespace AnyClaude.Proxy.Tests.Diagnostics;

@@ -1,7 +1,7 @@
-using Xunit;
+using AnyClaude.Diagnostics.Benchmark;
 using AnyClaude.FakeBackend;
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Diagnostics.Benchmark;
+using Xunit;
 using static AnyClaude.Proxy.Tests.Diagnostics.DiagnosticsFixtures;
 
 namespace AnyClaude.Proxy.Tests.Diagnostics;
@@ -65,7 +65,7 @@ public sealed class HybridScenarioRunnerTests
             turns.Add(t);
 
         Assert.Equal([BackendMode.MlxLm, BackendMode.LmStudio, BackendMode.MlxLm], switches);
-        var records = proxy.GetRecords().Where(r => r.Path.StartsWith("/v1/messages")).ToList();
+        var records = proxy.GetRecords().Where(r => r.Path.StartsWith("/v1/messages", StringComparison.Ordinal)).ToList();
         // One warm-up per backend (a probe: no conversation for a prewarm), then the turns.
         Assert.Equal([AnyClaude.Proxy.Observability.RequestKind.Probe, AnyClaude.Proxy.Observability.RequestKind.Probe], records.Take(2).Select(r => r.Kind));
         Assert.Equal([BackendMode.MlxLm, BackendMode.LmStudio, BackendMode.MlxLm], records.Skip(2).Select(r => r.Mode));

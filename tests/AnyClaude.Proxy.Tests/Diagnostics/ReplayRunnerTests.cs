@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
+using AnyClaude.Diagnostics.Benchmark;
 using AnyClaude.FakeBackend;
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Diagnostics.Benchmark;
 using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Tests.ClaudeCode.Cli;
 using Xunit;

@@ -1,9 +1,8 @@
 using System.Text.Json.Nodes;
+using AnyClaude.Diagnostics.Workload;
 using AnyClaude.FakeBackend;
 using AnyClaude.Proxy.Classification;
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Diagnostics.Workload;
-using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Tests.Hosting;
 
 namespace AnyClaude.Proxy.Tests.Diagnostics;

@@ -1,6 +1,6 @@
-using Xunit;
 using System.Diagnostics;
 using System.Text.Json;
+using Xunit;
 using static AnyClaude.Proxy.Tests.FakeBackend.FakeHttp;
 
 namespace AnyClaude.Proxy.Tests.FakeBackend;

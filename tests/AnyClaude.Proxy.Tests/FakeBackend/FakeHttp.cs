@@ -1,7 +1,7 @@
-using Xunit;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
+using Xunit;
 
 namespace AnyClaude.Proxy.Tests.FakeBackend;
 

@@ -1,7 +1,7 @@
-using Xunit;
 using System.Text.Json;
 using AnyClaude.FakeBackend;
 using AnyClaude.FakeBackend.Scripting;
+using Xunit;
 using static AnyClaude.Proxy.Tests.FakeBackend.FakeHttp;
 
 namespace AnyClaude.Proxy.Tests.FakeBackend;

@@ -1,6 +1,6 @@
-using Xunit;
 using System.Text.Json;
 using AnyClaude.FakeBackend;
+using Xunit;
 using static AnyClaude.Proxy.Tests.FakeBackend.FakeHttp;
 
 namespace AnyClaude.Proxy.Tests.FakeBackend;
@@ -8,7 +8,7 @@ namespace AnyClaude.Proxy.Tests.FakeBackend;
 /// <summary>The simulated prefix cache: cached_tokens, and prompt-processing time proportional to uncached tokens.</summary>
 public sealed class PrefixCacheTests
 {
-    private static readonly string System = "You are Claude Code. " + string.Concat(Enumerable.Repeat("Rules and tool docs. ", 400));
+    private static readonly string s_system = "You are Claude Code. " + string.Concat(Enumerable.Repeat("Rules and tool docs. ", 400));
 
     private static string Turn(int n)
     {
@@ -18,7 +18,7 @@ public sealed class PrefixCacheTests
             history.Add("{\"role\":\"user\",\"content\":\"question " + i + "\"}");
             history.Add("{\"role\":\"assistant\",\"content\":" + JsonSerializer.Serialize(Answer(i)) + "}");
         }
-        return ChatBody("question " + n, stream: true, includeUsage: true, system: System,
+        return ChatBody("question " + n, stream: true, includeUsage: true, system: s_system,
             extraMessages: history.Count == 0 ? null : string.Join(",", history));
     }
 

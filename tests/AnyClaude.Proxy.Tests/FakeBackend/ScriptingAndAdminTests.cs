@@ -1,8 +1,8 @@
-using Xunit;
 using System.Text;
 using System.Text.Json;
 using AnyClaude.FakeBackend;
 using AnyClaude.FakeBackend.Scripting;
+using Xunit;
 using static AnyClaude.Proxy.Tests.FakeBackend.FakeHttp;
 
 namespace AnyClaude.Proxy.Tests.FakeBackend;

@@ -1,7 +1,6 @@
 using System.Text;
 using System.Text.Json;
 using Xunit;
-using static AnyClaude.Proxy.Tests.Hosting.ProxyTestKit;
 
 namespace AnyClaude.Proxy.Tests.Hosting;
 
@@ -23,7 +22,7 @@ public sealed class BadRequestTextTests
     public async Task Invalid_text_in_a_request_is_a_400_that_names_the_field(string path, string kind)
     {
         await using var h = await RawBackendHolder.StartAsync();
-        byte[] body = kind switch
+        var body = kind switch
         {
             "utf8" => [.. "{\"model\":\"m\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":\"caf"u8, 0xC3, 0x28, .. "\"}]}"u8],
             "surrogate" => "{\"model\":\"m\",\"max_tokens\":10,\"messages\":[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"half \\ud800 pair\"}]}]}"u8.ToArray(),
@@ -57,10 +56,10 @@ internal sealed class RawBackendHolder : IAsyncDisposable
 
     public static Task<RawBackendHolder> StartAsync()
     {
-        var backend = new RawBackend(async (s, _) =>
+        var backend = new RawBackend(async (s, ct) =>
         {
-            await s.WriteAsync(RawBackend.SseHead);
-            await s.WriteAsync(RawBackend.Chunk("ok", "stop"));
+            await s.WriteAsync(RawBackend.SseHead, ct);
+            await s.WriteAsync(RawBackend.Chunk("ok", "stop"), ct);
         });
         return Task.FromResult(new RawBackendHolder { Backend = backend, Proxy = backend.StartProxy() });
     }

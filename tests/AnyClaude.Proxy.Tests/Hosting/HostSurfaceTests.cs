@@ -1,10 +1,10 @@
-using Xunit;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using AnyClaude.FakeBackend;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
+using Xunit;
 using static AnyClaude.Proxy.Tests.Hosting.ProxyTestKit;
 
 namespace AnyClaude.Proxy.Tests.Hosting;

@@ -1,7 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
-using System.Text;
-using System.Text.Json;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 using Xunit;

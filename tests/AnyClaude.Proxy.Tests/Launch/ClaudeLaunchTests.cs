@@ -119,7 +119,7 @@ public sealed class ClaudeLaunchTests
         // The dotnet tool: pwsh.dll through the dotnet running it.
         Assert.Equal(["/usr/share/dotnet/dotnet", "/t/.store/powershell/7.6.9/pwsh.dll"], ClaudeLaunch.PwshCommand("/t/.store/powershell/7.6.9",
             "/usr/share/dotnet/dotnet", windows: false, _ => true));
-        Assert.Equal(["dotnet", "/t/pwsh.dll"], ClaudeLaunch.PwshCommand("/t", "/usr/bin/myhost", windows: false, p => p.EndsWith("pwsh.dll")));
+        Assert.Equal(["dotnet", "/t/pwsh.dll"], ClaudeLaunch.PwshCommand("/t", "/usr/bin/myhost", windows: false, p => p.EndsWith("pwsh.dll", StringComparison.Ordinal)));
         // Nothing in $PSHOME: pwsh from PATH.
         Assert.Equal(["pwsh"], ClaudeLaunch.PwshCommand(null, null, windows: false, _ => false));
         Assert.Equal(["pwsh.exe"], ClaudeLaunch.PwshCommand(@"C:\x", null, windows: true, _ => false));

@@ -57,7 +57,7 @@ internal static class WindowsParsers
     }
 
     /// <summary>
-    /// What cmd.exe does with "/d /e:ON /v:OFF /s /c "<body>"": strips the outer quotes (/s), expands
+    /// What cmd.exe does with "/d /e:ON /v:OFF /s /c "&lt;body&gt;"": strips the outer quotes (/s), expands
     /// %VAR% (command-line rules: a defined name is replaced, %cd:~,% is the empty substring of the current
     /// directory, anything else stays), then reports any metacharacter outside quotes (it would start another
     /// command or a redirection). Returns the expanded command.

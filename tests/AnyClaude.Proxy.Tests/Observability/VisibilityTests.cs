@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
-using Xunit;
 using AnyClaude.Proxy.Routing;
+using Xunit;
 
 namespace AnyClaude.Proxy.Tests.Observability;
 

@@ -1,7 +1,6 @@
 using AnyClaude.Proxy.Configuration;
-using AnyClaude.Proxy.Hosting;
-using Xunit;
 using AnyClaude.Proxy.Routing;
+using Xunit;
 
 namespace AnyClaude.Proxy.Tests.Routing;
 

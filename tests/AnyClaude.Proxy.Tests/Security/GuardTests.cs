@@ -1,9 +1,8 @@
-using Xunit;
-using System.Net;
 using System.Text.Json;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Security;
+using Xunit;
 using static AnyClaude.Proxy.Tests.Hosting.ProxyTestKit;
 
 namespace AnyClaude.Proxy.Tests.Security;

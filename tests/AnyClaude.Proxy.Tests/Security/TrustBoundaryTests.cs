@@ -126,7 +126,7 @@ public sealed class TrustBoundaryTests
             // LM Studio mode sends the request without a key; Claude mode refuses to send one without a key at all.
             // 502 with x-should-retry: false (ApiException.Permanent), not 401: Claude Code would take a 401 for its own login.
             if (expected == BackendMode.Claude) Assert.Equal(502, (int)response.StatusCode);
-            else Assert.Contains(listener.Received, r => r.Target.EndsWith("/chat/completions"));
+            else Assert.Contains(listener.Received, r => r.Target.EndsWith("/chat/completions", StringComparison.Ordinal));
         }
         foreach (var (_, headers, _) in listener.Received)
         {

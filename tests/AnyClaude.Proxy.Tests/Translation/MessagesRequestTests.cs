@@ -1,5 +1,5 @@
-using Xunit;
 using AnyClaude.Proxy.Errors;
+using Xunit;
 using static AnyClaude.Proxy.Tests.Translation.TranslationTestKit;
 
 namespace AnyClaude.Proxy.Tests.Translation;

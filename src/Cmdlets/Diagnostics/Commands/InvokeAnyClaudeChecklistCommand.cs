@@ -106,7 +106,7 @@ public sealed class InvokeAnyClaudeChecklistCommand : PSCmdlet
                 "ChecklistMissing", ErrorCategory.ObjectNotFound, checklist));
         }
 
-        string? report = OutputFormat is null ? null
+        var report = OutputFormat is null ? null
             : SessionState.Path.GetUnresolvedProviderPathFromPSPath(OutputPath ?? "AnyClaude.Checklist.xml");
         var data = new Hashtable
         {

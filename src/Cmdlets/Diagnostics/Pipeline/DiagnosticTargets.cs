@@ -1,7 +1,7 @@
 using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Session;
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Diagnostics;
+using AnyClaude.Proxy.Configuration;
 
 namespace AnyClaude.Cmdlets.Diagnostics.Pipeline;
 

@@ -63,7 +63,7 @@ internal static class ContentText
         if (documentBlock.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object)
         {
             var type = GetString(source, "type");
-            string? body = type switch
+            var body = type switch
             {
                 "text" => GetString(source, "data"),
                 "content" when source.TryGetProperty("content", out var inner) => Join(inner),

@@ -5,6 +5,7 @@ namespace AnyClaude.Proxy.Translation;
 
 /// <summary>Writes Anthropic events as SSE frames ("event: T\ndata: {json}\n\n", T == data.type) to a buffer.
 /// The host flushes the buffer to the client after each call it wants on the wire.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "The Utf8JsonWriter only buffers into the caller's IBufferWriter (flushed after every event); it holds nothing to release.")]
 internal sealed class SseEventWriter : IAnthropicEventSink
 {
     private readonly IBufferWriter<byte> _output;

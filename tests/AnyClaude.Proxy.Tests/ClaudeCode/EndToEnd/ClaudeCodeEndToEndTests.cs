@@ -1,4 +1,3 @@
-using System.Text.Json;
 using AnyClaude.FakeBackend;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Tests.ClaudeCode.Cli;

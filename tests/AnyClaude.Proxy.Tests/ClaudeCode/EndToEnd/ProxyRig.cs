@@ -1,9 +1,9 @@
-using Xunit;
 using System.Text.Json;
 using AnyClaude.FakeBackend;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Tests.ClaudeCode.Cli;
+using Xunit;
 
 namespace AnyClaude.Proxy.Tests.ClaudeCode.EndToEnd;
 

@@ -1,9 +1,9 @@
-using Xunit;
 using System.Text;
 using AnyClaude.Proxy.Tests.ClaudeCode.Capture;
 using AnyClaude.Proxy.Tests.ClaudeCode.Cli;
 using AnyClaude.Proxy.Tests.ClaudeCode.Recording;
 using AnyClaude.Proxy.Tests.ClaudeCode.Stability;
+using Xunit;
 using Xunit.Abstractions;
 
 namespace AnyClaude.Proxy.Tests.ClaudeCode.Footprint;

@@ -1,6 +1,6 @@
-using Xunit;
 using AnyClaude.Proxy.Tests.ClaudeCode.Capture;
 using AnyClaude.Proxy.Tests.ClaudeCode.Cli;
+using Xunit;
 
 namespace AnyClaude.Proxy.Tests.ClaudeCode.Recording;
 

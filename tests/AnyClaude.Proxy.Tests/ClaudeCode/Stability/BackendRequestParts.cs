@@ -16,7 +16,7 @@ internal sealed record BackendRequestParts(string? System, string? Tools, IReadO
         var root = doc.RootElement;
         var messages = root.GetProperty("messages").EnumerateArray().Select(m => m.GetRawText()).ToList();
         var first = root.GetProperty("messages").EnumerateArray().FirstOrDefault();
-        string? system = first.ValueKind == JsonValueKind.Object && first.GetProperty("role").GetString() == "system"
+        var system = first.ValueKind == JsonValueKind.Object && first.GetProperty("role").GetString() == "system"
             ? first.GetProperty("content").GetRawText()
             : null;
         return new BackendRequestParts(system, Raw(root, "tools"), messages, body);

@@ -1,5 +1,5 @@
-using Xunit;
 using AnyClaude.Proxy.Tests.ClaudeCode.Recording;
+using Xunit;
 
 namespace AnyClaude.Proxy.Tests.ClaudeCode.Stability;
 
