@@ -6,6 +6,17 @@ BeforeAll {
     $script:saved = Enter-IsolatedEnvironment -Root $TestDrive
     $script:configPath = $env:ANYCLAUDE_CONFIG
     function Write-Config([string] $Json) { Set-Content -LiteralPath $configPath -Value $Json }
+    function Get-RemoteSwitchError([hashtable] $Parameters, [string] $Category) {
+        # Runs a Set-AnyClaudeMode that another window does not take: one ErrorRecord, never an unhandled exception.
+        $thrown = $null
+        $problems = @()
+        try { Set-AnyClaudeMode @Parameters -ErrorVariable problems -ErrorAction SilentlyContinue } catch { $thrown = $_ }
+        $thrown | Should -BeNullOrEmpty -Because 'a switch another window does not take is an error record, not an unhandled exception'
+        $problems.Count | Should -Be 1
+        $problems[0].FullyQualifiedErrorId | Should -BeLike 'RemoteControlFailed,*'
+        $problems[0].CategoryInfo.Category | Should -Be $Category
+        return $problems[0]
+    }
 }
 
 AfterAll {
@@ -353,6 +364,111 @@ Start-AnyClaude -NoLaunch LmStudio | Select-Object BaseUrl, Token, Port | Conver
             $listed[0].Requests | Should -BeGreaterOrEqual 1
         } finally {
             Stop-ChildPwsh $child
+        }
+    }
+
+    It '-StallTimeout reaches a proxy running in another pwsh process (issue 19)' {
+        # The child prints its proxy's effective stall timeout (Get-AnyClaudeMode there) for each line it reads.
+        $child = Start-ChildPwsh -Environment @{ LMSTUDIO_URL = $lmstudio.BaseUrl; MLX_LM_URL = $mlx.BaseUrl } -Script @'
+Import-Module $ModulePath
+Start-AnyClaude -NoLaunch LmStudio | Select-Object Port | ConvertTo-Json -Compress
+while ($null -ne [Console]::In.ReadLine()) { 'stall=' + [string](Get-AnyClaudeMode LmStudio).StallTimeout }
+'@
+        try {
+            $ask = {
+                $child.Process.StandardInput.WriteLine('?')
+                $line = $child.Process.StandardOutput.ReadLineAsync()
+                if (-not $line.Wait([TimeSpan]::FromSeconds(60))) { throw 'the child did not answer' }
+                $line.Result
+            }
+            & $ask | Should -Be 'stall=' -Because 'no stall timeout is set at first: the proxy''s default applies'
+            Set-AnyClaudeMode LmStudio -StallTimeout 00:01:30 -WarningVariable warnings -WarningAction SilentlyContinue -ErrorVariable problems
+            $problems | Should -BeNullOrEmpty
+            $warnings | Should -BeNullOrEmpty -Because 'the control endpoint carries the stall timeout'
+            & $ask | Should -Be 'stall=00:01:30' -Because 'the other window''s proxy now allows 90 s of silence'
+
+            # Its status (what Get-AnyClaude and Set-AnyClaudeMode of other windows read) reports it too.
+            $state = Get-ChildItem $env:ANYCLAUDE_STATE_DIR -Filter 'proxy-*.json' | Get-Content -Raw | ConvertFrom-Json
+            $status = Invoke-RestMethod "$($state.baseUrl)anyclaude/status" -Headers @{ Authorization = "Bearer $($state.controlToken)" }
+            ($status.backends | Where-Object mode -EQ 'LmStudio').stallTimeout | Should -Be 90
+        } finally {
+            Stop-ChildPwsh $child
+        }
+    }
+
+    It 'a switch another window''s proxy refuses ends in an ErrorRecord that says why (issue 19)' {
+        $child = Start-ChildPwsh -Environment @{ LMSTUDIO_URL = $lmstudio.BaseUrl; MLX_LM_URL = $mlx.BaseUrl } -Script @'
+Import-Module $ModulePath
+Start-AnyClaude -NoLaunch LmStudio | Select-Object Port | ConvertTo-Json -Compress
+[Console]::In.ReadLine() | Out-Null
+'@
+        try {
+            # The other window's proxy refuses credentials in a backend URL (keys go with -ApiKeySecret).
+            $problem = Get-RemoteSwitchError @{ Mode = 'LmStudio'; BaseUrl = 'http://someone:hunter2@127.0.0.1:1234/v1' } -Category InvalidArgument
+            $problem.Exception.Message | Should -Match 'baseUrl: credentials in the URL'
+            $problem.Exception.Message | Should -Match "process $($child.Process.Id)"
+            $problem.Exception.Message | Should -Not -Match 'hunter2'
+            (Get-AnyClaude -All)[0].BackendUrl | Should -Be $lmstudio.BaseUrl -Because 'nothing changed there'
+        } finally {
+            Stop-ChildPwsh $child
+        }
+    }
+
+    It 'a switch to another window whose proxy no longer listens ends in an ErrorRecord (issue 19)' {
+        # The state file of a live process whose proxy is gone (its port is free again).
+        $port = Get-FreePort
+        $file = Add-ProxyStateFile -ProcessId $lmstudio.Process.Id -Port $port
+        try {
+            $problem = Get-RemoteSwitchError @{ Mode = 'MlxLm' } -Category ConnectionError
+            $problem.Exception.Message | Should -Match "port $port"
+            $problem.Exception.Message | Should -Match 'not reachable'
+            $env:ANYCLAUDE_MODE | Should -Be 'mlx-lm' -Because 'the mode still applies to this session''s later starts'
+        } finally {
+            Remove-Item $file -ErrorAction Ignore
+        }
+    }
+
+    It 'Ctrl+C ends a switch of an unresponsive window at once, before that window answers (issue 19)' {
+        # The other window: a live process whose port accepts the call and then answers nothing for 10 s (a pwsh that
+        # is busy or suspended), then answers. Ctrl+C must end the call at once: the cmdlet hangs up before it answers.
+        $window = [Net.Sockets.TcpListener]::new([Net.IPAddress]::Loopback, 0)
+        $window.Start()
+        $file = Add-ProxyStateFile -ProcessId $lmstudio.Process.Id -Port $window.LocalEndpoint.Port
+        $ps = [powershell]::Create()
+        $connection = $null
+        try {
+            $null = $ps.AddCommand('Import-Module').AddArgument((Get-BuiltModulePath)).AddStatement().AddCommand('Set-AnyClaudeMode').AddParameter('Mode', 'MlxLm')
+            $async = $ps.BeginInvoke()
+            $accept = $window.AcceptTcpClientAsync()
+            $accept.Wait([TimeSpan]::FromSeconds(60)) | Should -BeTrue -Because 'Set-AnyClaudeMode calls the other window'
+            $connection = $accept.Result
+            $stream = $connection.GetStream()
+            $buffer = [byte[]]::new(65536)
+            $connection.ReceiveTimeout = 60000
+            $stream.Read($buffer, 0, $buffer.Length) | Should -BeGreaterThan 0 -Because 'the mode request is on its way'
+
+            $null = $ps.BeginStop($null, $null) # Ctrl+C
+
+            # Drain the request; the caller hanging up ends the read. Nothing from the caller for 10 s: the window answers.
+            $connection.ReceiveTimeout = 10000
+            $hungUp = $false
+            while ($true) {
+                try { $read = $stream.Read($buffer, 0, $buffer.Length) }
+                catch [IO.IOException] { $hungUp = $_.Exception.InnerException.SocketErrorCode -ne 'TimedOut'; break }
+                if ($read -eq 0) { $hungUp = $true; break }
+            }
+            if (-not $hungUp) {
+                $answer = [Text.Encoding]::ASCII.GetBytes("HTTP/1.1 200 OK`r`nContent-Type: application/json`r`nContent-Length: 2`r`nConnection: close`r`n`r`n{}")
+                $stream.Write($answer, 0, $answer.Length)
+            }
+            try { $ps.EndInvoke($async) | Out-Null } catch [Management.Automation.PipelineStoppedException] { }
+            $hungUp | Should -BeTrue -Because 'Ctrl+C cancels the control call: the cmdlet hung up before the window answered'
+            $ps.InvocationStateInfo.State | Should -Be 'Stopped'
+        } finally {
+            if ($connection) { $connection.Dispose() }
+            $window.Stop()
+            $ps.Dispose()
+            Remove-Item $file -ErrorAction Ignore
         }
     }
 }

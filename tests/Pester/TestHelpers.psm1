@@ -218,6 +218,18 @@ function Stop-ChildPwsh {
     Remove-Item $Child.ScriptFile -ErrorAction Ignore
 }
 
+function Add-ProxyStateFile {
+    # The state file another window's proxy leaves, for a window that does not answer as a proxy: $ProcessId is a
+    # live process of this user other than this one (a proxy's state names its pwsh), $Port what the file points at.
+    # Returns the file's path; remove it when done (the process stays alive, so the file would stay live).
+    param([Parameter(Mandatory)][int] $ProcessId, [Parameter(Mandatory)][int] $Port)
+    $path = Join-Path $env:ANYCLAUDE_STATE_DIR "proxy-$ProcessId-$Port.json"
+    $state = [ordered]@{ pid = $ProcessId; port = $Port; controlToken = 'control-token-of-the-other-window'; baseUrl = "http://127.0.0.1:$Port/"; startedAt = [DateTimeOffset]::UtcNow.ToString('O') }
+    Set-Content -LiteralPath $path -Value ($state | ConvertTo-Json -Compress)
+    if (-not $IsWindows) { chmod 600 $path }
+    return $path
+}
+
 function Stop-AfterFirstRequest {
     # Ctrl+C, as a user does it: runs the module commands $Configure adds to a fresh runspace, stops the pipeline once
     # the first chat request reached the fake backend $Fake, and returns the pipeline's final state.

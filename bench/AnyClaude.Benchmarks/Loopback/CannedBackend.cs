@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using AnyClaude.Diagnostics.Workload;
+using AnyClaude.FakeBackend.Http;
 
 namespace AnyClaude.Benchmarks.Loopback;
 
@@ -31,7 +32,7 @@ internal sealed class CannedBackend : IDisposable
     {
         _listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, port));
-        _listener.Listen(64);
+        _listener.Listen(512);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
         _current = Framed(2000, StreamShape.Mixed);
         _ = AcceptLoopAsync();
@@ -67,18 +68,20 @@ internal sealed class CannedBackend : IDisposable
             try { client = await _listener.AcceptAsync(_stop.Token); }
             catch (Exception) { return; }
             client.NoDelay = true;
-            _ = Task.Run(() => ServeConnection(client));
+            // A thread of its own, not the pool's: sends block, and the side-by-side benchmark opens 100 connections at once.
+            new Thread(() => ServeConnectionAsync(client).GetAwaiter().GetResult()) { IsBackground = true }.Start();
         }
     }
 
-    /// <summary>Blocking per-connection loop: cheap and predictable for a handful of connections.</summary>
-    private void ServeConnection(Socket socket)
+    /// <summary>Per-connection loop on its own thread, with blocking sends: cheap and predictable for up to a few hundred connections.</summary>
+    private async Task ServeConnectionAsync(Socket socket)
     {
         using var _ = socket;
-        var reader = new HttpRequestReader(socket);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var reader = new HttpRequestReader(stream);
         try
         {
-            while (reader.ReadRequest() is { } request)
+            while (await reader.ReadAsync(_stop.Token) is { } request)
             {
                 if (request.Target.StartsWith("/bench/use?", StringComparison.Ordinal))
                 {
@@ -107,11 +110,10 @@ internal sealed class CannedBackend : IDisposable
                 {
                     SendSimple(socket, "404 Not Found", "application/json", "{\"error\":\"not found\"}"u8.ToArray());
                 }
-                if (request.Close) return;
+                if (!request.ClientWantsKeepAlive) return;
             }
         }
-        catch (SocketException) { }
-        catch (ObjectDisposedException) { }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or InvalidDataException or OperationCanceledException) { }
     }
 
     private static void SendSimple(Socket socket, string status, string contentType, byte[] body)

@@ -41,6 +41,13 @@ internal static class ChildProcess
         throw new InvalidOperationException($"child exited ({process.ExitCode}) before printing {prefix}");
     }
 
+    /// <summary>Reads the rest of stdout in the background so a chatty child never blocks on a full pipe.</summary>
+    public static void DrainOutput(Process process) => _ = Task.Run(async () =>
+    {
+        try { while (await process.StandardOutput.ReadLineAsync() is not null) { } }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException) { }
+    });
+
     /// <summary>The CPUs this process may run on, as the kernel reports them.</summary>
     public static string AllowedCpus()
     {

@@ -40,11 +40,17 @@ internal sealed class LoopbackRig : IAsyncDisposable
             Backends = new Dictionary<BackendMode, BackendSettings> { [BackendMode.LmStudio] = settings },
         });
         var anthropic = ClaudeCodeRequest.Create();
-        // Direct calls send exactly what the proxy would send, so both paths move the same bytes.
+        return new LoopbackRig(backendBase, proxy, anthropic, TranslatedBody(anthropic, settings));
+    }
+
+    /// <summary>The Chat Completions body the proxy sends the backend for <paramref name="anthropic"/>: direct calls send
+    /// exactly these bytes, so both paths move the same bytes.</summary>
+    public static byte[] TranslatedBody(byte[] anthropic, BackendSettings settings)
+    {
         var openAi = new ArrayBufferWriter<byte>();
         using (var request = MessagesRequest.Parse(anthropic))
             ChatRequestTranslator.Write(request, BackendProfile.For(settings), request.MaxTokens, openAi);
-        return new LoopbackRig(backendBase, proxy, anthropic, openAi.WrittenSpan.ToArray());
+        return openAi.WrittenSpan.ToArray();
     }
 
     public async Task UseStreamAsync(int chunks, int gapMs = 0, StreamShape shape = StreamShape.Mixed) =>

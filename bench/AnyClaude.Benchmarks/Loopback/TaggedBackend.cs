@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using AnyClaude.FakeBackend.Http;
 
 namespace AnyClaude.Benchmarks.Loopback;
 
@@ -59,13 +60,17 @@ internal sealed class TaggedBackend : IDisposable
     private static async Task ServeConnectionAsync(Socket socket)
     {
         using var _ = socket;
-        var reader = new Reader(socket);
+        await using var stream = new NetworkStream(socket, ownsSocket: false);
+        var reader = new HttpRequestReader(stream);
         try
         {
-            while (await reader.ReadRequestAsync() is { } request)
+            while (await reader.ReadAsync(CancellationToken.None) is { } request)
             {
                 if (request.Method == "POST" && request.Target.EndsWith("/chat/completions", StringComparison.Ordinal))
-                    await StreamAsync(socket, Number(request.Body, "tag-"), Number(request.Body, "chunks-"));
+                {
+                    var prompt = Encoding.UTF8.GetString(request.Body ?? []);
+                    await StreamAsync(socket, Number(prompt, "tag-"), Number(prompt, "chunks-"));
+                }
                 else
                 {
                     var body = request.Target.EndsWith("/models", StringComparison.Ordinal)
@@ -77,9 +82,7 @@ internal sealed class TaggedBackend : IDisposable
                 }
             }
         }
-        catch (SocketException) { }
-        catch (ObjectDisposedException) { }
-        catch (IOException) { }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException or IOException or InvalidDataException) { }
     }
 
     private static async Task StreamAsync(Socket socket, int tag, int chunks)
@@ -116,86 +119,5 @@ internal sealed class TaggedBackend : IDisposable
     {
         _stop.Cancel();
         _listener.Dispose();
-    }
-
-    private sealed record Request(string Method, string Target, string Body);
-
-    /// <summary>HTTP/1.1 requests off a socket, with Content-Length or chunked bodies; just enough for the proxy's requests.</summary>
-    private sealed class Reader(Socket socket)
-    {
-        private byte[] _buffer = new byte[64 * 1024];
-        private int _start, _end;
-
-        public async Task<Request?> ReadRequestAsync()
-        {
-            int headEnd;
-            while ((headEnd = IndexOf("\r\n\r\n"u8)) < 0)
-                if (!await FillAsync()) return null;
-            var head = Encoding.ASCII.GetString(_buffer, _start, headEnd - _start).Split("\r\n");
-            _start = headEnd + 4;
-            long length = 0;
-            var chunked = false;
-            foreach (var line in head.Skip(1))
-            {
-                var colon = line.IndexOf(':');
-                if (colon < 0) continue;
-                var name = line[..colon].Trim();
-                var value = line[(colon + 1)..].Trim();
-                if (name.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)) length = long.Parse(value);
-                else if (name.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase)) chunked = value.Contains("chunked", StringComparison.OrdinalIgnoreCase);
-            }
-            var body = new MemoryStream();
-            if (chunked)
-            {
-                while (true)
-                {
-                    int lineEnd;
-                    while ((lineEnd = IndexOf("\r\n"u8)) < 0)
-                        if (!await FillAsync()) return null;
-                    var size = Convert.ToInt64(Encoding.ASCII.GetString(_buffer, _start, lineEnd - _start).Split(';')[0], 16);
-                    _start = lineEnd + 2;
-                    if (!await CopyAsync(body, size)) return null;
-                    if (!await CopyAsync(Stream.Null, 2)) return null;
-                    if (size == 0) break;
-                }
-            }
-            else if (!await CopyAsync(body, length)) return null;
-            var parts = head[0].Split(' ');
-            return new Request(parts[0], parts.Length > 1 ? parts[1] : "/", Encoding.UTF8.GetString(body.GetBuffer(), 0, (int)body.Length));
-        }
-
-        private async Task<bool> CopyAsync(Stream to, long count)
-        {
-            while (count > 0)
-            {
-                if (_start == _end && !await FillAsync()) return false;
-                var n = (int)Math.Min(count, _end - _start);
-                to.Write(_buffer, _start, n);
-                _start += n;
-                count -= n;
-            }
-            return true;
-        }
-
-        private int IndexOf(ReadOnlySpan<byte> value)
-        {
-            var i = _buffer.AsSpan(_start, _end - _start).IndexOf(value);
-            return i < 0 ? -1 : _start + i;
-        }
-
-        private async Task<bool> FillAsync()
-        {
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-            if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
-            var n = await socket.ReceiveAsync(_buffer.AsMemory(_end), SocketFlags.None);
-            if (n == 0) return false;
-            _end += n;
-            return true;
-        }
     }
 }

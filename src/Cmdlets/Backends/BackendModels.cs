@@ -15,15 +15,16 @@ internal static class BackendModels
     public static Task<IReadOnlyList<string>> GetAsync(BackendSettings backend, TimeSpan timeout, CancellationToken cancellationToken = default) =>
         ModelDiscovery.GetAsync(BackendHttp.Shared, backend, timeout, cancellationToken);
 
-    /// <summary>Null when the backend answered; otherwise a short reason.</summary>
-    public static string? Probe(BackendSettings backend, TimeSpan timeout)
+    /// <summary>Null when the backend answered; otherwise a short reason. The caller's cancellation (Ctrl+C) propagates.</summary>
+    public static async Task<string?> ProbeAsync(BackendSettings backend, TimeSpan timeout, CancellationToken cancellationToken)
     {
         try
         {
-            Task.Run(() => GetAsync(backend, timeout)).GetAwaiter().GetResult();
+            await GetAsync(backend, timeout, cancellationToken).ConfigureAwait(false);
             return null;
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or ApiException or ArgumentException)
+        catch (Exception e) when ((e is HttpRequestException or OperationCanceledException or JsonException or ApiException or ArgumentException)
+                                  && !cancellationToken.IsCancellationRequested)
         {
             // ApiException wraps the unreadable caCertificate file's own message.
             return e switch

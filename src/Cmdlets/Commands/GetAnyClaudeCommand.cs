@@ -1,6 +1,6 @@
 using System.Management.Automation;
-using System.Threading.Channels;
 using AnyClaude.Cmdlets.Completion;
+using AnyClaude.Cmdlets.Pipeline;
 using AnyClaude.Cmdlets.Session;
 using AnyClaude.Proxy.Control;
 using AnyClaude.Proxy.Observability;
@@ -48,7 +48,7 @@ namespace AnyClaude.Cmdlets.Commands;
 [Cmdlet(VerbsCommon.Get, "AnyClaude", DefaultParameterSetName = ProxySet)]
 [OutputType(typeof(ProxyInfo), ParameterSetName = [ProxySet])]
 [OutputType(typeof(RequestInfo), ParameterSetName = [RequestSet, SessionSet])]
-public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
+public sealed class GetAnyClaudeCommand : AsyncCmdlet
 {
     private const string ProxySet = "Proxy";
     private const string RequestSet = "Request";
@@ -56,8 +56,6 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
 
     /// <summary>How long one live-view call waits at the proxy before asking again.</summary>
     private static readonly TimeSpan s_pollWait = TimeSpan.FromSeconds(10);
-
-    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>
     /// <para type="description">Emit request records instead of the proxy.</para>
@@ -127,10 +125,6 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
         else WriteSnapshot(feeds);
     }
 
-    protected override void StopProcessing() => _stopping.Cancel();
-
-    public void Dispose() => _stopping.Dispose();
-
     private void WriteProxies()
     {
         var proxy = ProxySession.Current;
@@ -140,40 +134,36 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
         if (All) WriteOtherProcessesProxies();
     }
 
-    private void WriteSnapshot(IReadOnlyList<RecordFeed> feeds)
-    {
-        if (ReadBacklog(feeds) is { } backlog) WriteTail(backlog.Records);
-    }
+    private void WriteSnapshot(IReadOnlyList<RecordFeed> feeds) => WriteTail(ReadBacklog(feeds).Records);
 
     private void WriteTail(List<RequestInfo> records) =>
         WriteObject(Last > 0 ? records.Skip(Math.Max(0, records.Count - Last)) : records, enumerateCollection: true);
 
     /// <summary>What each proxy holds now, merged by time, with each proxy's records and where its feed continues
-    /// (null for a proxy that did not answer); null when the pipeline stopped.</summary>
-    private (List<RequestInfo> Records, List<RequestRecord>?[] Histories, long[] Cursors)? ReadBacklog(IReadOnlyList<RecordFeed> feeds)
+    /// (null for a proxy that did not answer).</summary>
+    private (List<RequestInfo> Records, List<RequestRecord>?[] Histories, long[] Cursors) ReadBacklog(IReadOnlyList<RecordFeed> feeds)
     {
         var merged = new List<RequestInfo>();
         var histories = new List<RequestRecord>?[feeds.Count];
         var cursors = new long[feeds.Count];
-        for (var i = 0; i < feeds.Count; i++)
+        Await(async (pipeline, cancellationToken) =>
         {
-            var feed = feeds[i];
-            try
+            for (var i = 0; i < feeds.Count; i++)
             {
-                var batch = Task.Run(() => feed.ReadAsync(0, TimeSpan.Zero, _stopping.Token)).GetAwaiter().GetResult();
-                histories[i] = batch.Records.ToList();
-                cursors[i] = batch.Next;
-                merged.AddRange(ToInfo(feed, histories[i]!, batch.Records));
+                var feed = feeds[i];
+                try
+                {
+                    var batch = await feed.ReadAsync(0, TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                    histories[i] = batch.Records.ToList();
+                    cursors[i] = batch.Next;
+                    merged.AddRange(ToInfo(feed, histories[i]!, batch.Records));
+                }
+                catch (ProxyControlException e)
+                {
+                    pipeline.WriteWarning($"{Capitalise(feed.Description)} did not answer: {e.Message}");
+                }
             }
-            catch (ProxyControlException e)
-            {
-                WriteWarning($"{Capitalise(feed.Description)} did not answer: {e.Message}");
-            }
-            catch (OperationCanceledException)
-            {
-                return null;
-            }
-        }
+        });
 
         if (feeds.Count > 1) merged.Sort((a, b) => a.Time.CompareTo(b.Time));
         return (merged, histories, cursors);
@@ -189,60 +179,32 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
 
     private const int MaxLiveHistory = 2_000;
 
-    /// <summary>One long-poll loop per proxy on the thread pool; records reach the pipeline only here, on its thread.</summary>
+    /// <summary>One long-poll loop per proxy; records reach the pipeline on its thread, until every proxy is gone or Ctrl+C.</summary>
     private void WriteLive(IReadOnlyList<RecordFeed> feeds)
     {
-        if (ReadBacklog(feeds) is not { } backlog) return;
+        var backlog = ReadBacklog(feeds);
         WriteTail(backlog.Records);
+        Await((pipeline, cancellationToken) => Task.WhenAll(feeds.Select((feed, i) => backlog.Histories[i] is { } history
+            ? FollowAsync(feed, history, backlog.Cursors[i], pipeline, cancellationToken)
+            : Task.CompletedTask)));
+    }
 
-        var items = Channel.CreateUnbounded<(RequestInfo? Record, string? Problem)>(new UnboundedChannelOptions { SingleReader = true });
-        var stopping = _stopping.Token;
-        var loops = new List<Task>();
-        for (var i = 0; i < feeds.Count; i++)
-        {
-            if (backlog.Histories[i] is not { } history) continue;
-            var feed = feeds[i];
-            var after = backlog.Cursors[i];
-            loops.Add(Task.Run(async () =>
-            {
-                try
-                {
-                    while (true)
-                    {
-                        var batch = await feed.ReadAsync(after, s_pollWait, stopping).ConfigureAwait(false);
-                        history.AddRange(batch.Records);
-                        if (history.Count > MaxLiveHistory) history.RemoveRange(0, history.Count - MaxLiveHistory); // a feed may run for days
-                        foreach (var info in ToInfo(feed, history, batch.Records)) items.Writer.TryWrite((info, null));
-                        after = batch.Next;
-                    }
-                }
-                catch (ProxyControlException e)
-                {
-                    items.Writer.TryWrite((null, $"{Capitalise(feed.Description)} is gone ({e.Message}); no more records from it."));
-                }
-                catch (OperationCanceledException)
-                {
-                }
-            }, CancellationToken.None));
-        }
-
-        if (loops.Count == 0) return;
-        _ = Task.WhenAll(loops).ContinueWith(_ => items.Writer.TryComplete(), TaskScheduler.Default);
-
+    private static async Task FollowAsync(RecordFeed feed, List<RequestRecord> history, long after, AsyncPipeline pipeline, CancellationToken cancellationToken)
+    {
         try
         {
-            while (Task.Run(() => items.Reader.WaitToReadAsync(stopping).AsTask()).GetAwaiter().GetResult())
+            while (true)
             {
-                while (items.Reader.TryRead(out var item))
-                {
-                    if (item.Record is not null) WriteObject(item.Record);
-                    else WriteWarning(item.Problem!);
-                }
+                var batch = await feed.ReadAsync(after, s_pollWait, cancellationToken).ConfigureAwait(false);
+                history.AddRange(batch.Records);
+                if (history.Count > MaxLiveHistory) history.RemoveRange(0, history.Count - MaxLiveHistory); // a feed may run for days
+                foreach (var info in ToInfo(feed, history, batch.Records)) pipeline.WriteObject(info);
+                after = batch.Next;
             }
         }
-        catch (OperationCanceledException)
+        catch (ProxyControlException e)
         {
-            // Ctrl+C: the pipeline is stopping; the loops end with the same token.
+            pipeline.WriteWarning($"{Capitalise(feed.Description)} is gone ({e.Message}); no more records from it.");
         }
     }
 
@@ -288,23 +250,23 @@ public sealed class GetAnyClaudeCommand : PSCmdlet, IDisposable
         WriteObject(selected.Select(r => RequestInfo.From(r, file.ProcessId, file.Port, estimates.TryGetValue(r, out var e) ? e : null)), enumerateCollection: true);
     }
 
-    private void WriteOtherProcessesProxies()
+    private void WriteOtherProcessesProxies() => Await(async (pipeline, cancellationToken) =>
     {
         foreach (var state in ProxyStateFile.ReadLive().Where(s => s.ProcessId != Environment.ProcessId))
         {
             try
             {
                 var client = new ProxyControlClient(state);
-                var status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
-                var requests = Task.Run(() => client.GetRecordsAsync()).GetAwaiter().GetResult().Count;
-                WriteObject(ProxyInfo.From(status, requests));
+                var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+                var requests = (await client.GetRecordsAsync(cancellationToken).ConfigureAwait(false)).Count;
+                pipeline.WriteObject(ProxyInfo.From(status, requests));
             }
-            catch (Exception e) when (e is ProxyControlException or HttpRequestException or IOException or InvalidOperationException or TaskCanceledException)
+            catch (ProxyControlException e)
             {
-                WriteWarning($"The proxy of process {state.ProcessId} at {state.BaseUrl} did not answer: {e.Message}");
+                pipeline.WriteWarning($"The proxy of process {state.ProcessId} at {state.BaseUrl} did not answer: {e.Message}");
             }
         }
-    }
+    });
 
     private static string Capitalise(string s) => s.Length == 0 ? s : char.ToUpperInvariant(s[0]) + s[1..];
 }

@@ -2,6 +2,7 @@ using System.Management.Automation;
 using AnyClaude.Cmdlets.Completion;
 using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Errors;
+using AnyClaude.Cmdlets.Pipeline;
 using AnyClaude.Cmdlets.Session;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Control;
@@ -39,7 +40,7 @@ namespace AnyClaude.Cmdlets.Commands;
 /// </example>
 [Cmdlet(VerbsCommon.Set, "AnyClaudeMode", SupportsShouldProcess = true)]
 [OutputType(typeof(ModeInfo))]
-public sealed class SetAnyClaudeModeCommand : PSCmdlet
+public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
 {
     /// <summary>
     /// <para type="description">The mode: LmStudio, MlxLm, Claude, OpenAICompatible, AnthropicCompatible, or lmstudio, mlx-lm, claude, ...</para>
@@ -127,8 +128,8 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
     /// <summary>
     /// <para type="description">How long the backend may stay silent once it has started generating before the request is
     /// abandoned with a timeout error (a hung server then frees its slot). Before the first token the proxy waits at least
-    /// 10 minutes, since prompt processing can take that long. For example 00:02:00 or (New-TimeSpan -Seconds 90); at least 1 second.
-    /// Config file key: backends.&lt;mode&gt;.stallTimeout (seconds).</para>
+    /// 10 minutes, since prompt processing can take that long. For example 00:02:00 or (New-TimeSpan -Seconds 90); from 1 second to a day.
+    /// Applies to the running proxy (this session's or another window's) and later starts. Config file key: backends.&lt;mode&gt;.stallTimeout (seconds).</para>
     /// </summary>
     [Parameter]
     public TimeSpan? StallTimeout { get; set; }
@@ -239,6 +240,12 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
                 $"-StallTimeout {stall} is shorter than 1 second; give a time span such as 00:02:00 or (New-TimeSpan -Seconds 90).", "-StallTimeout");
         }
 
+        if (StallTimeout > BackendSettings.MaxStallTimeout)
+        {
+            // What the config file and the control plane (other windows' proxies) hold.
+            throw new ConfigurationException($"-StallTimeout {StallTimeout} is longer than {BackendSettings.MaxStallTimeout}.", "-StallTimeout");
+        }
+
         return new BackendOverride
         {
             BaseUrl = BaseUrl is null ? null : BaseUrlSetting.Parse(BaseUrl.OriginalString, mode, "-BaseUrl"),
@@ -292,39 +299,37 @@ public sealed class SetAnyClaudeModeCommand : PSCmdlet
             return;
         }
 
-        if (values.StallTimeout is not null)
+        // What another window's proxy takes over its control endpoint: not the CA file (it trusts what its own
+        // configuration names); the key goes as a key, read here from the secret.
+        var remote = values with { CaCertificate = null, ApiKeySecret = null };
+        if (values.CaCertificate is not null)
         {
-            WriteWarning("-StallTimeout applies to this session's next start (and the config file with -Persist); the control endpoint of a proxy in another window does not carry it yet.");
+            WriteWarning("-CaCertificate applies to this session's later starts only: the proxies of other windows trust what their own configuration names.");
         }
 
-        // What another window's proxy takes over its control endpoint: not the CA file (it trusts what its own
-        // configuration names) and not the stall timeout (not carried yet).
-        var remote = values with { CaCertificate = null, StallTimeout = null, ApiKeySecret = null };
         foreach (var state in others)
         {
+            var client = new ProxyControlClient(state);
             try
             {
-                var client = new ProxyControlClient(state);
-                BackendSettings? settings = null;
-                if (!remote.IsEmpty || apiKey is not null)
+                Await(async (_, cancellationToken) =>
                 {
-                    var status = Task.Run(() => client.GetStatusAsync()).GetAwaiter().GetResult();
-                    var current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
-                    // The key goes only when given here (-ApiKeySecret): the proxy drops its key when the URL changes.
-                    settings = remote.ApplyTo(current) with { ApiKey = apiKey };
-                }
+                    BackendSettings? settings = null;
+                    if (!remote.IsEmpty || apiKey is not null)
+                    {
+                        var status = await client.GetStatusAsync(cancellationToken).ConfigureAwait(false);
+                        var current = status.Backends.FirstOrDefault(b => b.Mode == mode) ?? BackendSettings.Default(mode);
+                        // The key goes only when given here (-ApiKeySecret): the proxy drops its key when the URL changes.
+                        settings = remote.ApplyTo(current) with { ApiKey = apiKey };
+                    }
 
-                if (values.CaCertificate is not null)
-                {
-                    WriteWarning($"-CaCertificate applies to this session's later starts only: the proxy of process {state.ProcessId} trusts what its own configuration names.");
-                }
-
-                Task.Run(() => client.SetModeAsync(mode, settings)).GetAwaiter().GetResult();
+                    await client.SetModeAsync(mode, settings, cancellationToken).ConfigureAwait(false);
+                });
                 WriteVerbose($"Switched the proxy of process {state.ProcessId} at {state.BaseUrl} to {mode}.");
             }
-            catch (Exception e) when (e is HttpRequestException or IOException or InvalidOperationException or TaskCanceledException)
+            catch (ProxyControlException e)
             {
-                WriteError(ErrorRecords.RemoteControlFailed(state.BaseUrl, e));
+                WriteError(ErrorRecords.RemoteControlFailed(state, $"Switching another window's proxy to {mode}", e));
             }
         }
     }

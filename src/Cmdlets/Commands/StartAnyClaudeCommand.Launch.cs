@@ -27,7 +27,7 @@ public sealed partial class StartAnyClaudeCommand
         }
 
         WriteVerbose($"Checking that the {backend.Mode} backend answers at {backend.BaseUrl}.");
-        if (BackendModels.Probe(backend, TimeSpan.FromSeconds(3)) is not { } problem)
+        if (Await((_, cancellationToken) => BackendModels.ProbeAsync(backend, TimeSpan.FromSeconds(3), cancellationToken)) is not { } problem)
         {
             return true;
         }
@@ -120,7 +120,7 @@ public sealed partial class StartAnyClaudeCommand
             return;
         }
 
-        var exitCode = process.WaitForExit(_stopping.Token);
+        var exitCode = process.WaitForExit(PipelineStopToken);
         var endedAt = DateTimeOffset.Now;
         if (exitCode is null)
         {

@@ -4,6 +4,7 @@ using AnyClaude.Cmdlets.Completion;
 using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Errors;
 using AnyClaude.Cmdlets.Launch;
+using AnyClaude.Cmdlets.Pipeline;
 using AnyClaude.Cmdlets.Session;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
@@ -47,12 +48,10 @@ namespace AnyClaude.Cmdlets.Commands;
 [Cmdlet(VerbsLifecycle.Start, "AnyClaude", SupportsShouldProcess = true, DefaultParameterSetName = LaunchSet)]
 [OutputType(typeof(SessionSummary), ParameterSetName = [LaunchSet])]
 [OutputType(typeof(ProxyInfo), ParameterSetName = [NoLaunchSet])]
-public sealed partial class StartAnyClaudeCommand : PSCmdlet, IDisposable
+public sealed partial class StartAnyClaudeCommand : AsyncCmdlet
 {
     private const string LaunchSet = "Launch";
     private const string NoLaunchSet = "NoLaunch";
-
-    private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>
     /// <para type="description">The backend mode: LmStudio, MlxLm, Claude, OpenAICompatible, AnthropicCompatible, or a name
@@ -224,10 +223,6 @@ public sealed partial class StartAnyClaudeCommand : PSCmdlet, IDisposable
             }
         }
     }
-
-    protected override void StopProcessing() => _stopping.Cancel();
-
-    public void Dispose() => _stopping.Dispose();
 
     private ProxyServer StartProxy(EffectiveConfiguration config)
     {

@@ -20,6 +20,7 @@ public sealed class ModelCompleter : IArgumentCompleter
                 BaseUrl: fakeBoundParameters["BaseUrl"] is { } url ? new Uri(url.ToString()!, UriKind.Absolute) : null);
             var config = ConfigResolver.Resolve(parameters);
             var prefix = wordToComplete.Trim('\'', '"');
+            // A completer runs outside any cmdlet (no StopProcessing to cancel it): the timeout bounds the wait instead.
             var ids = Task.Run(() => BackendModels.GetAsync(config.Active.ToSettings(), BackendModels.CompletionTimeout))
                 .GetAwaiter().GetResult();
             return ids

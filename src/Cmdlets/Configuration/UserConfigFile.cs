@@ -225,7 +225,7 @@ internal static class UserConfigFile
             if (stallNode.GetValueKind() == JsonValueKind.Number)
             {
                 var seconds = stallNode.GetValue<double>();
-                if (seconds is > 0 and <= 86400) parsed = TimeSpan.FromSeconds(seconds);
+                if (seconds > 0 && seconds <= BackendSettings.MaxStallTimeout.TotalSeconds) parsed = TimeSpan.FromSeconds(seconds);
             }
             else if (stallNode.GetValueKind() == JsonValueKind.String
                 && TimeSpan.TryParse(stallNode.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out var span))

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using AnyClaude.Cmdlets.Configuration;
+using AnyClaude.Proxy.Control;
 using AnyClaude.Proxy.Hosting;
 
 namespace AnyClaude.Cmdlets.Errors;
@@ -40,8 +41,22 @@ internal static class ErrorRecords
         new(e, e.NotInstalled ? "SecretManagementNotInstalled" : "SecretUnavailable",
             e.NotInstalled ? ErrorCategory.NotInstalled : ErrorCategory.ReadError, e.SecretName);
 
-    public static ErrorRecord RemoteControlFailed(Uri baseUrl, Exception e) =>
-        new(new InvalidOperationException(
-                $"The AnyClaude proxy at {baseUrl} (another pwsh process) did not accept the mode switch: {e.Message} Check that its pwsh window is still open, or switch there.", e),
-            "RemoteControlFailed", ErrorCategory.ConnectionError, baseUrl);
+    /// <summary>A control call to another pwsh process's proxy failed (<see cref="ProxyControlClient"/> throws only
+    /// <see cref="ProxyControlException"/>): one id, the category and the advice from why it failed.</summary>
+    public static ErrorRecord RemoteControlFailed(ProxyState state, string action, ProxyControlException e)
+    {
+        var (category, advice) = e.Failure switch
+        {
+            ProxyControlFailure.Unreachable => (ErrorCategory.ConnectionError,
+                "Its pwsh window may be closed or its proxy stopped; Get-AnyClaude -All lists the proxies that run."),
+            ProxyControlFailure.NoAnswer => (ErrorCategory.OperationTimeout, "Its pwsh may be busy or suspended: switch in that window, or try again."),
+            ProxyControlFailure.Refused when e.StatusCode is 401 or 403 => (ErrorCategory.PermissionDenied,
+                "Its state file does not match the proxy that listens there: restart AnyClaude in that window."),
+            ProxyControlFailure.Refused when e.StatusCode is >= 400 and < 500 => (ErrorCategory.InvalidArgument,
+                "Nothing changed there: correct the setting and switch again."),
+            ProxyControlFailure.Refused => (ErrorCategory.InvalidOperation, "Try again, or switch in that window."),
+            _ => (ErrorCategory.InvalidResult, "It may run another version of AnyClaude: switch in that window, or restart it with this one."),
+        };
+        return new ErrorRecord(new InvalidOperationException($"{action} failed: {e.Message} {advice}", e), "RemoteControlFailed", category, state.BaseUrl);
+    }
 }

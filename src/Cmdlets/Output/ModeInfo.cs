@@ -24,6 +24,9 @@ public sealed class ModeInfo
     /// that reject role "tool" (docs/models.md).</summary>
     public ToolHistorySetting ToolHistory { get; init; }
     public ConfigSource ToolHistorySource { get; init; }
+    /// <summary>How long the backend may stay silent once it generates (Set-AnyClaudeMode -StallTimeout,
+    /// backends.&lt;mode&gt;.stallTimeout); null: the proxy's default.</summary>
+    public TimeSpan? StallTimeout { get; init; }
     /// <summary>Whether an API key is configured (the key itself is never shown).</summary>
     public required bool HasApiKey { get; init; }
     public required ConfigSource ApiKeySource { get; init; }

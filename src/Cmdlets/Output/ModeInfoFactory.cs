@@ -30,6 +30,7 @@ internal static class ModeInfoFactory
                 BackgroundRequests = (running?.BackgroundRequests ?? resolved.BackgroundRequests?.Value ?? BackgroundPolicy.DefaultFor(resolved.Mode)).ToString(),
                 ToolHistory = (ToolHistorySetting)(running?.ToolHistory ?? resolved.ToolHistory.Value),
                 ToolHistorySource = running is null ? resolved.ToolHistory.Source : Source(running.ToolHistory, resolved.ToolHistory),
+                StallTimeout = running is null ? resolved.StallTimeout : running.StallTimeout,
                 HasApiKey = (running is null ? resolved.ApiKey.Value : running.ApiKey) is not null,
                 ApiKeySource = running is null ? resolved.ApiKey.Source : Source(running.ApiKey, resolved.ApiKey),
                 ConfigFile = config.ConfigFilePath,

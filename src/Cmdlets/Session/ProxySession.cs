@@ -51,7 +51,8 @@ internal static class ProxySession
 
         if (proxy is not null)
         {
-            // Off the pipeline thread's context so a continuation can never need it.
+            // Off the pipeline thread's context so a continuation can never need it. Not cancellable on purpose:
+            // Ctrl+C must not leave the port taken or requests half-recorded (stopping takes milliseconds).
             Task.Run(proxy.StopAsync).GetAwaiter().GetResult();
         }
 

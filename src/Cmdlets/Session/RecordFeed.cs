@@ -28,7 +28,7 @@ internal sealed class RecordFeed
         {
             var batch = await proxy.ReadRecordsAsync(after, wait, ct).ConfigureAwait(false);
             if (!proxy.IsRunning && batch.Records.Count == 0)
-                throw new ProxyControlException($"The proxy at {proxy.BaseUrl} stopped.");
+                throw new ProxyControlException(ProxyControlFailure.Unreachable, $"The proxy at {proxy.BaseUrl} stopped.");
             return batch;
         });
 

@@ -43,6 +43,9 @@ public sealed record BackendSettings
     /// (config file key backends.&lt;mode&gt;.stallTimeout)</summary>
     public TimeSpan? StallTimeout { get; init; }
 
+    /// <summary>The longest <see cref="StallTimeout"/> the config file, Set-AnyClaudeMode and the control plane take: a day.</summary>
+    public static readonly TimeSpan MaxStallTimeout = TimeSpan.FromDays(1);
+
     /// <summary>Extra headers sent with every backend request (generic OpenAI-compatible backends).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 

@@ -71,17 +71,17 @@ internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, Recor
             w.WriteString("startedAt", server.StartedAt);
             w.WriteString("mode", snapshot.Active.ToString());
             w.WriteStartArray("backends");
-            foreach (var mode in Enum.GetValues<BackendMode>()) SettingsJson.Write(w, snapshot.Get(mode));
+            foreach (var mode in Enum.GetValues<BackendMode>()) ModeSettingsSchema.WriteReported(w, snapshot.Get(mode));
             w.WriteEndArray();
             w.WriteEndObject();
         }, scope.Token);
     }
 
     /// <summary>Validates the request, replaces that mode's settings with the fields present (see
-    /// <see cref="ModeChangeRequest"/>), then makes the mode active.</summary>
+    /// <see cref="ModeSettingsSchema"/>), then makes the mode active.</summary>
     private void ApplyMode(ReadOnlyMemory<byte> body)
     {
-        var change = ModeChangeRequest.Parse(body);
+        var change = ModeSettingsSchema.ParseRequest(body);
         if (change.ChangesSettings)
         {
             try

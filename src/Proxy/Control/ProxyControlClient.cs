@@ -25,27 +25,8 @@ public sealed class ProxyControlClient(ProxyState state)
     /// by the caller) goes there.</summary>
     public async Task SetModeAsync(BackendMode mode, BackendSettings? settings = null, CancellationToken cancellationToken = default)
     {
-        if (settings is not null && settings.Mode != mode)
-            throw new ArgumentException($"Settings are for {settings.Mode}, not {mode}.", nameof(settings));
-        using var body = new MemoryStream();
-        using (var w = new Utf8JsonWriter(body))
-        {
-            w.WriteStartObject();
-            w.WriteString("mode", mode.ToString());
-            if (settings is not null)
-            {
-                w.WriteString("baseUrl", settings.BaseUrl.AbsoluteUri);
-                if (settings.Model is null) w.WriteNull("model"); else w.WriteString("model", settings.Model);
-                if (!string.IsNullOrEmpty(settings.ApiKey)) w.WriteString("apiKey", settings.ApiKey);
-                w.WriteString("toolCalls", settings.ToolCalls.ToString());
-                w.WriteString("toolHistory", settings.ToolHistory.ToString());
-                if (settings.BackgroundRequests is { } background) w.WriteString("backgroundRequests", background.ToString());
-                if (settings.ContextWindow is { } cw) w.WriteNumber("contextWindow", cw); else w.WriteNull("contextWindow");
-                if (settings.MaxConcurrency > 0) w.WriteNumber("maxConcurrency", settings.MaxConcurrency); else w.WriteNull("maxConcurrency");
-            }
-            w.WriteEndObject();
-        }
-        using var _ = await SendAsync(HttpMethod.Post, "anyclaude/mode", body.ToArray(), cancellationToken).ConfigureAwait(false);
+        var body = ModeSettingsSchema.WriteRequest(mode, settings);
+        using var _ = await SendAsync(HttpMethod.Post, "anyclaude/mode", body, cancellationToken).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<RequestRecord>> GetRecordsAsync(CancellationToken cancellationToken = default) =>
@@ -57,24 +38,41 @@ public sealed class ProxyControlClient(ProxyState state)
     public async Task<RecordBatch> ReadRecordsAsync(long after, TimeSpan wait, CancellationToken cancellationToken = default)
     {
         var waitMs = (long)Math.Clamp(wait.TotalMilliseconds, 0, ControlEndpoint.MaxWait.TotalMilliseconds);
-        using var doc = await SendAsync(HttpMethod.Get, $"anyclaude/requests?after={after}&waitMs={waitMs}", null, cancellationToken).ConfigureAwait(false);
-        var list = new List<RequestRecord>();
-        foreach (var e in doc.RootElement.GetProperty("data").EnumerateArray()) list.Add(RecordJson.Read(e));
-        var next = doc.RootElement.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt64() : after + list.Count;
-        return new RecordBatch(list, next);
+        var relative = $"anyclaude/requests?after={after}&waitMs={waitMs}";
+        using var doc = await SendAsync(HttpMethod.Get, relative, null, cancellationToken).ConfigureAwait(false);
+        return Read(relative, () =>
+        {
+            var list = new List<RequestRecord>();
+            foreach (var e in doc.RootElement.GetProperty("data").EnumerateArray()) list.Add(RecordJson.Read(e));
+            var next = doc.RootElement.TryGetProperty("next", out var n) && n.ValueKind == JsonValueKind.Number ? n.GetInt64() : after + list.Count;
+            return new RecordBatch(list, next);
+        });
     }
 
     /// <summary>The credential every control call carries: the one place to change when control gets its own token.</summary>
     private string ControlToken => State.ControlToken;
 
-    private ProxyStatus ReadStatus(JsonElement root)
+    private string Who => $"The proxy of process {State.ProcessId} on port {State.Port}";
+
+    private ProxyStatus ReadStatus(JsonElement root) => Read("anyclaude/status", () =>
+        new ProxyStatus(State, ModeSettingsSchema.ReadMode(root), root.GetProperty("backends").EnumerateArray().Select(ModeSettingsSchema.ReadReported).ToList()));
+
+    /// <summary>An answer this client cannot read (another version of AnyClaude, or not a proxy at all) is a
+    /// <see cref="ProxyControlException"/> like every other failure of a control call.</summary>
+    private T Read<T>(string relative, Func<T> read)
     {
-        var mode = Enum.Parse<BackendMode>(root.GetProperty("mode").GetString()!);
-        var backends = new List<BackendSettings>();
-        foreach (var e in root.GetProperty("backends").EnumerateArray()) backends.Add(SettingsJson.Read(e));
-        return new ProxyStatus(State, mode, backends);
+        try
+        {
+            return read();
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException or Errors.ApiException)
+        {
+            throw new ProxyControlException(ProxyControlFailure.UnreadableAnswer, $"{Who} answered /{relative} with something this module cannot read: {e.Message}", e);
+        }
     }
 
+    /// <summary>One control call. Every failure but the caller's own cancellation is a <see cref="ProxyControlException"/>
+    /// saying which of the four it was: not reachable, no answer in time, refused, or an unreadable answer.</summary>
     private async Task<JsonDocument> SendAsync(HttpMethod method, string relative, byte[]? body, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, new Uri(State.BaseUrl, relative));
@@ -84,24 +82,53 @@ public sealed class ProxyControlClient(ProxyState state)
             request.Content = new ByteArrayContent(body);
             request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         }
-        HttpResponseMessage response;
+        int status;
+        byte[] bytes;
         try
         {
-            response = await Backends.BackendHttp.Shared.ForControl().SendAsync(request, ct).ConfigureAwait(false);
+            using var response = await Backends.BackendHttp.Shared.ForControl().SendAsync(request, ct).ConfigureAwait(false);
+            status = (int)response.StatusCode;
+            bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
         }
         catch (HttpRequestException e)
         {
-            throw new ProxyControlException($"The proxy on port {State.Port} (pid {State.ProcessId}) is not reachable: {e.Message}", e);
+            throw new ProxyControlException(ProxyControlFailure.Unreachable, $"{Who} is not reachable: {e.Message}", e);
         }
-        using (response)
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
         {
-            var bytes = await response.Content.ReadAsByteArrayAsync(ct).ConfigureAwait(false);
-            if (!response.IsSuccessStatusCode)
-                throw new ProxyControlException($"The proxy on port {State.Port} refused {method} /{relative}: HTTP {(int)response.StatusCode}: {Backends.BackendErrors.ExtractMessage(bytes)}");
-            return JsonDocument.Parse(bytes);
+            // HttpClient's own timeout, not the caller's cancellation (Ctrl+C), which propagates as it is.
+            throw new ProxyControlException(ProxyControlFailure.NoAnswer, $"{Who} did not answer {method} /{relative} in time (its pwsh may be busy or suspended).", e);
         }
+        if (status is < 200 or > 299)
+        {
+            throw new ProxyControlException(ProxyControlFailure.Refused,
+                $"{Who} refused {method} /{relative}: HTTP {status}: {Backends.BackendErrors.ExtractMessage(bytes)}", statusCode: status);
+        }
+        return Read(relative, () => JsonDocument.Parse(bytes));
     }
 }
 
-/// <summary>A control call failed (proxy gone, token refused, bad settings).</summary>
-public sealed class ProxyControlException(string message, Exception? inner = null) : Exception(message, inner);
+/// <summary>Why a control call failed.</summary>
+public enum ProxyControlFailure
+{
+    /// <summary>Nothing listens where the state file points (the proxy stopped or crashed), or the connection broke.</summary>
+    Unreachable,
+    /// <summary>The proxy accepted the call but did not answer in time (its process is busy or suspended).</summary>
+    NoAnswer,
+    /// <summary>The proxy answered with an error status (<see cref="ProxyControlException.StatusCode"/>): a setting it
+    /// refuses (400), a token it does not know (401).</summary>
+    Refused,
+    /// <summary>The answer is not what this client reads (another version of AnyClaude, or not a proxy).</summary>
+    UnreadableAnswer,
+}
+
+/// <summary>A control call failed: the one exception <see cref="ProxyControlClient"/> throws (besides the caller's
+/// own cancellation), so a caller catches one type.</summary>
+public sealed class ProxyControlException(ProxyControlFailure failure, string message, Exception? inner = null, int? statusCode = null)
+    : Exception(message, inner)
+{
+    public ProxyControlFailure Failure { get; } = failure;
+
+    /// <summary>The HTTP status of a <see cref="ProxyControlFailure.Refused"/> call.</summary>
+    public int? StatusCode { get; } = statusCode;
+}

@@ -2,8 +2,10 @@ using System.Text;
 
 namespace AnyClaude.FakeBackend.Http;
 
-/// <summary>Minimal HTTP/1.x request parser over a raw stream: request line, headers, Content-Length or chunked body.</summary>
-internal sealed class HttpRequestReader(Stream stream)
+/// <summary>Minimal HTTP/1.x request parser over a raw stream: request line, headers, Content-Length or chunked body.
+/// The one test-side request reader: the fake backend's, the loopback harness's backends (bench/) and the tests'
+/// raw-socket backend read requests with it.</summary>
+public sealed class HttpRequestReader(Stream stream)
 {
     private const int MaxHeaderBytes = 64 * 1024;
     private readonly byte[] _buffer = new byte[16 * 1024];

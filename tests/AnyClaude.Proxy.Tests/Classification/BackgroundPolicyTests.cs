@@ -7,6 +7,7 @@ using AnyClaude.Proxy.Forwarding;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
 using Xunit;
+using static AnyClaude.Proxy.Tests.Conversation;
 using static AnyClaude.Proxy.Tests.Hosting.ProxyTestKit;
 
 namespace AnyClaude.Proxy.Tests.Classification;
@@ -14,16 +15,6 @@ namespace AnyClaude.Proxy.Tests.Classification;
 /// <summary>Each background-request policy, and background work never queuing ahead of a main turn.</summary>
 public sealed class BackgroundPolicyTests
 {
-    // The shape of Claude Code 2.1.197's session-title request (generateSessionTitle in its bundled code): no tools,
-    // a structured-output schema with one "title" property, the user's text inside <session> tags.
-    private const string TitleSchema = "{\"type\":\"json_schema\",\"schema\":{\"type\":\"object\",\"properties\":{\"title\":{\"type\":\"string\"}},\"required\":[\"title\"],\"additionalProperties\":false}}";
-
-    internal static string TitleRequestBody(bool stream, string userText, string model = RoleModelIds.Background, bool schema = true) =>
-        "{\"model\":" + JsonSerializer.Serialize(model) + ",\"max_tokens\":32000,\"stream\":" + (stream ? "true" : "false")
-        + ",\"system\":[{\"type\":\"text\",\"text\":\"Generate a concise, sentence-case title (3-7 words) that captures the main topic or goal of this coding session.\"}]"
-        + ",\"messages\":[{\"role\":\"user\",\"content\":" + JsonSerializer.Serialize($"<session>\n{userText}\n</session>\n\nWrite the title in the language the user wrote in.") + "}]"
-        + (schema ? ",\"output_config\":{\"format\":" + TitleSchema + "}" : "") + "}";
-
     private static async Task<(string Text, RequestRecord Record)> SendAsync(HttpClient client, ProxyServer proxy, string body, bool stream)
     {
         var before = proxy.GetRecords().Count;
@@ -115,7 +106,7 @@ public sealed class BackgroundPolicyTests
         var (_, title) = await SendAsync(client, proxy, TitleRequestBody(true, "fix the login button"), true);
         Assert.Equal(BackendMode.MlxLm, title.Mode);
         Assert.Equal("small-model", mlx.ChatRequests.Single().BodyJson().RootElement.GetProperty("model").GetString());
-        var (_, main) = await SendAsync(client, proxy, RequestKindTests.Turn("main", RequestKindTests.User("hello")), true);
+        var (_, main) = await SendAsync(client, proxy, Turn("main", User("hello")), true);
         Assert.Equal(BackendMode.LmStudio, main.Mode);
         Assert.Single(lmstudio.ChatRequests);
         Assert.Single(mlx.ChatRequests);
@@ -162,11 +153,11 @@ public sealed class BackgroundPolicyTests
         fake.Enqueue(new ScriptedReply { Text = "slow first", DelayBeforeResponse = TimeSpan.FromMilliseconds(1500) });
         await using var proxy = StartProxy(fake, backend: b => b with { BackgroundRequests = BackgroundPolicy.Forward });
         using var client = Client(proxy);
-        var first = PostMessagesAsync(client, RequestKindTests.Turn("main", RequestKindTests.User("first")));
+        var first = PostMessagesAsync(client, Turn("main", User("first")));
         await EventuallyAsync(() => fake.ChatRequests.Count == 1, "the first main turn at the backend");
         var background = PostMessagesAsync(client, Body(true, "background work", model: RoleModelIds.Background));
         await Task.Delay(200); // the background request waits for the slot first
-        var second = PostMessagesAsync(client, RequestKindTests.Turn("main", RequestKindTests.User("first"), "{\"role\":\"assistant\",\"content\":\"ok\"}", RequestKindTests.User("second")));
+        var second = PostMessagesAsync(client, Turn("main", User("first"), "{\"role\":\"assistant\",\"content\":\"ok\"}", User("second")));
         foreach (var r in await Task.WhenAll(first, background, second)) { await r.Content.ReadAsStringAsync(); r.Dispose(); }
         var order = fake.ChatRequests.Select(r => r.Body.Contains("background work") ? "background" : r.Body.Contains("second") ? "main2" : "main1").ToArray();
         Assert.Equal(["main1", "main2", "background"], order);

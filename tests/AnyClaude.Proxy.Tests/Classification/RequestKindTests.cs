@@ -5,6 +5,7 @@ using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
 using Xunit;
+using static AnyClaude.Proxy.Tests.Conversation;
 using static AnyClaude.Proxy.Tests.Hosting.ProxyTestKit;
 
 namespace AnyClaude.Proxy.Tests.Classification;
@@ -12,13 +13,6 @@ namespace AnyClaude.Proxy.Tests.Classification;
 /// <summary>Every request is recorded with its kind, told from role model ids, max_tokens and conversation identity.</summary>
 public sealed class RequestKindTests
 {
-    internal const string Tools = "\"tools\":[{\"name\":\"Bash\",\"description\":\"Runs a command\",\"input_schema\":{\"type\":\"object\",\"properties\":{\"command\":{\"type\":\"string\"}},\"required\":[\"command\"]}}]";
-
-    internal static string Turn(string system, params string[] messages) =>
-        $"{{\"model\":\"anyclaude-local\",\"max_tokens\":32000,\"stream\":true,\"system\":{JsonSerializer.Serialize(system)},{Tools},\"messages\":[{string.Join(',', messages)}]}}";
-
-    internal static string User(string text) => $"{{\"role\":\"user\",\"content\":{JsonSerializer.Serialize(text)}}}";
-
     private static async Task<RequestRecord> SendAsync(HttpClient client, ProxyServer proxy, string body, string path = "/v1/messages?beta=true")
     {
         var before = proxy.GetRecords().Count;
@@ -67,7 +61,7 @@ public sealed class RequestKindTests
         await using var proxy = StartProxy(fake);
         using var client = Client(proxy);
         Assert.Equal(RequestKind.Background, (await SendAsync(client, proxy, Body(true, "title please", model: "claude-haiku-4-5-20251001"))).Kind);
-        Assert.Equal(RequestKind.Probe, (await SendAsync(client, proxy, Body(false, "Hi", model: "anyclaude-local", maxTokens: 1))).Kind);
+        Assert.Equal(RequestKind.Probe, (await SendAsync(client, proxy, ModelProbe("anyclaude-local"))).Kind);
         Assert.Equal(RequestKind.CountTokens, (await SendAsync(client, proxy, Body(false, "count me"), "/v1/messages/count_tokens")).Kind);
         Assert.Equal(RequestKind.Main, (await SendAsync(client, proxy, Turn("You are Claude Code.", User("hello")))).Kind);
     }
@@ -89,7 +83,7 @@ public sealed class RequestKindTests
         Assert.Equal(RequestKind.SubAgent, sub.Kind);
         Assert.NotEqual(main1.ConversationId, sub.ConversationId);
         Assert.Equal(RequestKind.SubAgent, (await SendAsync(client, proxy, Turn("You are a search agent.", User("Find the config loader"),
-            "{\"role\":\"assistant\",\"content\":\"Looking\"}", User("go on")))).Kind);
+            Assistant("Looking"), User("go on")))).Kind);
 
         // The main conversation goes on (the first message switched to block form: same conversation).
         var toolUse = "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"toolu_1\",\"name\":\"Bash\",\"input\":{\"command\":\"ls\"}}]}";
@@ -143,7 +137,7 @@ public sealed class RequestKindTests
         var cold = await SendAsync(client, proxy, Turn("main", User("hello there")));
         Assert.Equal(0, cold.CachedTokens);
         Assert.True(cold.UsageReported);
-        var warm = await SendAsync(client, proxy, Turn("main", User("hello there"), "{\"role\":\"assistant\",\"content\":\"hi\"}", User("more")));
+        var warm = await SendAsync(client, proxy, Turn("main", User("hello there"), Assistant("hi"), User("more")));
         Assert.True(warm.CachedTokens > 0, $"cached {warm.CachedTokens}");
     }
 

@@ -21,6 +21,15 @@ public sealed class ControlValidationTests
     [InlineData("""{"mode":"lmstudio","maxConcurrency":0}""", "maxConcurrency")]
     [InlineData("""{"mode":"lmstudio","maxConcurrency":100000}""", "maxConcurrency")]
     [InlineData("""{"mode":"lmstudio","maxConcurrency":true}""", "maxConcurrency")]
+    [InlineData("""{"mode":"lmstudio","stallTimeout":0}""", "stallTimeout")]
+    [InlineData("""{"mode":"lmstudio","stallTimeout":-5}""", "stallTimeout")]
+    [InlineData("""{"mode":"lmstudio","stallTimeout":"90"}""", "stallTimeout")]
+    [InlineData("""{"mode":"lmstudio","stallTimeout":"00:01:30"}""", "stallTimeout")]
+    [InlineData("""{"mode":"lmstudio","stallTimeout":86401}""", "stallTimeout")]
+    [InlineData("""{"mode":"lmstudio","stallTimeout":1e300}""", "stallTimeout")]
+    [InlineData("""{"mode":"lmstudio","backgroundRequests":"sometimes"}""", "backgroundRequests")]
+    [InlineData("""{"mode":"lmstudio","backgroundRequests":7}""", "backgroundRequests")]
+    [InlineData("""{"mode":"lmstudio","caCertificate":"/tmp/team-ca.pem"}""", "caCertificate")]
     [InlineData("""{"mode":"lmstudio","toolCalls":"Sometimes"}""", "toolCalls")]
     [InlineData("""{"mode":"lmstudio","toolCalls":"1"}""", "toolCalls")]
     [InlineData("""{"mode":"lmstudio","toolCalls":1}""", "toolCalls")]
@@ -101,7 +110,7 @@ public sealed class ControlValidationTests
     [Fact]
     public void Parse_rejects_with_an_ApiException_before_touching_any_proxy()
     {
-        var e = Assert.Throws<ApiException>(() => ModeChangeRequest.Parse("""{"mode":"mlx","contextWindow":0}"""u8.ToArray()));
+        var e = Assert.Throws<ApiException>(() => ModeSettingsSchema.ParseRequest("""{"mode":"mlx","contextWindow":0}"""u8.ToArray()));
         Assert.Equal(400, e.Status);
         Assert.Contains("contextWindow", e.Message);
     }

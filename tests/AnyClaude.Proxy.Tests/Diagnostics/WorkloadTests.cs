@@ -71,6 +71,12 @@ public sealed class WorkloadTests
     [InlineData(new[] { "message_start", "content_block_start", "content_block_stop", "message_delta" }, "message_stop")]
     [InlineData(new[] { "message_start", "message_start", "message_delta", "message_stop" }, "twice")]
     [InlineData(new[] { "message_start", "content_block_delta", "message_delta", "message_stop" }, "outside")]
+    [InlineData(new[] { "message_start", "message_delta", "content_block_start", "content_block_delta", "content_block_stop", "message_stop" }, "after message_delta")]
+    [InlineData(new[] { "message_start", "message_delta", "message_delta", "message_stop" }, "twice")]
+    [InlineData(new[] { "message_start", "message_stop" }, "no message_delta")]
+    [InlineData(new[] { "message_start", "message_delta", "message_stop", "ping", "message_stop" }, "follows message_stop")]
+    [InlineData(new[] { "message_start", "content_block_start", "error" }, "error event")]
+    [InlineData(new[] { "message_start", "error", "message_stop" }, "follows an error event")]
     public void The_stream_grammar_check_accepts_valid_streams_and_names_the_fault(string[] events, string? fault)
     {
         var problem = AnthropicGrammar.Problem(events);

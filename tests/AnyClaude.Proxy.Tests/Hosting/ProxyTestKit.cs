@@ -42,16 +42,9 @@ internal static class ProxyTestKit
         return client;
     }
 
-    public static string Body(bool stream, string text = "Hello", string model = "claude-sonnet-4-5", int maxTokens = 1024, string? extra = null)
-    {
-        var sb = new StringBuilder();
-        sb.Append("{\"model\":").Append(JsonSerializer.Serialize(model))
-          .Append(",\"max_tokens\":").Append(maxTokens)
-          .Append(",\"stream\":").Append(stream ? "true" : "false")
-          .Append(",\"messages\":[{\"role\":\"user\",\"content\":").Append(JsonSerializer.Serialize(text)).Append("}]");
-        if (extra is not null) sb.Append(',').Append(extra);
-        return sb.Append('}').ToString();
-    }
+    /// <summary>One user message (<see cref="Conversation.Ask"/> with this kit's defaults).</summary>
+    public static string Body(bool stream, string text = "Hello", string model = "claude-sonnet-4-5", int maxTokens = 1024, string? extra = null) =>
+        Conversation.Ask(text, stream, model, maxTokens, extra);
 
     public static StringContent Json(string json) => new(json, Encoding.UTF8, "application/json");
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using AnyClaude.FakeBackend.Http;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 
@@ -58,21 +59,13 @@ internal sealed class RawBackend : IAsyncDisposable
         return ProxyServer.Start(tweak is null ? options : tweak(options));
     }
 
+    /// <summary>The request as text (head and body), read with the fake backend's reader.</summary>
     private static async Task<string> ReadRequestAsync(NetworkStream stream, CancellationToken ct)
     {
-        var head = new StringBuilder();
-        var one = new byte[1];
-        while (!head.ToString().EndsWith("\r\n\r\n", StringComparison.Ordinal))
-        {
-            if (await stream.ReadAsync(one, ct) == 0) throw new IOException("request cut");
-            head.Append((char)one[0]);
-        }
-        var length = 0;
-        foreach (var line in head.ToString().Split("\r\n"))
-            if (line.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase)) length = int.Parse(line[15..].Trim());
-        var body = new byte[length];
-        await stream.ReadExactlyAsync(body, ct);
-        return head + Encoding.UTF8.GetString(body);
+        var request = await new HttpRequestReader(stream).ReadAsync(ct) ?? throw new IOException("request cut");
+        var head = new StringBuilder($"{request.Method} {request.Target} {request.Version}\r\n");
+        foreach (var (name, value) in request.Headers) head.Append($"{name}: {value}\r\n");
+        return head.Append("\r\n").Append(Encoding.UTF8.GetString(request.Body ?? [])).ToString();
     }
 
     /// <summary>Response head for a close-delimited SSE body (HTTP/1.0, like mlx_lm.server).</summary>

@@ -4,7 +4,7 @@ using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Prewarm;
-using AnyClaude.Proxy.Tests.Classification;
+using static AnyClaude.Proxy.Tests.Conversation;
 using Xunit;
 using static AnyClaude.Proxy.Tests.Hosting.ProxyTestKit;
 
@@ -45,8 +45,8 @@ public sealed class PrewarmTests
         using var client = Client(proxy);
         Assert.Equal(PrewarmOutcome.NothingToWarm, await proxy.PrewarmAsync(BackendMode.MlxLm));
 
-        var first = RequestKindTests.User("Explain the build.");
-        await SendAsync(client, RequestKindTests.Turn(s_system, first));
+        var first = User("Explain the build.");
+        await SendAsync(client, Turn(s_system, first));
         proxy.SetMode(BackendMode.MlxLm);
         Assert.Equal(PrewarmOutcome.Warmed, await proxy.PrewarmAsync(BackendMode.MlxLm));
         var warm = Assert.Single(mlx.ChatRequests);
@@ -55,16 +55,11 @@ public sealed class PrewarmTests
         Assert.Equal(RequestKind.Prewarm, record.Kind);
         Assert.Equal(BackendMode.MlxLm, record.Mode);
 
-        await SendAsync(client, RequestKindTests.Turn(s_system, first, "{\"role\":\"assistant\",\"content\":\"It uses build.ps1.\"}", RequestKindTests.User("And the tests?")));
+        await SendAsync(client, Turn(s_system, first, Assistant("It uses build.ps1."), User("And the tests?")));
         var turn = mlx.ChatRequests[^1];
         var reuse = (double)turn.CachedTokens!.Value / turn.PromptTokens!.Value;
         Assert.True(reuse >= 0.9, $"the first turn after the switch reused {reuse:P0} of its prompt ({turn.CachedTokens}/{turn.PromptTokens})");
     }
-
-    /// <summary>What Claude Code sends when /model &lt;id&gt; is typed (2.1.197 and 2.1.332, seen in the TUI through
-    /// tmux, before the user confirms the switch): a non-streaming one-token "Hi" naming the new model, no tools.</summary>
-    private static string ModelProbe(string model) =>
-        $"{{\"model\":\"{model}\",\"max_tokens\":1,\"messages\":[{{\"role\":\"user\",\"content\":\"Hi\"}}]}}";
 
     private static bool IsPrewarmOf(RecordedRequest r) =>
         r.BodyJson().RootElement.GetProperty("max_tokens").GetInt32() == 1 && r.Body.Contains("Follow the repository", StringComparison.Ordinal);
@@ -76,8 +71,8 @@ public sealed class PrewarmTests
         await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
         await using var proxy = Start(lmstudio, mlx, prewarmOnSwitch: true);
         using var client = Client(proxy);
-        var first = RequestKindTests.User("Explain the build.");
-        await SendAsync(client, RequestKindTests.Turn(s_system, first));
+        var first = User("Explain the build.");
+        await SendAsync(client, Turn(s_system, first));
 
         // /model mlx-lm: the probe is answered (by the target, as before), then the target is warmed with the main conversation.
         await SendAsync(client, ModelProbe("mlx-lm"));
@@ -89,7 +84,7 @@ public sealed class PrewarmTests
         Assert.Equal(BackendMode.LmStudio, proxy.Mode); // /model changes the model of later requests, not the proxy's mode
 
         // The next main turn names the new model: served from the cache the prewarm filled.
-        var next = RequestKindTests.Turn(s_system, first, "{\"role\":\"assistant\",\"content\":\"It uses build.ps1.\"}", RequestKindTests.User("And the tests?"))
+        var next = Turn(s_system, first, Assistant("It uses build.ps1."), User("And the tests?"))
             .Replace("\"anyclaude-local\"", "\"mlx-lm\"", StringComparison.Ordinal);
         await SendAsync(client, next);
         var turn = mlx.ChatRequests[^1];
@@ -107,7 +102,7 @@ public sealed class PrewarmTests
         await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
         await using var proxy = Start(lmstudio, mlx, prewarmOnSwitch);
         using var client = Client(proxy);
-        await SendAsync(client, RequestKindTests.Turn(s_system, RequestKindTests.User("Explain the build.")));
+        await SendAsync(client, Turn(s_system, User("Explain the build.")));
         await SendAsync(client, ModelProbe(probeModel));
         await Task.Delay(500); // a prewarm would have started by now (it starts right after the probe's answer)
 
@@ -123,16 +118,16 @@ public sealed class PrewarmTests
         await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
         await using var proxy = Start(lmstudio, mlx, prewarmOnSwitch: true);
         using var client = Client(proxy);
-        await SendAsync(client, RequestKindTests.Turn(s_system, RequestKindTests.User("Explain the build.")));
+        await SendAsync(client, Turn(s_system, User("Explain the build.")));
         await SendAsync(client, ModelProbe("mlx-lm"));
         await EventuallyAsync(() => proxy.GetRecords().Any(r => r.Kind == RequestKind.Prewarm), "the first prewarm");
 
         // Another conversation keeps MLX-LM busy (held until released); a second /model probe's prewarm must wait for it.
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         mlx.Enqueue(new ScriptedReply { Text = "slow", HoldUntil = release.Task });
-        var inFlight = SendAsync(client, RequestKindTests.Turn("another conversation", RequestKindTests.User("busy")).Replace("\"anyclaude-local\"", "\"mlx-lm\"", StringComparison.Ordinal));
+        var inFlight = SendAsync(client, Turn("another conversation", User("busy")).Replace("\"anyclaude-local\"", "\"mlx-lm\"", StringComparison.Ordinal));
         await EventuallyAsync(() => mlx.ChatRequests.Count(r => r.Body.Contains("busy", StringComparison.Ordinal)) == 1, "the request in flight at MLX-LM");
-        await SendAsync(client, RequestKindTests.Turn(s_system, RequestKindTests.User("Explain the build.")));
+        await SendAsync(client, Turn(s_system, User("Explain the build.")));
         var probe = SendAsync(client, ModelProbe("mlx-lm")); // queued behind the request in flight (one slot)
         release.SetResult();
         await inFlight;
@@ -155,10 +150,10 @@ public sealed class PrewarmTests
         mlx.Enqueue(new ScriptedReply { Text = "slow", HoldUntil = release.Task });
         await using var proxy = Start(lmstudio, mlx);
         using var client = Client(proxy);
-        await SendAsync(client, RequestKindTests.Turn(s_system, RequestKindTests.User("Explain the build.")));
+        await SendAsync(client, Turn(s_system, User("Explain the build.")));
         proxy.SetMode(BackendMode.MlxLm);
 
-        var inFlight = SendAsync(client, RequestKindTests.Turn("another conversation", RequestKindTests.User("busy")));
+        var inFlight = SendAsync(client, Turn("another conversation", User("busy")));
         await EventuallyAsync(() => mlx.ChatRequests.Count == 1, "the request in flight at the backend");
         var prewarm = proxy.PrewarmAsync(BackendMode.MlxLm);
         Assert.False(prewarm.IsCompleted);
@@ -183,9 +178,9 @@ public sealed class PrewarmTests
         mlx.Enqueue(new ScriptedReply { Text = "slow", HoldUntil = release.Task });
         await using var proxy = Start(lmstudio, mlx);
         using var client = Client(proxy);
-        await SendAsync(client, RequestKindTests.Turn(s_system, RequestKindTests.User("Explain the build.")));
+        await SendAsync(client, Turn(s_system, User("Explain the build.")));
         proxy.SetMode(BackendMode.MlxLm);
-        var inFlight = SendAsync(client, RequestKindTests.Turn("another conversation", RequestKindTests.User("busy")));
+        var inFlight = SendAsync(client, Turn("another conversation", User("busy")));
         await EventuallyAsync(() => mlx.ChatRequests.Count == 1, "the request in flight at the backend");
         Assert.Equal(PrewarmOutcome.Busy, await proxy.PrewarmAsync(BackendMode.MlxLm, TimeSpan.FromMilliseconds(300)));
         release.SetResult();
@@ -202,16 +197,16 @@ public sealed class PrewarmTests
         mlx.Enqueue(new ScriptedReply { Text = "never", StallAfterChunks = 0, StallFor = TimeSpan.FromMinutes(10) });
         await using var proxy = Start(lmstudio, mlx, stallTimeout: TimeSpan.FromSeconds(2));
         using var client = Client(proxy);
-        var first = RequestKindTests.User("Explain the build.");
-        await SendAsync(client, RequestKindTests.Turn(s_system, first));
+        var first = User("Explain the build.");
+        await SendAsync(client, Turn(s_system, first));
         proxy.SetMode(BackendMode.MlxLm);
         var prewarm = proxy.PrewarmAsync(BackendMode.MlxLm);
         await EventuallyAsync(() => mlx.ChatRequests.Count == 1, "the prewarm at the backend");
 
         // The user's next turn: answered once the prewarm's stall guard has given the slot back (the client's own
         // timeout, 60 s, is what the user would otherwise wait for, then press Esc).
-        using var response = await PostMessagesAsync(client, RequestKindTests.Turn(s_system, first,
-            "{\"role\":\"assistant\",\"content\":\"It uses build.ps1.\"}", RequestKindTests.User("And the tests?")));
+        using var response = await PostMessagesAsync(client, Turn(s_system, first,
+            "{\"role\":\"assistant\",\"content\":\"It uses build.ps1.\"}", User("And the tests?")));
         Assert.Equal(200, (int)response.StatusCode);
         Assert.NotEmpty(TextOf(Events(await response.Content.ReadAsStringAsync())));
 

@@ -37,8 +37,7 @@ internal static class TranslationTestKit
     }
 
     /// <summary>A request body with the given messages (JSON array text) and optional extra top-level members.</summary>
-    public static string Request(string messages, string extra = "") =>
-        $$"""{"model":"claude-sonnet-4-5","max_tokens":32000,"stream":true{{(extra.Length > 0 ? "," + extra : "")}},"messages":{{messages}}}""";
+    public static string Request(string messages, string extra = "") => Conversation.Request(messages, extra);
 
     public static JsonElement[] Messages(JsonElement chat) => [.. chat.GetProperty("messages").EnumerateArray()];
 

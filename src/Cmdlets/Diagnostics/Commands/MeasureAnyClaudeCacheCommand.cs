@@ -3,7 +3,7 @@ using AnyClaude.Cmdlets.Completion;
 using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Diagnostics.Pipeline;
 using AnyClaude.Cmdlets.Errors;
-using AnyClaude.Diagnostics;
+using AnyClaude.Cmdlets.Pipeline;
 using AnyClaude.Diagnostics.Benchmark;
 using AnyClaude.Proxy.Configuration;
 
@@ -48,12 +48,11 @@ namespace AnyClaude.Cmdlets.Diagnostics.Commands;
 [OutputType(typeof(CacheTurn), typeof(CacheSummary), ParameterSetName = [ModeSet])]
 [OutputType(typeof(CacheTurn), typeof(ScenarioComparison), ParameterSetName = [ScenarioSet])]
 [OutputType(typeof(ReplayedRequest), typeof(ReplayComparison), ParameterSetName = [ReplaySet])]
-public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
+public sealed class MeasureAnyClaudeCacheCommand : AsyncCmdlet
 {
     private const string ModeSet = "Mode";
     private const string ScenarioSet = "Scenario";
     private const string ReplaySet = "Replay";
-    private EnginePump? _pump;
 
     /// <summary>
     /// <para type="description">The mode to measure (default MlxLm, the mode chosen for its cache); several are measured one
@@ -177,8 +176,6 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
         }
     }
 
-    protected override void StopProcessing() => _pump?.Cancel();
-
     private int? PromptTokens => PromptSize > 0 ? PromptSize : null;
 
     private void RunBenchmark(string mode)
@@ -195,14 +192,14 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
         };
         WriteVerbose($"Measuring {options.Backend.Mode} at {options.Backend.BaseUrl} {(Direct ? "directly" : target.Proxy is null ? "through a private proxy" : "through the proxy at " + target.Proxy.BaseUrl)}.");
         var turns = new List<CacheTurnResult>();
-        Pump(async (pump, token) =>
+        Await(async (pipeline, cancellationToken) =>
         {
-            await foreach (var turn in CacheBenchmarkRunner.RunAsync(options, pump.Progress, token).ConfigureAwait(false))
+            await foreach (var turn in CacheBenchmarkRunner.RunAsync(options, pipeline.ProgressOf(ProgressId), cancellationToken).ConfigureAwait(false))
             {
                 turns.Add(turn);
-                pump.Post(CacheTurn.From(turn));
+                WriteRow(pipeline, CacheTurn.From(turn));
             }
-            pump.Post(CacheSummary.From(CacheBenchmarkSummary.From(turns)));
+            pipeline.WriteObject(CacheSummary.From(CacheBenchmarkSummary.From(turns)));
         });
     }
 
@@ -218,17 +215,17 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
         };
         WriteVerbose($"Scenario through a private proxy: LmStudio at {lmStudio.BaseUrl}, MlxLm at {mlx.BaseUrl}.");
         var turns = new List<ScenarioTurnResult>();
-        Pump(async (pump, token) =>
+        Await(async (pipeline, cancellationToken) =>
         {
-            await foreach (var turn in HybridScenarioRunner.RunAsync(options, pump.Progress, token).ConfigureAwait(false))
+            await foreach (var turn in HybridScenarioRunner.RunAsync(options, pipeline.ProgressOf(ProgressId), cancellationToken).ConfigureAwait(false))
             {
                 turns.Add(turn);
-                pump.Post(CacheTurn.From(turn.Result, turn.Scenario));
+                WriteRow(pipeline, CacheTurn.From(turn.Result, turn.Scenario));
             }
             var summaries = ScenarioSummary.From(turns);
             var verdict = ScenarioSummary.Verdict(summaries);
             foreach (var summary in summaries)
-                pump.Post(ScenarioComparison.From(summary, summary.Scenario == ScenarioSummary.Hybrid ? verdict : null));
+                pipeline.WriteObject(ScenarioComparison.From(summary, summary.Scenario == ScenarioSummary.Hybrid ? verdict : null));
         });
     }
 
@@ -252,22 +249,22 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
         }
 
         var options = new ReplayOptions { Requests = requests, Modes = modes, Backends = backends, Direct = Direct, MaxOutputTokens = MaxOutputTokens };
-        Pump(async (pump, token) =>
+        Await(async (pipeline, cancellationToken) =>
         {
             var results = new List<ReplayRequestResult>();
-            await foreach (var result in ReplayRunner.RunAsync(options, pump.Progress, token).ConfigureAwait(false))
+            await foreach (var result in ReplayRunner.RunAsync(options, pipeline.ProgressOf(ProgressId), cancellationToken).ConfigureAwait(false))
             {
                 if (results.Count > 0 && results[^1].Mode != result.Mode)
                 {
-                    pump.Post(ReplayComparison.From(ReplaySummary.From(results)));
+                    pipeline.WriteObject(ReplayComparison.From(ReplaySummary.From(results)));
                     results.Clear();
                 }
 
                 results.Add(result);
-                pump.Post(ReplayedRequest.From(result));
+                WriteRow(pipeline, ReplayedRequest.From(result));
             }
 
-            if (results.Count > 0) pump.Post(ReplayComparison.From(ReplaySummary.From(results)));
+            if (results.Count > 0) pipeline.WriteObject(ReplayComparison.From(ReplaySummary.From(results)));
         });
     }
 
@@ -284,31 +281,12 @@ public sealed class MeasureAnyClaudeCacheCommand : PSCmdlet
         return record;
     }
 
-    private void Pump(Func<EnginePump, CancellationToken, Task> work)
+    /// <summary>The progress bar's id (Test-AnyClaudeBackend uses 1).</summary>
+    private const int ProgressId = 2;
+
+    /// <summary>A turn's or request's row: left out with -Summary (the summaries are always written).</summary>
+    private void WriteRow(AsyncPipeline pipeline, object row)
     {
-        using var pump = new EnginePump();
-        _pump = pump;
-        try
-        {
-            pump.Run(token => work(pump, token), item =>
-            {
-                switch (item)
-                {
-                    case DiagnosticProgress p:
-                        WriteProgress(EnginePump.ToRecord(2, p));
-                        break;
-                    case CacheTurn or ReplayedRequest when !Summary:
-                        WriteObject(item);
-                        break;
-                    case CacheSummary or ScenarioComparison or ReplayComparison:
-                        WriteObject(item);
-                        break;
-                }
-            });
-        }
-        finally
-        {
-            _pump = null;
-        }
+        if (!Summary) pipeline.WriteObject(row);
     }
 }

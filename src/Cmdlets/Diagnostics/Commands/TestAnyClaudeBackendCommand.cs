@@ -3,6 +3,7 @@ using AnyClaude.Cmdlets.Completion;
 using AnyClaude.Cmdlets.Configuration;
 using AnyClaude.Cmdlets.Diagnostics.Pipeline;
 using AnyClaude.Cmdlets.Errors;
+using AnyClaude.Cmdlets.Pipeline;
 using AnyClaude.Diagnostics;
 
 namespace AnyClaude.Cmdlets.Diagnostics.Commands;
@@ -26,10 +27,9 @@ namespace AnyClaude.Cmdlets.Diagnostics.Commands;
 [Cmdlet(VerbsDiagnostic.Test, "AnyClaudeBackend")]
 [OutputType(typeof(BackendCheck))]
 [OutputType(typeof(bool))]
-public sealed class TestAnyClaudeBackendCommand : PSCmdlet
+public sealed class TestAnyClaudeBackendCommand : AsyncCmdlet
 {
     private readonly List<BackendCheck> _all = [];
-    private EnginePump? _pump;
 
     /// <summary>
     /// <para type="description">The modes to check (LmStudio, MlxLm, OpenAICompatible, or lmstudio, mlx-lm, ...). Default: LmStudio and MlxLm.</para>
@@ -85,30 +85,14 @@ public sealed class TestAnyClaudeBackendCommand : PSCmdlet
         if (Quiet) WriteObject(_all.TrueForAll(c => c.Status != BackendCheckStatus.Failed));
     }
 
-    protected override void StopProcessing() => _pump?.Cancel();
-
-    private void RunChecks(BackendCheckOptions options)
+    private void RunChecks(BackendCheckOptions options) => Await(async (pipeline, cancellationToken) =>
     {
-        using var pump = new EnginePump();
-        _pump = pump;
-        pump.Run(async token =>
+        await foreach (var result in BackendCheckRunner.RunAsync(options, pipeline.ProgressOf(1), cancellationToken).ConfigureAwait(false))
         {
-            await foreach (var result in BackendCheckRunner.RunAsync(options, pump.Progress, token).ConfigureAwait(false))
-                pump.Post(BackendCheck.From(result));
-        }, item =>
-        {
-            switch (item)
-            {
-                case DiagnosticProgress p:
-                    WriteProgress(EnginePump.ToRecord(1, p));
-                    break;
-                case BackendCheck c:
-                    _all.Add(c);
-                    if (!Quiet) WriteObject(c);
-                    else if (c.Status == BackendCheckStatus.Failed) WriteVerbose($"{c.Mode} {c.Check} failed: {c.Detail}"); // -Quiet -Verbose says why
-                    break;
-            }
-        });
-        _pump = null;
-    }
+            var check = BackendCheck.From(result);
+            _all.Add(check);
+            if (!Quiet) pipeline.WriteObject(check);
+            else if (check.Status == BackendCheckStatus.Failed) pipeline.WriteVerbose($"{check.Mode} {check.Check} failed: {check.Detail}"); // -Quiet -Verbose says why
+        }
+    });
 }

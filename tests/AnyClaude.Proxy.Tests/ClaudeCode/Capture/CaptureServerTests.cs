@@ -13,7 +13,7 @@ public sealed class CaptureServerTests : IDisposable
     private readonly HttpClient _http = new() { Timeout = TimeSpan.FromSeconds(30) };
 
     private static string Body(bool stream, string messages, bool tools = true) =>
-        $$"""{"model":"claude-test","max_tokens":100,"stream":{{(stream ? "true" : "false")}},"messages":{{messages}}{{(tools ? ""","tools":[{"name":"Bash","input_schema":{"type":"object"}}]""" : "")}}}""";
+        Conversation.Request(messages, tools ? Conversation.Tools : null, "claude-test", 100, stream);
 
     private const string FirstTurn = $$"""[{"role":"user","content":[{"type":"text","text":"{{ConversationScript.Marker}}: go"}]}]""";
 
