@@ -2,7 +2,6 @@ using System.Management.Automation;
 using AnyClaude.Cmdlets.Backends;
 using AnyClaude.Cmdlets.Errors;
 using AnyClaude.Cmdlets.Launch;
-using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Hosting;
 
 namespace AnyClaude.Cmdlets.Commands;
@@ -11,9 +10,9 @@ namespace AnyClaude.Cmdlets.Commands;
 // (A plain comment: the cmdlet's help comes from the other part's doc comment.)
 public sealed partial class StartAnyClaudeCommand
 {
-    /// <summary>The pwsh of this session ($PSHOME), to run a claude.ps1 with (see ClaudeLaunch.PwshCommand).</summary>
+    /// <summary>The pwsh of this session ($PSHOME), to run a claude.ps1 with (see PowerShellLaunch.PwshCommand).</summary>
     private IReadOnlyList<string> CurrentPwsh() =>
-        Proxy.Launch.ClaudeLaunch.PwshCommand(SessionState.PSVariable.GetValue("PSHOME") as string, Environment.ProcessPath,
+        PowerShellLaunch.PwshCommand(SessionState.PSVariable.GetValue("PSHOME") as string, Environment.ProcessPath,
             OperatingSystem.IsWindows(), File.Exists);
 
     /// <summary>Says so when the mode's backend does not answer, before Claude Code takes the screen. -NoLaunch: an
@@ -22,7 +21,7 @@ public sealed partial class StartAnyClaudeCommand
     private bool CheckBackend(ProxyServer proxy)
     {
         var backend = proxy.ActiveBackend;
-        if (!backend.IsLocal || backend.Mode == BackendMode.AnthropicCompatible)
+        if (backend.SpeaksMessagesApi)
         {
             return true;
         }

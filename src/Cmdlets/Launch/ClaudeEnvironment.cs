@@ -19,14 +19,6 @@ internal static class ClaudeEnvironment
         "CLAUDE_CODE_SUBAGENT_MODEL",
     ];
 
-    /// <summary>A model given as a mode name or "mode/model" picks a mode for every role alike. The same rule as the
-    /// proxy's RouteResolver: "openai/gpt-oss-20b" (LM Studio's id for gpt-oss) is a model, not the openai mode.</summary>
-    private static bool NamesMode(string model)
-    {
-        var slash = model.IndexOf('/');
-        return slash > 0 ? ModeNames.TryParsePrefix(model[..slash], out _) : ModeNames.TryParse(model, out _);
-    }
-
     /// <summary>Variable → value; a null value removes the variable.</summary>
     public static IReadOnlyDictionary<string, string?> For(Uri proxyBaseUrl, string token, BackendSettings backend, string? modelParameter)
     {
@@ -60,7 +52,9 @@ internal static class ClaudeEnvironment
                 env[name] = model;
             }
 
-            if (backend.IsLocal && !NamesMode(model))
+            // A model that names a mode ("mlx-lm/qwen3-0.6b") picks that mode for every role alike: the proxy's own rule,
+            // so "openai/gpt-oss-20b" (LM Studio's id for gpt-oss) is a model, not the openai mode.
+            if (backend.IsLocal && !ModeNames.TryParseModelId(model, out _, out _))
             {
                 // The small/fast and sub-agent roles get ids of their own, so their requests name their kind; the proxy
                 // maps these ids back to the mode's model (AnyClaude.Proxy.Classification.RoleModelIds).

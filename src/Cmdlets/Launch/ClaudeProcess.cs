@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using AnyClaude.Proxy.Launch;
 
 namespace AnyClaude.Cmdlets.Launch;
 
@@ -16,13 +15,13 @@ internal sealed class ClaudeProcess
     public int Id => _process.Id;
 
     /// <summary>Starts claude. A .cmd runs through cmd.exe with BatBadBut-safe quoting, a .ps1 through
-    /// <paramref name="pwsh"/> (the pwsh running now); see <see cref="ClaudeLaunch"/>.</summary>
+    /// <paramref name="pwsh"/> (the pwsh running now); see <see cref="PowerShellLaunch"/>.</summary>
     /// <exception cref="ArgumentException">An argument that cannot be passed to a .cmd launcher.</exception>
     public static ClaudeProcess Start(string path, IReadOnlyList<string> arguments, IReadOnlyDictionary<string, string?> environment, string workingDirectory,
         IReadOnlyList<string> pwsh)
     {
         var windows = OperatingSystem.IsWindows();
-        var command = ClaudeLaunch.Plan(path, arguments, windows, pwsh, Environment.GetEnvironmentVariable("ComSpec"));
+        var command = PowerShellLaunch.Plan(path, arguments, windows, pwsh, Environment.GetEnvironmentVariable("ComSpec"));
         var info = new ProcessStartInfo
         {
             FileName = command.FileName,

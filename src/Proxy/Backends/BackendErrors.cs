@@ -37,8 +37,10 @@ internal static class BackendErrors
         new(504, "timeout_error",
             $"{BackendNames.Display(backend.Mode)} at {backend.BaseUrl} sent nothing for {stall.TotalSeconds:0.#} s; the request was abandoned.");
 
-    public static ApiException ClosedEarly(BackendSettings backend) =>
-        new(500, "api_error", $"{BackendNames.Display(backend.Mode)} at {backend.BaseUrl} closed the stream early (no finish_reason); the answer is incomplete.");
+    /// <summary>The stream ended without its last event: missing is what never came (finish_reason for OpenAI-style
+    /// streams, stop_reason for the Messages API).</summary>
+    public static ApiException ClosedEarly(BackendSettings backend, string missing = "finish_reason") =>
+        new(500, "api_error", $"{BackendNames.Display(backend.Mode)} at {backend.BaseUrl} closed the stream early (no {missing}); the answer is incomplete.");
 
     /// <summary>The prompt alone does not fit: Anthropic's own wording, which Claude Code recognises as "prompt is too long"
     /// (its check: the message contains that phrase; it reads "N tokens > M" for the gap) and answers by compacting the

@@ -11,7 +11,7 @@ namespace AnyClaude.Proxy.Backends;
 /// refresh) for the proxy's backend calls, the diagnostics' checks and benchmarks, the cmdlets' model listing and
 /// the control client. Public so those clients (other assemblies) make their calls exactly as the proxy does.
 /// No HttpClient.Timeout on backend clients: prompt processing of a long prompt can take minutes; stalls are caught
-/// by <see cref="Heartbeat"/> (or the caller's own deadline) instead. Loopback backends never go through a system
+/// by <see cref="Forwarding.Heartbeat"/> (or the caller's own deadline) instead. Loopback backends never go through a system
 /// proxy; every other host (a team's server, the Anthropic API) honours it (HTTP(S)_PROXY / NO_PROXY, or the OS
 /// setting). A backend with its own CA file gets a client of its own that trusts it. Redirects are never followed,
 /// so a backend's API key only ever goes to the URL it was configured for.

@@ -71,6 +71,20 @@ public static class ModeNames
 
     private static readonly HashSet<string> s_notPrefixes = new(StringComparer.OrdinalIgnoreCase) { "openai", "anthropic", "mlx" };
 
+    /// <summary>The one rule for "this model id names a mode", asked by the proxy's router and by Start-AnyClaude's
+    /// launch environment: a mode name or alias as a whole ("lmstudio", "mlx", "openai"), or "&lt;mode&gt;/&lt;model&gt;" and
+    /// "&lt;mode&gt;/" with a mode name no model hub uses (<see cref="TryParsePrefix"/>). model: what follows the slash;
+    /// null when the id names the mode alone (the mode's configured model).</summary>
+    public static bool TryParseModelId(string? id, out BackendMode mode, out string? model)
+    {
+        model = null;
+        if (TryParse(id, out mode)) return true;
+        var slash = id is null ? -1 : id.IndexOf('/');
+        if (slash <= 0 || !TryParsePrefix(id![..slash], out mode)) return false;
+        if (slash < id.Length - 1) model = id[(slash + 1)..];
+        return true;
+    }
+
     /// <summary>The model id Start-AnyClaude gives Claude Code when the local mode has no model configured; the
     /// proxy reads it as "the configured model".</summary>
     public const string PlaceholderModel = "anyclaude-local";

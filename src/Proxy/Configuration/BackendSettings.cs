@@ -68,6 +68,10 @@ public sealed record BackendSettings
     /// <summary>True for backends on this machine (or the user's LAN): everything but Claude.</summary>
     public bool IsLocal => Mode != BackendMode.Claude;
 
+    /// <summary>The backend speaks the Anthropic Messages API itself (Claude, Anthropic-compatible servers): requests are
+    /// relayed rather than translated, there is no prewarm and no OpenAI-style model probe.</summary>
+    public bool SpeaksMessagesApi => Mode is BackendMode.Claude or BackendMode.AnthropicCompatible;
+
     /// <summary>True when the URL names this machine (localhost, 127.0.0.0/8, ::1): such backends never go
     /// through a system proxy; every other host does when one is configured.</summary>
     public bool IsLoopback => IsLoopbackHost(BaseUrl);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Net;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using AnyClaude.Proxy.Errors;
@@ -17,8 +16,8 @@ internal static class HttpResponder
         var response = scope.Response;
         response.StatusCode = status;
         response.ContentType = "application/json";
-        response.ContentLength64 = json.Length;
-        await response.OutputStream.WriteAsync(json, ct).ConfigureAwait(false);
+        response.ContentLength = json.Length;
+        await response.WriteAsync(json, ct).ConfigureAwait(false);
         response.Close();
     }
 
@@ -35,27 +34,17 @@ internal static class HttpResponder
     public static Task WriteErrorAsync(RequestScope scope, ApiException error, CancellationToken ct)
     {
         // The one place the retry hint is written: Claude Code reads x-should-retry before the status.
-        if (error.ShouldRetry is { } retry) scope.Response.Headers["x-should-retry"] = retry ? "true" : "false";
-        if (error.RetryAfter is { } after) scope.Response.Headers["Retry-After"] = after;
-        return WriteJsonAsync(scope, error.Status, w => WriteErrorBody(w, error.ErrorType, error.Message), ct);
+        if (error.ShouldRetry is { } retry) scope.Response.SetHeader("x-should-retry", retry ? "true" : "false");
+        if (error.RetryAfter is { } after) scope.Response.SetHeader("Retry-After", after);
+        var body = new ArrayBufferWriter<byte>(256);
+        AnthropicErrorJson.WriteBody(body, error);
+        return WriteJsonAsync(scope, error.Status, body.WrittenMemory, ct);
     }
 
-    /// <summary>{"type":"error","error":{"type":T,"message":M}} — the body of HTTP errors and of SSE error events.</summary>
-    public static void WriteErrorBody(Utf8JsonWriter w, string errorType, string message)
-    {
-        w.WriteStartObject();
-        w.WriteString("type", "error");
-        w.WriteStartObject("error");
-        w.WriteString("type", errorType);
-        w.WriteString("message", message);
-        w.WriteEndObject();
-        w.WriteEndObject();
-    }
-
-    public static void WriteEmpty(HttpListenerResponse response, int status)
+    public static void WriteEmpty(IClientResponse response, int status)
     {
         response.StatusCode = status;
-        response.ContentLength64 = 0;
+        response.ContentLength = 0;
         response.Close();
     }
 }

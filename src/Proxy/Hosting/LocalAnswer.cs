@@ -34,9 +34,9 @@ internal static class LocalAnswer
         var response = scope.Response;
         response.StatusCode = 200;
         response.ContentType = "text/event-stream";
-        response.Headers["Cache-Control"] = "no-cache";
-        response.ContentLength64 = sse.WrittenCount;
-        await response.OutputStream.WriteAsync(sse.WrittenMemory, scope.Token).ConfigureAwait(false);
+        response.SetHeader("Cache-Control", "no-cache");
+        response.ContentLength = sse.WrittenCount;
+        await response.WriteAsync(sse.WrittenMemory, scope.Token).ConfigureAwait(false);
         response.Close();
     }
 

@@ -2,6 +2,7 @@ using System.Net;
 using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Control;
+using AnyClaude.Proxy.Forwarding;
 using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Security;
@@ -46,7 +47,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         _modes = new ModeTable(ModeSnapshot.From(options));
         _history = new RecordHistory(options.HistorySize);
         _trace = options.TracePath is null ? null : new TraceWriter(options.TracePath);
-        _prewarmer = new Prewarm.Prewarmer(_backends, _history);
+        _prewarmer = new Prewarm.Prewarmer(_backends, _history, options);
         _dispatcher = new RequestDispatcher(this, options, new RequestGuard(Token, ControlToken), _modes, _backends, _history, _trace, _prewarmer);
         if (options.PublishStateFile)
         {
@@ -160,8 +161,10 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     public Task<Prewarm.PrewarmOutcome> PrewarmAsync(BackendMode mode, TimeSpan? waitForIdle = null, CancellationToken ct = default) =>
         PrewarmCoreAsync(GetBackend(mode), waitForIdle ?? TimeSpan.FromMinutes(2), ct);
 
-    /// <summary>Prewarms given settings (a route's backend and model); as <see cref="PrewarmAsync(BackendMode, TimeSpan?, CancellationToken)"/>.</summary>
-    internal Task<Prewarm.PrewarmOutcome> PrewarmAsync(BackendSettings target) => PrewarmCoreAsync(target, TimeSpan.FromMinutes(2), CancellationToken.None);
+    /// <summary>Prewarms given settings (a route's backend and model); as <see cref="PrewarmAsync(BackendMode, TimeSpan?, CancellationToken)"/>.
+    /// Started by the proxy itself (after a /model probe): nobody waits for it, so it ends when the proxy stops, at the
+    /// latest when its own lifetime is over (see Prewarmer).</summary>
+    internal Task<Prewarm.PrewarmOutcome> PrewarmAsync(BackendSettings target) => PrewarmCoreAsync(target, TimeSpan.FromMinutes(2), _stopping.Token);
 
     private async Task<Prewarm.PrewarmOutcome> PrewarmCoreAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
     {

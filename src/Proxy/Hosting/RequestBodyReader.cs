@@ -17,7 +17,7 @@ internal static class RequestBodyReader
         var state = 0; // 0 reading, 1 done, 2 timed out
         using var timer = new Timer(_ =>
         {
-            if (Interlocked.CompareExchange(ref state, 2, 0) == 0) ListenerSocketTuning.Reset(scope.Context);
+            if (Interlocked.CompareExchange(ref state, 2, 0) == 0) scope.Response.Abort();
         }, null, timeout, Timeout.InfiniteTimeSpan);
         try
         {

@@ -1,9 +1,9 @@
 using System.Net;
-using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Classification;
 using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Control;
 using AnyClaude.Proxy.Errors;
+using AnyClaude.Proxy.Forwarding;
 using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Security;
@@ -36,7 +36,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
             Committing = draft => Complete(draft, path),
         };
         // As Anthropic does: the id names the request in Get-AnyClaude -Request, and lets a benchmark read its record.
-        context.Response.Headers["request-id"] = record.Id;
+        scope.Response.SetHeader("request-id", record.Id);
         try
         {
             await RouteAsync(scope, request.HttpMethod, path).ConfigureAwait(false);
@@ -59,12 +59,12 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
             // Only our own token means the client hung up; a timeout elsewhere (a backend connect) is not one.
             record.Error = "The client closed the connection.";
             if (!scope.ResponseStarted) record.Status = 499;
-            Abort(context);
+            scope.Response.Abort();
         }
         catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException)
         {
             record.Error = "The client closed the connection.";
-            Abort(context);
+            scope.Response.Abort();
         }
         catch (Exception e)
         {
@@ -150,7 +150,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         record.Mode = route.Backend.Mode;
         record.BackendUrl = route.Backend.BaseUrl.AbsoluteUri;
         if (record.Kind == RequestKind.Main) prewarmer.Remember(body, route.Backend.Mode);
-        if (route.Backend.Mode is BackendMode.Claude or BackendMode.AnthropicCompatible)
+        if (route.Backend.SpeaksMessagesApi)
             await _anthropic.HandleAsync(scope, request, body, route).ConfigureAwait(false);
         else
             await _chat.HandleAsync(scope, request, route).ConfigureAwait(false);
@@ -199,17 +199,15 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
     {
         try
         {
-            if (scope.ResponseStarted) Abort(scope.Context);
+            // A reset, never the listener's graceful close (which would hand the client an empty 200 or a stream that
+            // looks complete).
+            if (scope.ResponseStarted) scope.Response.Abort();
             else await HttpResponder.WriteErrorAsync(scope, error, CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is HttpListenerException or IOException or ObjectDisposedException or InvalidOperationException)
         {
         }
     }
-
-    /// <summary>A reset, never the listener's graceful close (which would hand the client an empty 200 or a stream
-    /// that looks complete).</summary>
-    private static void Abort(HttpListenerContext context) => ListenerSocketTuning.Reset(context);
 
     private void Complete(RecordDraft draft, string path)
     {

@@ -1,3 +1,4 @@
+using System.Collections.Specialized;
 using System.Net;
 using System.Net.Sockets;
 using AnyClaude.Proxy.Configuration;
@@ -6,14 +7,18 @@ using AnyClaude.Proxy.Security;
 
 namespace AnyClaude.Proxy.Hosting;
 
-/// <summary>Everything one request's handlers share: the listener context, its record, and a cancellation
-/// source that fires on client disconnect, backend stall or server stop.</summary>
+/// <summary>Everything one request's handlers share: the request, the narrow response they write to, the record, and a
+/// cancellation source that fires on client disconnect, backend stall or server stop.</summary>
 internal sealed class RequestScope(HttpListenerContext context, RecordDraft record, ProxyOptions options,
     CancellationTokenSource cancel, string proxyToken) : IDisposable
 {
-    public HttpListenerContext Context { get; } = context;
-    public HttpListenerRequest Request => Context.Request;
-    public HttpListenerResponse Response => Context.Response;
+    /// <summary>The request as the listener parsed it (peer, query, body stream): Hosting's to read; forwarders read
+    /// only <see cref="RequestHeaders"/>.</summary>
+    public HttpListenerRequest Request { get; } = context.Request;
+    /// <summary>The client's headers (a forwarder passes anthropic-version and anthropic-beta on).</summary>
+    public NameValueCollection RequestHeaders => Request.Headers;
+    /// <summary>Where every answer is written: status, headers, body, end or reset.</summary>
+    public IClientResponse Response { get; } = new ListenerResponse(context);
     public RecordDraft Record { get; } = record;
     public ProxyOptions Options { get; } = options;
     public CancellationTokenSource Cancel { get; } = cancel;

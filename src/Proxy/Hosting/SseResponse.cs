@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Translation;
 
 namespace AnyClaude.Proxy.Hosting;
@@ -13,7 +14,7 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
 {
     private const int MaxCapturedBytes = 1 << 20;
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly Stream _output = scope.Response.OutputStream;
+    private readonly IClientResponse _output = scope.Response;
     private MemoryStream? _capture;
 
     public ArrayBufferWriter<byte> Buffer { get; } = new(4096);
@@ -23,6 +24,9 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
     /// <summary>False while relayed bytes end inside a frame: a keepalive then would corrupt it.</summary>
     public bool AtFrameBoundary { get; set; } = true;
     public Action? Written { get; set; }
+
+    /// <summary>True while keepalives must wait: a backend whose errors should stay HTTP statuses has not answered yet.</summary>
+    public bool PingsHeld { get; set; }
 
     private bool _begun;
     private bool _deferred;
@@ -34,11 +38,10 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
     {
         if (_begun) return;
         _begun = true;
-        var r = scope.Response;
-        r.StatusCode = 200;
-        r.ContentType = "text/event-stream; charset=utf-8";
-        r.SendChunked = true;
-        r.Headers["Cache-Control"] = "no-cache";
+        _output.StatusCode = 200;
+        _output.ContentType = "text/event-stream; charset=utf-8";
+        _output.SendChunked = true;
+        _output.SetHeader("Cache-Control", "no-cache");
         scope.ResponseStarted = true;
         if (captureForTrace) _capture = new MemoryStream();
     }
@@ -69,9 +72,6 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
 
     public Task EnterAsync() => _gate.WaitAsync(scope.Token);
 
-    /// <summary>Releases the gate keeping what the sink wrote for the next send (a deferred stream's message_start).</summary>
-    public void ExitWithoutSending() => _gate.Release();
-
     /// <summary>Sends what the sink wrote and releases the gate.</summary>
     public async Task FlushAndExitAsync()
     {
@@ -83,7 +83,7 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
     /// frames only), unless events are being written right now anyway.</summary>
     public async Task PingAsync()
     {
-        if (!_gate.Wait(0)) return;
+        if (PingsHeld || !_gate.Wait(0)) return;
         try
         {
             if (Sink is not null) Sink.Ping();
@@ -91,6 +91,17 @@ internal sealed class SseResponse(RequestScope scope) : IDisposable
             await SendBufferedAsync().ConfigureAwait(false);
         }
         finally { _gate.Release(); }
+    }
+
+    /// <summary>The failure as the stream's last event (a frame cut in the middle is closed first, so the error event
+    /// parses on its own).</summary>
+    public async Task WriteErrorEventAsync(ApiException error)
+    {
+        await EnterAsync().ConfigureAwait(false);
+        if (!AtFrameBoundary) Buffer.Write("\n\n"u8);
+        AnthropicErrorJson.WriteEvent(Buffer, error);
+        AtFrameBoundary = true;
+        await FlushAndExitAsync().ConfigureAwait(false);
     }
 
     public string? CapturedText() =>

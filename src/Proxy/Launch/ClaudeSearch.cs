@@ -50,7 +50,9 @@ public static class ClaudeSearch
         return Candidates(windows, pathVariable, home).FirstOrDefault(exists);
     }
 
-    internal static string Join(string folder, string name, bool windows)
+    /// <summary>A path in folder on the given platform (its separator, not this machine's): the search and the module's
+    /// choice of pwsh are pure, so every platform's rules are tested on one.</summary>
+    public static string Join(string folder, string name, bool windows)
     {
         var separator = windows ? '\\' : '/';
         return folder.EndsWith(separator) || (windows && folder.EndsWith('/')) ? folder + name : folder + separator + name;

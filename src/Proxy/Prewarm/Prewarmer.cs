@@ -1,6 +1,7 @@
-using System.Buffers;
 using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Errors;
+using AnyClaude.Proxy.Forwarding;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Translation;
@@ -26,11 +27,12 @@ public enum PrewarmOutcome
 /// Sends the current main conversation, translated for a target backend, with max_tokens 1, so the backend's prompt
 /// cache holds it before the user's first turn after a mode switch. It only starts while the target backend is idle
 /// (no request in flight, none waiting) and then holds the backend's slot like any request, so it never runs
-/// alongside a user's request on that backend. Recorded in the history with kind Prewarm.
+/// alongside a user's request on that backend. It goes through the one backend call, so a backend that goes silent
+/// meets the same stall guard as a user's request, and its whole lifetime is bounded: a prewarm never keeps the
+/// slot from the user's next turn for longer than a silent prefill may take. Recorded in the history with kind Prewarm.
 /// </summary>
-internal sealed class Prewarmer(BackendServices services, RecordHistory history)
+internal sealed class Prewarmer(BackendServices services, RecordHistory history, ProxyOptions options)
 {
-    private static readonly TimeSpan s_idlePoll = TimeSpan.FromMilliseconds(50);
     private sealed record MainTurn(ReadOnlyMemory<byte> Body, BackendMode Mode);
     private MainTurn? _lastMain;
 
@@ -45,62 +47,46 @@ internal sealed class Prewarmer(BackendServices services, RecordHistory history)
     public async Task<PrewarmOutcome> WarmAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
     {
         if (Volatile.Read(ref _lastMain) is not { Body: var body }) return PrewarmOutcome.NothingToWarm;
-        if (target.Mode is BackendMode.Claude or BackendMode.AnthropicCompatible) return PrewarmOutcome.NotSupported;
-
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        ConcurrencyLimiter.Slot? slot;
-        while ((slot = services.Limiter.TryAcquireIdle(target)) is null)
-        {
-            if (waited.Elapsed >= waitForIdle) return PrewarmOutcome.Busy;
-            await Task.Delay(s_idlePoll, ct).ConfigureAwait(false);
-        }
-        using var held = slot.Value;
+        if (target.SpeaksMessagesApi) return PrewarmOutcome.NotSupported;
 
         var record = new RecordDraft(MessageIds.NewRequestId(), "/v1/messages") { Kind = RequestKind.Prewarm, Mode = target.Mode, BackendUrl = target.BaseUrl.AbsoluteUri, Stream = true };
+        var stall = options.StallLimits(target);
+        // Bounded: one silent prefill and one token's silence, whatever the backend sends meanwhile.
+        var lifetime = stall.FirstToken + stall.Generation;
+        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        bounded.CancelAfter(lifetime);
+        ChatExchange? exchange = null;
         try
         {
             using var request = MessagesRequest.Parse(body);
             record.RequestedModel = request.Model;
             record.Model = target.Model;
-            var translated = new ArrayBufferWriter<byte>(body.Length + 1024);
-            ChatRequestTranslator.Write(request, BackendProfile.For(target), 1, translated);
-            var translator = new ChatStreamTranslator(EventSinks.Aggregator());
-            translator.Start(MessageIds.New(), request.Model, 0);
-
-            using var message = OpenAiChatForwarder.CreateRequest(target, translated.WrittenMemory);
-            using var response = await services.Http.For(target).SendAsync(message, HttpCompletionOption.ResponseHeadersRead, ct).ConfigureAwait(false);
-            record.Status = (int)response.StatusCode;
-            if (!response.IsSuccessStatusCode)
+            // The same steps as a main turn's (context policy, translation), so the backend caches what the turn will send.
+            var fit = await services.Context.ApplyAsync(request, target, target.Model, record, bounded.Token).ConfigureAwait(false);
+            var translated = OpenAiChatForwarder.Translate(request, target, target.Model, 1);
+            exchange = new ChatExchange(target, target.Model, translated, new ChatStreamTranslator(EventSinks.Aggregator()), fit with { MaxTokens = 1 });
+            exchange.Translator.Start(MessageIds.New(), request.Model, fit.InputTokens);
+            var call = new BackendCallOptions { Backend = target, Record = record, Slot = SlotPolicy.WhenIdle, WaitForIdle = waitForIdle, Stall = stall };
+            if (!await services.Call.SendAsync(exchange, call, output: null, bounded.Token).ConfigureAwait(false))
             {
-                record.Error = $"The backend answered the prewarm with HTTP {(int)response.StatusCode}.";
-                return PrewarmOutcome.Failed;
+                exchange = null;
+                return PrewarmOutcome.Busy; // not recorded: nothing was sent
             }
-            await using (var stream = await response.Content.ReadAsStreamAsync(ct).ConfigureAwait(false))
-            {
-                using var reader = new SseLineReader(stream);
-                var lines = new ChatSseLines(target);
-                var done = false;
-                while (!done)
-                {
-                    var more = await reader.FillAsync(ct).ConfigureAwait(false);
-                    done = lines.Process(reader, translator);
-                    if (translator.HasOutput) record.MarkFirstToken();
-                    if (!more) break;
-                }
-            }
-            translator.Complete();
-            OpenAiChatForwarder.Fill(record, translator);
+            exchange.Fill(record);
             return PrewarmOutcome.Warmed;
         }
-        catch (Exception e) when (e is HttpRequestException or IOException or BackendStreamException or Errors.ApiException)
+        catch (Exception e) when (e is ApiException or HttpRequestException or IOException
+            || (e is OperationCanceledException && bounded.IsCancellationRequested && !ct.IsCancellationRequested))
         {
-            record.Error = $"Prewarm failed: {e.Message}";
-            if (record.Status < 400) record.Status = 502;
+            record.Error = e is OperationCanceledException
+                ? $"Prewarm gave up after {lifetime.TotalMinutes:0.#} min: {BackendNames.Display(target.Mode)} at {target.BaseUrl} had not finished a one-token answer."
+                : $"Prewarm failed: {e.Message}";
+            record.Status = e is ApiException api ? api.Status : 502;
             return PrewarmOutcome.Failed;
         }
         finally
         {
-            history.Add(record.Freeze());
+            if (exchange is not null || record.Error is not null) history.Add(record.Freeze());
         }
     }
 }

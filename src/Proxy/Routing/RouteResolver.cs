@@ -10,23 +10,20 @@ internal readonly record struct Route(BackendSettings Backend, string? Model, bo
 internal static class RouteResolver
 {
     /// <summary>
-    /// A bare mode name ("lmstudio", "mlx-lm", "claude", "openai", any alias) or an explicit "&lt;mode&gt;/&lt;model&gt;"
-    /// picks that mode (and model). Any other id, with or without a slash, goes to the active mode: model ids such
-    /// as LM Studio's "openai/gpt-oss-20b" or OpenRouter's "anthropic/claude-…" start with a hub namespace that
-    /// happens to be a short alias, so only the unmistakable names count as prefixes (<see cref="ModeNames.TryParsePrefix"/>).
+    /// An id that names a mode (<see cref="ModeNames.TryParseModelId"/>: a bare mode name or alias, "&lt;mode&gt;/&lt;model&gt;",
+    /// "&lt;mode&gt;/") picks that mode (and model). Any other id, with or without a slash, goes to the active mode: model ids
+    /// such as LM Studio's "openai/gpt-oss-20b" or OpenRouter's "anthropic/claude-…" start with a hub namespace that
+    /// happens to be a short alias, so only the unmistakable names count as prefixes.
     /// </summary>
     public static Route Resolve(ModeSnapshot snapshot, string? requestedModel)
     {
         if (!string.IsNullOrEmpty(requestedModel))
         {
-            if (ModeNames.TryParse(requestedModel, out var named))
+            if (ModeNames.TryParseModelId(requestedModel, out var named, out var model))
             {
                 var s = snapshot.Get(named);
-                return new Route(s, s.Model, true);
+                return new Route(s, model ?? s.Model, true);
             }
-            var slash = requestedModel.IndexOf('/');
-            if (slash > 0 && slash < requestedModel.Length - 1 && ModeNames.TryParsePrefix(requestedModel[..slash], out var prefixed))
-                return new Route(snapshot.Get(prefixed), requestedModel[(slash + 1)..], true);
         }
         var active = snapshot.Get(snapshot.Active);
         return ForActive(snapshot, active, requestedModel);

@@ -21,7 +21,6 @@ internal interface IAnthropicEventSink
     void MessageDelta(string stopReason, string? stopSequence, UsageCounts usage);
     void MessageStop();
     void Ping();
-    void Error(string errorType, string message);
 }
 
 /// <summary>Backend quirks the request translator writes for, derived from <see cref="BackendSettings"/>.</summary>

@@ -57,6 +57,10 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
         {
             await Task.Delay(reply.DelayBeforeResponse, ct);
         }
+        if (reply.HoldUntil is { } hold)
+        {
+            await hold.WaitAsync(ct);
+        }
         if (reply.DropConnection)
         {
             return false;

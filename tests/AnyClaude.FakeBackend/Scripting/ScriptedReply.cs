@@ -38,6 +38,10 @@ public sealed class ScriptedReply
     /// <summary>Wait this long before anything is sent (before the response headers).</summary>
     public TimeSpan DelayBeforeResponse { get; init; }
 
+    /// <summary>Send nothing (not even the response headers) until this task completes: a backend busy with one request
+    /// for exactly as long as a test needs, so tests order events without a clock.</summary>
+    public Task? HoldUntil { get; init; }
+
     /// <summary>Stream tool-call arguments in fragments (LM Studio's default) or whole (mlx's). Null: the flavor's way.</summary>
     public bool? FragmentToolArguments { get; init; }
 

@@ -149,6 +149,25 @@ public sealed class PassThroughTests
     }
 
     [Fact]
+    public async Task A_claude_stream_that_ends_early_is_an_error_event_naming_the_backend_and_its_url()
+    {
+        // The stream stops after the text, before message_delta/message_stop: the answer is incomplete.
+        var cut = AnthropicStub.Stream[..AnthropicStub.Stream.IndexOf("event: message_delta", StringComparison.Ordinal)];
+        await using var stub = new AnthropicStub(200, "text/event-stream", cut);
+        await using var proxy = StartClaude(stub);
+        using var client = Client(proxy);
+        using var response = await PostMessagesAsync(client, Body(true));
+        Assert.Equal(200, (int)response.StatusCode);
+        var events = Events(await response.Content.ReadAsStringAsync());
+        var (name, data) = events[^1];
+        Assert.Equal("error", name);
+        var message = data.GetProperty("error").GetProperty("message").GetString();
+        Assert.Contains("closed the stream early", message, StringComparison.Ordinal);
+        Assert.Contains($"the Anthropic API at {stub.BaseUrl}", message, StringComparison.Ordinal);
+        Assert.Equal(message, proxy.GetRecords().Single().Error);
+    }
+
+    [Fact]
     public async Task A_native_backend_error_before_anything_was_relayed_is_an_http_error()
     {
         // The keepalive stream is committed only by its first byte: a backend that refuses at once gets an HTTP status.

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using AnyClaude.FakeBackend;
 using AnyClaude.FakeBackend.Scripting;
-using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Classification;
 using AnyClaude.Proxy.Configuration;
+using AnyClaude.Proxy.Forwarding;
 using AnyClaude.Proxy.Hosting;
 using AnyClaude.Proxy.Observability;
 using Xunit;

@@ -53,6 +53,33 @@ public sealed class ClaudeEnvironmentTests
         Assert.False(env.ContainsKey("ANTHROPIC_SMALL_FAST_MODEL"));
     }
 
+    /// <summary>One rule for "this id names a mode": the environment gives the side roles ids of their own exactly when
+    /// the proxy would send the id to the active mode. The old launch code took "lmstudio/" for a mode name, which
+    /// the resolver did not.</summary>
+    [Theory]
+    [InlineData("lmstudio")]
+    [InlineData("lmstudio/")]
+    [InlineData("mlx-lm/")]
+    [InlineData("mlx-lm/qwen3-0.6b")]
+    [InlineData("claude/claude-sonnet-4-5")]
+    [InlineData("openai")]
+    [InlineData("openai/")]
+    [InlineData("openai/gpt-oss-20b")]
+    [InlineData("qwen/qwen3-coder-30b")]
+    [InlineData("lmstudio-community/Qwen3-Coder-30B-A3B-Instruct-GGUF")]
+    [InlineData("/lmstudio")]
+    public void The_launch_environment_and_the_proxy_agree_on_which_ids_name_a_mode(string model)
+    {
+        const BackendMode active = BackendMode.AnthropicCompatible;
+        var env = ClaudeEnvironment.For(s_proxy, "t", BackendSettings.Default(active), model);
+        var launchNamesMode = env["CLAUDE_CODE_SUBAGENT_MODEL"] == model;
+
+        var route = Proxy.Routing.RouteResolver.Resolve(Proxy.Routing.ModeSnapshot.From(new ProxyOptions { Mode = active }), model);
+        var proxyNamesMode = route.Backend.Mode != active;
+
+        Assert.Equal(proxyNamesMode, launchNamesMode);
+    }
+
     [Fact]
     public void Claude_mode_leaves_Claude_Code_s_own_model_choice_and_traffic_alone()
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using AnyClaude.Cmdlets.Launch;
 using AnyClaude.Proxy.Launch;
 using Xunit;
 
@@ -32,7 +33,7 @@ public sealed class ClaudeLaunchTests
     [MemberData(nameof(HostileArguments))]
     public void An_exe_gets_every_argument_back_unchanged(string[] arguments)
     {
-        var command = ClaudeLaunch.Plan(@"C:\Users\Jo Doe\.local\bin\claude.exe", arguments, windows: true, ["pwsh.exe"], @"C:\Windows\system32\cmd.exe");
+        var command = PowerShellLaunch.Plan(@"C:\Users\Jo Doe\.local\bin\claude.exe", arguments, windows: true, ["pwsh.exe"], @"C:\Windows\system32\cmd.exe");
 
         Assert.Equal(ClaudeKind.Executable, command.Kind);
         Assert.Equal(@"C:\Users\Jo Doe\.local\bin\claude.exe", command.FileName);
@@ -45,7 +46,7 @@ public sealed class ClaudeLaunchTests
     public void A_cmd_shim_runs_through_cmd_with_no_injection_and_no_expansion(string[] arguments)
     {
         const string Shim = @"C:\Users\Jo Doe\AppData\Roaming\npm\claude.cmd";
-        var command = ClaudeLaunch.Plan(Shim, arguments, windows: true, ["pwsh.exe"], @"C:\Windows\system32\cmd.exe");
+        var command = PowerShellLaunch.Plan(Shim, arguments, windows: true, ["pwsh.exe"], @"C:\Windows\system32\cmd.exe");
 
         Assert.Equal(ClaudeKind.BatchFile, command.Kind);
         Assert.Equal(@"C:\Windows\system32\cmd.exe", command.FileName);
@@ -61,7 +62,7 @@ public sealed class ClaudeLaunchTests
     public void Percent_signs_are_kept_from_expansion_the_way_the_BatBadBut_fix_does()
     {
         // Without the %cd:~,% guard cmd.exe would put the value of PATH here.
-        var command = ClaudeLaunch.Plan(@"C:\npm\claude.cmd", ["%PATH%"], windows: true, [], null);
+        var command = PowerShellLaunch.Plan(@"C:\npm\claude.cmd", ["%PATH%"], windows: true, [], null);
         Assert.Equal("/d /e:ON /v:OFF /s /c \"\"C:\\npm\\claude.cmd\" \"%%cd:~,%PATH%%cd:~,%\"\"", command.CommandLine);
         Assert.Equal("cmd.exe", command.FileName);
     }
@@ -72,14 +73,14 @@ public sealed class ClaudeLaunchTests
     [InlineData("nul\0char")]
     public void A_cmd_shim_refuses_arguments_cmd_cannot_pass(string argument)
     {
-        var e = Assert.Throws<ArgumentException>(() => ClaudeLaunch.Plan(@"C:\npm\claude.cmd", ["-p", argument], windows: true, [], null));
+        var e = Assert.Throws<ArgumentException>(() => PowerShellLaunch.Plan(@"C:\npm\claude.cmd", ["-p", argument], windows: true, [], null));
         Assert.Contains("claude.cmd", e.Message);
     }
 
     [Fact]
     public void A_cmd_line_longer_than_cmd_accepts_is_refused_with_the_limit()
     {
-        var e = Assert.Throws<ArgumentException>(() => ClaudeLaunch.Plan(@"C:\npm\claude.cmd", [new string('x', 9000)], windows: true, [], null));
+        var e = Assert.Throws<ArgumentException>(() => PowerShellLaunch.Plan(@"C:\npm\claude.cmd", [new string('x', 9000)], windows: true, [], null));
         Assert.Contains("8191", e.Message);
     }
 
@@ -88,22 +89,22 @@ public sealed class ClaudeLaunchTests
     public void A_ps1_shim_runs_through_the_current_pwsh_on_Windows(string[] arguments)
     {
         const string Script = @"C:\Users\Jo O'Doe\AppData\Roaming\npm\claude.ps1";
-        var command = ClaudeLaunch.Plan(Script, arguments, windows: true, [@"C:\Program Files\PowerShell\7\pwsh.exe"], null);
+        var command = PowerShellLaunch.Plan(Script, arguments, windows: true, [@"C:\Program Files\PowerShell\7\pwsh.exe"], null);
 
         Assert.Equal(ClaudeKind.PowerShellScript, command.Kind);
         Assert.Equal(@"C:\Program Files\PowerShell\7\pwsh.exe", command.FileName);
         var argv = WindowsParsers.ParseArguments(command.CommandLine!);
         Assert.Equal(["-NoProfile", "-NoLogo", "-EncodedCommand"], argv[..3]);
-        Assert.Equal(ClaudeLaunch.PowerShellInvocation(Script, arguments),
+        Assert.Equal(PowerShellLaunch.PowerShellInvocation(Script, arguments),
             System.Text.Encoding.Unicode.GetString(Convert.FromBase64String(Assert.Single(argv[3..]))));
     }
 
     [Fact]
     public void A_ps1_shim_runs_through_dotnet_pwsh_when_that_is_the_current_pwsh()
     {
-        var command = ClaudeLaunch.Plan("/home/jo/npm/claude.ps1", ["-p", "a b"], windows: false, ["/usr/share/dotnet/dotnet", "/tools/pwsh.dll"], null);
+        var command = PowerShellLaunch.Plan("/home/jo/npm/claude.ps1", ["-p", "a b"], windows: false, ["/usr/share/dotnet/dotnet", "/tools/pwsh.dll"], null);
         Assert.Equal("/usr/share/dotnet/dotnet", command.FileName);
-        Assert.Equal(["/tools/pwsh.dll", "-NoProfile", "-NoLogo", "-EncodedCommand", ClaudeLaunch.EncodeCommand(
+        Assert.Equal(["/tools/pwsh.dll", "-NoProfile", "-NoLogo", "-EncodedCommand", PowerShellLaunch.EncodeCommand(
             "$claudeArguments = @('-p', 'a b'); & '/home/jo/npm/claude.ps1' @claudeArguments; exit $LASTEXITCODE")], command.Arguments);
         Assert.Null(command.CommandLine);
     }
@@ -112,33 +113,33 @@ public sealed class ClaudeLaunchTests
     public void The_ps1_runs_with_the_sessions_own_pwsh_wherever_it_is_hosted()
     {
         // Installed pwsh (any host process: VS Code's extension host too): $PSHOME's executable.
-        Assert.Equal([@"C:\Program Files\PowerShell\7\pwsh.exe"], ClaudeLaunch.PwshCommand(@"C:\Program Files\PowerShell\7",
+        Assert.Equal([@"C:\Program Files\PowerShell\7\pwsh.exe"], PowerShellLaunch.PwshCommand(@"C:\Program Files\PowerShell\7",
             @"C:\Program Files\Microsoft VS Code\Code.exe", windows: true, p => p == @"C:\Program Files\PowerShell\7\pwsh.exe"));
-        Assert.Equal(["/opt/microsoft/powershell/7/pwsh"], ClaudeLaunch.PwshCommand("/opt/microsoft/powershell/7", "/opt/microsoft/powershell/7/pwsh",
+        Assert.Equal(["/opt/microsoft/powershell/7/pwsh"], PowerShellLaunch.PwshCommand("/opt/microsoft/powershell/7", "/opt/microsoft/powershell/7/pwsh",
             windows: false, p => p == "/opt/microsoft/powershell/7/pwsh"));
         // The dotnet tool: pwsh.dll through the dotnet running it.
-        Assert.Equal(["/usr/share/dotnet/dotnet", "/t/.store/powershell/7.6.9/pwsh.dll"], ClaudeLaunch.PwshCommand("/t/.store/powershell/7.6.9",
+        Assert.Equal(["/usr/share/dotnet/dotnet", "/t/.store/powershell/7.6.9/pwsh.dll"], PowerShellLaunch.PwshCommand("/t/.store/powershell/7.6.9",
             "/usr/share/dotnet/dotnet", windows: false, _ => true));
-        Assert.Equal(["dotnet", "/t/pwsh.dll"], ClaudeLaunch.PwshCommand("/t", "/usr/bin/myhost", windows: false, p => p.EndsWith("pwsh.dll", StringComparison.Ordinal)));
+        Assert.Equal(["dotnet", "/t/pwsh.dll"], PowerShellLaunch.PwshCommand("/t", "/usr/bin/myhost", windows: false, p => p.EndsWith("pwsh.dll", StringComparison.Ordinal)));
         // Nothing in $PSHOME: pwsh from PATH.
-        Assert.Equal(["pwsh"], ClaudeLaunch.PwshCommand(null, null, windows: false, _ => false));
-        Assert.Equal(["pwsh.exe"], ClaudeLaunch.PwshCommand(@"C:\x", null, windows: true, _ => false));
+        Assert.Equal(["pwsh"], PowerShellLaunch.PwshCommand(null, null, windows: false, _ => false));
+        Assert.Equal(["pwsh.exe"], PowerShellLaunch.PwshCommand(@"C:\x", null, windows: true, _ => false));
     }
 
     [Fact]
     public void PowerShell_literals_double_every_kind_of_single_quote()
     {
-        Assert.Equal("'it''s'", ClaudeLaunch.Literal("it's"));
-        Assert.Equal("'\u2018\u2018x\u2019\u2019\u201A\u201A\u201B\u201B'", ClaudeLaunch.Literal("\u2018x\u2019\u201A\u201B"));
-        Assert.Equal("'$HOME `n \"'", ClaudeLaunch.Literal("$HOME `n \""));
-        Assert.Equal("''", ClaudeLaunch.Literal(""));
+        Assert.Equal("'it''s'", PowerShellLaunch.Literal("it's"));
+        Assert.Equal("'\u2018\u2018x\u2019\u2019\u201A\u201A\u201B\u201B'", PowerShellLaunch.Literal("\u2018x\u2019\u201A\u201B"));
+        Assert.Equal("'$HOME `n \"'", PowerShellLaunch.Literal("$HOME `n \""));
+        Assert.Equal("''", PowerShellLaunch.Literal(""));
     }
 
     [Theory]
     [MemberData(nameof(HostileArguments))]
     public void On_Unix_the_argument_vector_is_passed_as_it_is(string[] arguments)
     {
-        var command = ClaudeLaunch.Plan("/home/jo doe/.local/bin/claude", arguments, windows: false, ["pwsh"], null);
+        var command = PowerShellLaunch.Plan("/home/jo doe/.local/bin/claude", arguments, windows: false, ["pwsh"], null);
         Assert.Equal(ClaudeKind.Executable, command.Kind);
         Assert.Equal("/home/jo doe/.local/bin/claude", command.FileName);
         Assert.Equal(arguments, command.Arguments);
@@ -166,7 +167,7 @@ public sealed class ClaudeLaunchTests
     public void A_batch_path_with_trailing_dots_or_spaces_still_runs_with_cmd_quoting(string path)
     {
         Assert.Equal(ClaudeKind.BatchFile, ClaudeLaunch.KindOf(path, windows: true));
-        var command = ClaudeLaunch.Plan(path, ["\" & calc.exe & \""], windows: true, ["pwsh.exe"], @"C:\Windows\system32\cmd.exe");
+        var command = PowerShellLaunch.Plan(path, ["\" & calc.exe & \""], windows: true, ["pwsh.exe"], @"C:\Windows\system32\cmd.exe");
         Assert.Equal(@"C:\Windows\system32\cmd.exe", command.FileName);
         WindowsParsers.RunCmd(command.CommandLine!, s_cmdEnvironment, out var metacharacters);
         Assert.Empty(metacharacters);
@@ -182,7 +183,15 @@ public sealed class ClaudeLaunchTests
     [InlineData("C:\\npm\\\"evil\".cmd")]
     [InlineData("C:\\npm\\%PATH%\\claude.cmd")]
     public void A_batch_path_cmd_cannot_run_safely_is_refused(string path) =>
-        Assert.Throws<ArgumentException>(() => ClaudeLaunch.Plan(path, [], windows: true, [], null));
+        Assert.Throws<ArgumentException>(() => PowerShellLaunch.Plan(path, [], windows: true, [], null));
+
+    /// <summary>The engine plans what the operating system runs; pwsh and its quoting belong to the module.</summary>
+    [Fact]
+    public void The_engine_leaves_a_ps1_launcher_to_the_module()
+    {
+        Assert.Throws<ArgumentException>(() => ClaudeLaunch.Plan("/home/jo/npm/claude.ps1", ["-p"], windows: false, null));
+        Assert.Equal(ClaudeKind.PowerShellScript, PowerShellLaunch.Plan("/home/jo/npm/claude.ps1", ["-p"], windows: false, ["pwsh"], null).Kind);
+    }
 
     [SkippableTheory]
     [MemberData(nameof(HostileArguments))]
@@ -196,7 +205,7 @@ public sealed class ClaudeLaunchTests
             var claude = Path.Combine(folder.FullName, "claude");
             File.WriteAllText(claude, "#!/bin/sh\nfor a in \"$@\"; do printf '%s\\0' \"$a\"; done\n");
             if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(claude, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-            var command = ClaudeLaunch.Plan(claude, arguments, windows: false, ["pwsh"], null);
+            var command = PowerShellLaunch.Plan(claude, arguments, windows: false, ["pwsh"], null);
             var info = new ProcessStartInfo(command.FileName) { RedirectStandardOutput = true, UseShellExecute = false };
             foreach (var argument in command.Arguments) info.ArgumentList.Add(argument);
             using var process = Process.Start(info)!;

@@ -16,10 +16,12 @@ public sealed class PrewarmTests
 {
     private static readonly string s_system = "You are Claude Code. " + string.Concat(Enumerable.Repeat("Follow the repository's conventions. ", 200));
 
-    private static ProxyServer Start(FakeOpenAiServer lmstudio, FakeOpenAiServer mlx, bool prewarmOnSwitch = false) => ProxyServer.Start(new ProxyOptions
+    private static ProxyServer Start(FakeOpenAiServer lmstudio, FakeOpenAiServer mlx, bool prewarmOnSwitch = false, TimeSpan? stallTimeout = null) => ProxyServer.Start(new ProxyOptions
     {
         Mode = BackendMode.LmStudio,
         Prewarm = prewarmOnSwitch,
+        StallTimeout = stallTimeout ?? TimeSpan.FromMinutes(10),
+        GenerationStallTimeout = stallTimeout ?? TimeSpan.FromMinutes(3),
         Backends = new Dictionary<BackendMode, BackendSettings>
         {
             [BackendMode.LmStudio] = BackendSettings.Default(BackendMode.LmStudio) with { BaseUrl = new Uri(lmstudio.BaseUrl) },
@@ -120,19 +122,23 @@ public sealed class PrewarmTests
         await SendAsync(client, ModelProbe("mlx-lm"));
         await EventuallyAsync(() => proxy.GetRecords().Any(r => r.Kind == RequestKind.Prewarm), "the first prewarm");
 
-        // Another conversation keeps MLX-LM busy; a second /model probe's prewarm must wait for it.
-        mlx.Enqueue(new ScriptedReply { Text = "slow", DelayBeforeResponse = TimeSpan.FromMilliseconds(1500) });
+        // Another conversation keeps MLX-LM busy (held until released); a second /model probe's prewarm must wait for it.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        mlx.Enqueue(new ScriptedReply { Text = "slow", HoldUntil = release.Task });
         var inFlight = SendAsync(client, Turn("another conversation", User("busy")).Replace("\"anyclaude-local\"", "\"mlx-lm\"", StringComparison.Ordinal));
         await EventuallyAsync(() => mlx.ChatRequests.Count(r => r.Body.Contains("busy", StringComparison.Ordinal)) == 1, "the request in flight at MLX-LM");
         await SendAsync(client, Turn(s_system, User("Explain the build.")));
-        await SendAsync(client, ModelProbe("mlx-lm"));
+        var probe = SendAsync(client, ModelProbe("mlx-lm")); // queued behind the request in flight (one slot)
+        release.SetResult();
         await inFlight;
+        await probe;
         await EventuallyAsync(() => proxy.GetRecords().Count(r => r.Kind == RequestKind.Prewarm) == 2, "the second prewarm");
 
+        // Order from the backend's own log: the request in flight, the probe, then the prewarm, never two at once.
         Assert.Equal(1, mlx.MaxConcurrentChatRequests);
         var busy = mlx.ChatRequests.Single(r => r.Body.Contains("busy", StringComparison.Ordinal));
         var second = mlx.ChatRequests.Where(IsPrewarmOf).Last();
-        Assert.True(second.ReceivedAt >= busy.ReceivedAt.AddMilliseconds(1400), "the prewarm started before the request in flight ended");
+        Assert.True(second.Sequence > busy.Sequence, "the prewarm reached the backend before the request in flight");
     }
 
     [Fact]
@@ -140,7 +146,8 @@ public sealed class PrewarmTests
     {
         await using var lmstudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
         await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
-        mlx.Enqueue(new ScriptedReply { Text = "slow", DelayBeforeResponse = TimeSpan.FromMilliseconds(1500) });
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        mlx.Enqueue(new ScriptedReply { Text = "slow", HoldUntil = release.Task });
         await using var proxy = Start(lmstudio, mlx);
         using var client = Client(proxy);
         await SendAsync(client, Turn(s_system, User("Explain the build.")));
@@ -149,12 +156,16 @@ public sealed class PrewarmTests
         var inFlight = SendAsync(client, Turn("another conversation", User("busy")));
         await EventuallyAsync(() => mlx.ChatRequests.Count == 1, "the request in flight at the backend");
         var prewarm = proxy.PrewarmAsync(BackendMode.MlxLm);
+        Assert.False(prewarm.IsCompleted);
+        release.SetResult();
         await inFlight;
         Assert.Equal(PrewarmOutcome.Warmed, await prewarm);
 
+        // Order from the backend's own log: the two never overlapped, and the prewarm came second.
         Assert.Equal(1, mlx.MaxConcurrentChatRequests);
         Assert.Equal(2, mlx.ChatRequests.Count);
-        Assert.True(mlx.ChatRequests[1].ReceivedAt >= mlx.ChatRequests[0].ReceivedAt.AddMilliseconds(1400), "the prewarm started before the request in flight ended");
+        Assert.Equal(1, mlx.ChatRequests[1].BodyJson().RootElement.GetProperty("max_tokens").GetInt32()); // the prewarm came second
+        Assert.True(mlx.ChatRequests[1].Sequence > mlx.ChatRequests[0].Sequence);
     }
 
     [Fact]
@@ -162,7 +173,9 @@ public sealed class PrewarmTests
     {
         await using var lmstudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
         await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
-        mlx.Enqueue(new ScriptedReply { Text = "slow", DelayBeforeResponse = TimeSpan.FromMilliseconds(2000) });
+        // The request in flight is held until the prewarm has given up: busy for as long as the prewarm is willing to wait.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        mlx.Enqueue(new ScriptedReply { Text = "slow", HoldUntil = release.Task });
         await using var proxy = Start(lmstudio, mlx);
         using var client = Client(proxy);
         await SendAsync(client, Turn(s_system, User("Explain the build.")));
@@ -170,7 +183,40 @@ public sealed class PrewarmTests
         var inFlight = SendAsync(client, Turn("another conversation", User("busy")));
         await EventuallyAsync(() => mlx.ChatRequests.Count == 1, "the request in flight at the backend");
         Assert.Equal(PrewarmOutcome.Busy, await proxy.PrewarmAsync(BackendMode.MlxLm, TimeSpan.FromMilliseconds(300)));
+        release.SetResult();
         await inFlight;
         Assert.Single(mlx.ChatRequests);
+    }
+
+    [Fact]
+    public async Task A_backend_that_goes_silent_after_accepting_a_prewarm_does_not_keep_the_next_main_turn_waiting()
+    {
+        await using var lmstudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm });
+        // The backend accepts the prewarm (status line and headers) and then sends nothing: a hung generation.
+        mlx.Enqueue(new ScriptedReply { Text = "never", StallAfterChunks = 0, StallFor = TimeSpan.FromMinutes(10) });
+        await using var proxy = Start(lmstudio, mlx, stallTimeout: TimeSpan.FromSeconds(2));
+        using var client = Client(proxy);
+        var first = User("Explain the build.");
+        await SendAsync(client, Turn(s_system, first));
+        proxy.SetMode(BackendMode.MlxLm);
+        var prewarm = proxy.PrewarmAsync(BackendMode.MlxLm);
+        await EventuallyAsync(() => mlx.ChatRequests.Count == 1, "the prewarm at the backend");
+
+        // The user's next turn: answered once the prewarm's stall guard has given the slot back (the client's own
+        // timeout, 60 s, is what the user would otherwise wait for, then press Esc).
+        using var response = await PostMessagesAsync(client, Turn(s_system, first,
+            "{\"role\":\"assistant\",\"content\":\"It uses build.ps1.\"}", User("And the tests?")));
+        Assert.Equal(200, (int)response.StatusCode);
+        Assert.NotEmpty(TextOf(Events(await response.Content.ReadAsStringAsync())));
+
+        Assert.Equal(PrewarmOutcome.Failed, await prewarm);
+        var record = proxy.GetRecords().Single(r => r.Kind == RequestKind.Prewarm);
+        Assert.Contains("sent nothing for 2 s", record.Error, StringComparison.Ordinal);
+        Assert.Contains(mlx.BaseUrl, record.Error, StringComparison.Ordinal);
+        // Order from the backend's log: the prewarm first, abandoned by the proxy; then the main turn.
+        Assert.Equal(2, mlx.ChatRequests.Count);
+        Assert.True(IsPrewarmOf(mlx.ChatRequests[0]));
+        Assert.True(mlx.ChatRequests[0].ClientDisconnected, "the proxy hung up on the silent prewarm");
     }
 }

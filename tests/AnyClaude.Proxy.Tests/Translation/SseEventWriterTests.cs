@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Translation;
 using Xunit;
 
@@ -40,21 +41,30 @@ public class SseEventWriterTests
     }
 
     [Fact]
-    public void Message_delta_stop_ping_and_error()
+    public void Message_delta_stop_and_ping()
     {
         var sse = Write(w =>
         {
             w.Ping();
             w.MessageDelta("tool_use", null, new UsageCounts(3, 4, 0));
             w.MessageStop();
-            w.Error("overloaded_error", "busy");
         });
         Assert.Equal(
             "event: ping\ndata: {\"type\":\"ping\"}\n\n"
             + "event: message_delta\ndata: {\"type\":\"message_delta\",\"delta\":{\"stop_reason\":\"tool_use\",\"stop_sequence\":null},\"usage\":{\"input_tokens\":3,\"cache_creation_input_tokens\":0,\"cache_read_input_tokens\":0,\"output_tokens\":4}}\n\n"
-            + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n"
-            + "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"busy\"}}\n\n",
+            + "event: message_stop\ndata: {\"type\":\"message_stop\"}\n\n",
             sse);
+    }
+
+    [Fact]
+    public void The_error_event_has_the_anthropic_error_shape_with_readable_text()
+    {
+        // The one writer of the error shape (HTTP error bodies and stream error events of every forwarder).
+        var buffer = new ArrayBufferWriter<byte>();
+        AnthropicErrorJson.WriteEvent(buffer, new ApiException(529, "overloaded_error", "busy: \"qwen3\" <loading>"));
+        Assert.Equal(
+            "event: error\ndata: {\"type\":\"error\",\"error\":{\"type\":\"overloaded_error\",\"message\":\"busy: \\\"qwen3\\\" <loading>\"}}\n\n",
+            Encoding.UTF8.GetString(buffer.WrittenSpan));
     }
 
     [Fact]

@@ -23,9 +23,6 @@ internal sealed class MessageAggregator : IAnthropicEventSink
     public string? StopReason { get; private set; }
     public string? StopSequence { get; private set; }
     public UsageCounts Usage { get; private set; }
-    /// <summary>Set when an error event arrived; the host answers with an error instead of the message.</summary>
-    public string? ErrorType { get; private set; }
-    public string? ErrorMessage { get; private set; }
     /// <summary>True once message_stop arrived.</summary>
     public bool Completed { get; private set; }
 
@@ -58,12 +55,6 @@ internal sealed class MessageAggregator : IAnthropicEventSink
 
     public void MessageStop() => Completed = true;
     public void Ping() { }
-
-    public void Error(string errorType, string message)
-    {
-        ErrorType = errorType;
-        ErrorMessage = message;
-    }
 
     /// <summary>Writes {"id","type":"message","role","model","content":[...],"stop_reason","stop_sequence","usage"}.</summary>
     public void WriteTo(IBufferWriter<byte> output)

@@ -105,17 +105,6 @@ internal sealed class SseEventWriter : IAnthropicEventSink
         End();
     }
 
-    public void Error(string errorType, string message)
-    {
-        var w = Begin("event: error\ndata: "u8);
-        w.WriteString("type", "error");
-        w.WriteStartObject("error");
-        w.WriteString("type", errorType);
-        w.WriteString("message", message);
-        w.WriteEndObject();
-        End();
-    }
-
     /// <summary>Usage in the Anthropic meaning: input_tokens excludes the cached prompt tokens.</summary>
     internal static void WriteUsage(Utf8JsonWriter w, UsageCounts usage)
     {

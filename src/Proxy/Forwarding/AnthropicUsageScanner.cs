@@ -1,7 +1,7 @@
 using System.Text.Json;
 using AnyClaude.Proxy.Observability;
 
-namespace AnyClaude.Proxy.Backends;
+namespace AnyClaude.Proxy.Forwarding;
 
 /// <summary>Reads usage and stop_reason out of relayed Anthropic events (or a whole message) into the record.
 /// Only message_start and message_delta payloads are parsed; other lines cost one prefix check.</summary>

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 
-namespace AnyClaude.Proxy.Backends;
+namespace AnyClaude.Proxy.Forwarding;
 
 internal static class JsonModelRewriter
 {

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace AnyClaude.Proxy.Backends;
+namespace AnyClaude.Proxy.Forwarding;
 
 /// <summary>
 /// One timer per request that (a) gives up on a backend that has sent no byte for the stall timeout, by

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using AnyClaude.Proxy.Configuration;
 
-namespace AnyClaude.Proxy.Backends;
+namespace AnyClaude.Proxy.Forwarding;
 
 /// <summary>Per-backend limits on requests in flight (a local GPU serves one request well at a time).
 /// Keyed by mode, URL and limit, so reconfiguring a backend gets a fresh gate. Background work never queues

@@ -1,8 +1,9 @@
 using System.Collections.Concurrent;
 using System.Text.Json;
+using AnyClaude.Proxy.Backends;
 using AnyClaude.Proxy.Configuration;
 
-namespace AnyClaude.Proxy.Backends;
+namespace AnyClaude.Proxy.Forwarding;
 
 /// <summary>
 /// Learns a model's context window from LM Studio's native GET /api/v0/models (loaded_context_length, else

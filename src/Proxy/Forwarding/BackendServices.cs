@@ -1,0 +1,25 @@
+using AnyClaude.Proxy.Backends;
+
+namespace AnyClaude.Proxy.Forwarding;
+
+/// <summary>Shared, process-lifetime helpers every forwarder uses.</summary>
+internal sealed class BackendServices : IDisposable
+{
+    public BackendServices(TimeSpan connectTimeout)
+    {
+        Http = new BackendHttp(connectTimeout);
+        Limiter = new ConcurrencyLimiter();
+        Context = new ContextPolicy(new ContextWindowCache(Http));
+        Call = new BackendCall(Http, Limiter);
+    }
+
+    public BackendHttp Http { get; }
+    public ConcurrencyLimiter Limiter { get; }
+    /// <summary>The context-policy seam: step 1 of both forwarders and of the prewarm.</summary>
+    public ContextPolicy Context { get; }
+
+    /// <summary>The one backend call: slot, send, status, stream, complete.</summary>
+    public BackendCall Call { get; }
+
+    public void Dispose() => Http.Dispose();
+}
