@@ -166,6 +166,14 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     /// latest when its own lifetime is over (see Prewarmer).</summary>
     internal Task<Prewarm.PrewarmOutcome> PrewarmAsync(BackendSettings target) => PrewarmCoreAsync(target, TimeSpan.FromMinutes(2), _stopping.Token);
 
+    /// <summary>Warms started since the proxy started. A request that decides to warm starts it before its handling
+    /// ends, so once <see cref="RequestsHandled"/> counts a request, its decision is counted here (tests observe a
+    /// decision not to warm from this, not from elapsed time).</summary>
+    internal int PrewarmsStarted => _prewarmer.Started;
+
+    /// <summary>Requests handled to the end, including what is decided after their answer.</summary>
+    internal int RequestsHandled => _dispatcher.Handled;
+
     private async Task<Prewarm.PrewarmOutcome> PrewarmCoreAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);

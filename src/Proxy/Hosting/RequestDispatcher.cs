@@ -21,6 +21,10 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
     private readonly AnthropicForwarder _anthropic = new(backends);
     private readonly ControlEndpoint _control = new(server, modes, history);
     private readonly RequestClassifier _classifier = new();
+    private int _handled;
+
+    /// <summary>Requests handled to the end, including what is decided after the answer (a prewarm after a probe).</summary>
+    public int Handled => Volatile.Read(ref _handled);
 
     public async Task HandleAsync(HttpListenerContext context, CancellationToken serverStopping)
     {
@@ -74,6 +78,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
             await TryWriteErrorAsync(scope, error).ConfigureAwait(false);
         }
         scope.Commit();
+        Interlocked.Increment(ref _handled);
     }
 
     private async Task RouteAsync(RequestScope scope, string method, string path)

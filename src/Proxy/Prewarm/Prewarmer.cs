@@ -35,6 +35,10 @@ internal sealed class Prewarmer(BackendServices services, RecordHistory history,
 {
     private sealed record MainTurn(ReadOnlyMemory<byte> Body, BackendMode Mode);
     private MainTurn? _lastMain;
+    private int _started;
+
+    /// <summary>How many warms were started (tests observe a decision not to warm from it, not from elapsed time).</summary>
+    internal int Started => Volatile.Read(ref _started);
 
     /// <summary>Keeps the newest main turn's client body (the conversation to warm) and the mode it went to. Kept, not
     /// copied: RequestBodyReader gives each request an array of its own that nothing writes to once read (a copy of
@@ -46,6 +50,7 @@ internal sealed class Prewarmer(BackendServices services, RecordHistory history,
 
     public async Task<PrewarmOutcome> WarmAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
     {
+        Interlocked.Increment(ref _started);
         if (Volatile.Read(ref _lastMain) is not { Body: var body }) return PrewarmOutcome.NothingToWarm;
         if (target.SpeaksMessagesApi) return PrewarmOutcome.NotSupported;
 

@@ -76,6 +76,8 @@ public sealed class PrewarmTests
 
         // /model mlx-lm: the probe is answered (by the target, as before), then the target is warmed with the main conversation.
         await SendAsync(client, ModelProbe("mlx-lm"));
+        await EventuallyAsync(() => proxy.RequestsHandled >= 2, "the probe's handler to finish");
+        Assert.Equal(1, proxy.PrewarmsStarted); // the signal the tests of "no prewarm" below rely on
         await EventuallyAsync(() => proxy.GetRecords().Any(r => r.Kind == RequestKind.Prewarm), "a prewarm after the /model probe");
         var prewarm = proxy.GetRecords().Single(r => r.Kind == RequestKind.Prewarm);
         Assert.Equal(BackendMode.MlxLm, prewarm.Mode);
@@ -104,8 +106,10 @@ public sealed class PrewarmTests
         using var client = Client(proxy);
         await SendAsync(client, Turn(s_system, User("Explain the build.")));
         await SendAsync(client, ModelProbe(probeModel));
-        await Task.Delay(500); // a prewarm would have started by now (it starts right after the probe's answer)
-
+        // The decision is taken by the probe's own handler after its answer: once both requests are handled to the end
+        // it is taken, and a prewarm it started would be counted (the opted-in test above sees 1 the same way).
+        await EventuallyAsync(() => proxy.RequestsHandled >= 2, "the probe's handler to finish");
+        Assert.Equal(0, proxy.PrewarmsStarted);
         Assert.DoesNotContain(proxy.GetRecords(), r => r.Kind == RequestKind.Prewarm);
         Assert.DoesNotContain(mlx.ChatRequests, IsPrewarmOf);
         Assert.DoesNotContain(lmstudio.ChatRequests, IsPrewarmOf);
