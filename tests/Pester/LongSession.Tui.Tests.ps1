@@ -105,9 +105,10 @@ Start-AnyClaude $mode -Model long-model -ClaudePath '$claude'
             $failed = @($chat | Where-Object { $_.status -ge 400 })
             $prompt = ($chat | Measure-Object -Property promptTokens -Sum).Sum
             $cached = ($chat | Measure-Object -Property cachedTokens -Sum).Sum
+            $largest = ($chat | Measure-Object -Property promptTokens -Maximum).Maximum
             $seconds = ([DateTime]::UtcNow - $started).TotalSeconds
-            Write-Host ("LongSession {0} {1} thinking={2}: {3} turns, {4} chat requests, {5} compactions, {6} backend errors, prompt tokens {7} (cached {8}, prefill {9}), {10:0} s" -f
-                $Version, $Flavor, $Thinking, $turns, $chat.Count, $summaries.Count, $failed.Count, $prompt, $cached, ($prompt - $cached), $seconds)
+            Write-Host ("LongSession {0} {1} thinking={2}: {3} turns, {4} chat requests, {5} compactions, {6} backend errors, prompt tokens {7} (cached {8}, prefill {9}), largest prompt {11}, {10:0} s" -f
+                $Version, $Flavor, $Thinking, $turns, $chat.Count, $summaries.Count, $failed.Count, $prompt, $cached, ($prompt - $cached), $seconds, $largest)
             $failed | Should -BeNullOrEmpty -Because 'the proxy sends nothing the backend refuses'
             $summaries.Count | Should -BeLessOrEqual ([Math]::Max(1, [Math]::Ceiling($turns * 6 / 26)))
         } finally {
