@@ -78,6 +78,15 @@ public sealed class FakeServerOptions
     /// </summary>
     public bool SystemMessageMustBeFirst { get; init; } = true;
 
+    /// <summary>Tokens of the summary an automatic reply writes for Claude Code's summary request (its last user text
+    /// opens "CRITICAL: Respond with TEXT ONLY" or asks to "create a detailed summary of the conversation"); 0 echoes
+    /// it like any text. Real models write the &lt;analysis&gt; and &lt;summary&gt; blocks that instruction asks for,
+    /// a few thousand tokens for a working session (issue 17's runs).</summary>
+    public int SummaryTokens { get; init; }
+
+    /// <summary>Tokens of reasoning written before that summary (a thinking model); cut by max_tokens like any output.</summary>
+    public int SummaryReasoningTokens { get; init; }
+
     /// <summary>mlx: max_tokens used when the request has none (mlx_lm.server --max-tokens default).</summary>
     public int MlxDefaultMaxTokens { get; init; } = 512;
 

@@ -12,7 +12,7 @@ if (options is null)
 {
     Console.Error.WriteLine("usage: --flavor lmstudio|mlx-lm [--port N] [--model M] [--context N] [--no-cache] [--tools-unsupported] "
         + "[--mlx-tool-calling] [--us-per-token N] [--us-per-output-token N] [--cache-entries N] [--no-stdin] [--not-loaded] "
-        + "[--other-model M]... [--report-cached-tokens] [--reasoning-content] [--allow-late-system]");
+        + "[--other-model M]... [--report-cached-tokens] [--reasoning-content] [--allow-late-system] [--summary-tokens N] [--summary-reasoning-tokens N]");
     return 2;
 }
 
@@ -61,6 +61,7 @@ static FakeServerOptions? ParseArguments(string[] args, out bool watchStdin)
     bool? reportCached = null;
     var otherModels = new List<string>();
     double usPerToken = 20, usPerOutput = 0;
+    int summaryTokens = 0, summaryReasoning = 0;
     for (var i = 0; i < args.Length; i++)
     {
         string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -93,6 +94,8 @@ static FakeServerOptions? ParseArguments(string[] args, out bool watchStdin)
             case "--report-cached-tokens": reportCached = true; break;
             case "--reasoning-content": reasoningContent = true; break;
             case "--allow-late-system": lateSystem = true; break;
+            case "--summary-tokens": summaryTokens = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--summary-reasoning-tokens": summaryReasoning = int.Parse(Next(), CultureInfo.InvariantCulture); break;
             default: return null;
         }
     }
@@ -117,5 +120,7 @@ static FakeServerOptions? ParseArguments(string[] args, out bool watchStdin)
         ReportCachedTokens = reportCached,
         ReasoningField = reasoningContent ? "reasoning_content" : "reasoning",
         SystemMessageMustBeFirst = !lateSystem,
+        SummaryTokens = summaryTokens,
+        SummaryReasoningTokens = summaryReasoning,
     };
 }

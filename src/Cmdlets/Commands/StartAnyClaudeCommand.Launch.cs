@@ -104,7 +104,9 @@ public sealed partial class StartAnyClaudeCommand
             return;
         }
 
-        var environment = ClaudeEnvironment.For(proxy.BaseUrl, proxy.Token, proxy.ActiveBackend, Model);
+        // The window Claude Code should compact before: the mode's contextWindow, else what the backend reports.
+        var contextWindow = proxy.ActiveBackend.IsLocal ? proxy.GetContextWindowAsync(proxy.ActiveBackend, PipelineStopToken).GetAwaiter().GetResult() : null;
+        var environment = ClaudeEnvironment.For(proxy.BaseUrl, proxy.Token, proxy.ActiveBackend, Model, contextWindow);
         WriteVerbose($"Launching {claude} with {ArgumentList.Length} argument(s); environment: " +
                      string.Join(", ", environment.Select(p => p.Value is null ? $"-{p.Key}" : p.Key == "ANTHROPIC_AUTH_TOKEN" ? $"{p.Key}=<proxy token>" : $"{p.Key}={p.Value}")));
 

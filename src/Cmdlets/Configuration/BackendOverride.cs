@@ -20,6 +20,8 @@ internal sealed record BackendOverride
     /// <summary>A full path to a PEM file.</summary>
     public string? CaCertificate { get; init; }
     public int? MaxConcurrency { get; init; }
+    public int? ContextWindow { get; init; }
+    public ContextPolicyMode? ContextPolicy { get; init; }
 
     public static BackendOverride None { get; } = new();
 
@@ -37,6 +39,8 @@ internal sealed record BackendOverride
         ApiKeySecret = ApiKeySecret ?? older.ApiKeySecret,
         CaCertificate = CaCertificate ?? older.CaCertificate,
         MaxConcurrency = MaxConcurrency ?? older.MaxConcurrency,
+        ContextWindow = ContextWindow ?? older.ContextWindow,
+        ContextPolicy = ContextPolicy ?? older.ContextPolicy,
     };
 
     /// <summary>A backend's settings with these values applied. The key is the caller's to give: it is read from the
@@ -51,5 +55,7 @@ internal sealed record BackendOverride
         StallTimeout = StallTimeout ?? settings.StallTimeout,
         CaCertificate = CaCertificate ?? settings.CaCertificate,
         MaxConcurrency = MaxConcurrency ?? settings.MaxConcurrency,
+        ContextWindow = ContextWindow ?? settings.ContextWindow,
+        ContextPolicy = ContextPolicy ?? settings.ContextPolicy,
     };
 }

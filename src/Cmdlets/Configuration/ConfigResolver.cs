@@ -140,6 +140,8 @@ internal static class ConfigResolver
             ApiKeySecret = RemoteBackendKeys.PickSecret(apiKey, session?.ApiKeySecret, file?.ApiKeySecret),
             CaCertificate = session?.CaCertificate ?? file?.CaCertificate,
             MaxConcurrency = session?.MaxConcurrency ?? file?.MaxConcurrency,
+            ContextWindow = session?.ContextWindow ?? file?.ContextWindow,
+            ContextPolicy = session?.ContextPolicy ?? file?.ContextPolicy,
             ToolHistory = new(toolHistory.Value ?? defaults.ToolHistory, toolHistory.Source),
         };
     }

@@ -19,6 +19,12 @@ internal sealed record EffectiveBackend(
 
     public int? MaxConcurrency { get; init; }
 
+    /// <summary>The model's context window ("contextWindow"), when configured.</summary>
+    public int? ContextWindow { get; init; }
+
+    /// <summary>"contextPolicy"; null is the default (Elide).</summary>
+    public ContextPolicyMode? ContextPolicy { get; init; }
+
     /// <summary>How tool history is written when tools are sent (docs/models.md: templates that need Text).</summary>
     public ConfigSetting<ToolHistoryMode> ToolHistory { get; init; } = new(ToolHistoryMode.Native, ConfigSource.Default);
 
@@ -34,6 +40,8 @@ internal sealed record EffectiveBackend(
         BackgroundRequests = BackgroundRequests?.Value,
         ToolHistory = ToolHistory.Value,
         StallTimeout = StallTimeout,
+        ContextWindow = ContextWindow,
+        ContextPolicy = ContextPolicy ?? ContextPolicyMode.Elide,
     };
 }
 

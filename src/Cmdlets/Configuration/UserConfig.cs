@@ -16,6 +16,12 @@ internal sealed record UserBackendEntry(Uri? BaseUrl, string? Model, string? Api
 
     /// <summary>Silence allowed in the middle of generation ("stallTimeout", seconds or hh:mm:ss).</summary>
     public TimeSpan? StallTimeout { get; init; }
+
+    /// <summary>The model's context window in tokens ("contextWindow"): needed where the server does not report one (mlx_lm.server).</summary>
+    public int? ContextWindow { get; init; }
+
+    /// <summary>What a main turn bigger than the window gets ("contextPolicy": Elide or Refuse).</summary>
+    public ContextPolicyMode? ContextPolicy { get; init; }
 }
 
 /// <summary>What the user's config file says (validated).</summary>

@@ -8,7 +8,7 @@ namespace AnyClaude.Cmdlets.Configuration;
 /// <summary>
 /// The user's config.json: $XDG_CONFIG_HOME/anyclaude (or ~/.config/anyclaude), %APPDATA%\AnyClaude on
 /// Windows, or ANYCLAUDE_CONFIG. Shape:
-/// { "mode": "mlx-lm", "port": 0, "prewarm": false, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls", "backgroundRequests", "toolHistory" } } }
+/// { "mode": "mlx-lm", "port": 0, "prewarm": false, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls", "backgroundRequests", "toolHistory", "contextWindow", "contextPolicy" } } }
 /// (plus "apiKeySecret", "caCertificate", "maxConcurrency": see <see cref="RemoteBackendKeys"/>)
 /// </summary>
 internal static class UserConfigFile
@@ -121,6 +121,8 @@ internal static class UserConfigFile
             if (values.BackgroundRequests is { } backgroundRequests) entry["backgroundRequests"] = backgroundRequests.ToString();
             if (values.ToolHistory is { } toolHistory) entry["toolHistory"] = toolHistory.ToString();
             if (values.StallTimeout is { } stallTimeout) entry["stallTimeout"] = stallTimeout.TotalSeconds;
+            if (values.ContextWindow is { } contextWindow) entry["contextWindow"] = contextWindow;
+            if (values.ContextPolicy is { } contextPolicy) entry["contextPolicy"] = contextPolicy.ToString();
         }
 
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(path)!);
@@ -262,7 +264,26 @@ internal static class UserConfigFile
             CaCertificate = RemoteBackendKeys.ParseCaCertificate(entry, key, path),
             MaxConcurrency = RemoteBackendKeys.ParseMaxConcurrency(entry, key),
             StallTimeout = stallTimeout,
+            ContextWindow = ParseContextWindow(entry, key),
+            ContextPolicy = ParseEnum<ContextPolicyMode>(entry, "contextPolicy", key),
         };
+    }
+
+    /// <summary>"contextWindow": the model's window in tokens, 1,024 to 100,000,000.</summary>
+    private static int? ParseContextWindow(JsonObject entry, string key)
+    {
+        if (entry["contextWindow"] is not JsonNode node)
+        {
+            return null;
+        }
+
+        var ok = node.GetValueKind() == JsonValueKind.Number && node.AsValue().TryGetValue<int>(out var value) && value is >= 1_024 and <= 100_000_000;
+        if (!ok)
+        {
+            throw new FormatException($"\"backends.{key}.contextWindow\": '{node.ToJsonString()}' must be a whole number of tokens from 1024 to 100000000, such as 32768");
+        }
+
+        return node.GetValue<int>();
     }
 
     /// <summary>An enum setting by name, any case; absent is null.</summary>

@@ -20,7 +20,7 @@ internal static class ClaudeEnvironment
     ];
 
     /// <summary>Variable → value; a null value removes the variable.</summary>
-    public static IReadOnlyDictionary<string, string?> For(Uri proxyBaseUrl, string token, BackendSettings backend, string? modelParameter)
+    public static IReadOnlyDictionary<string, string?> For(Uri proxyBaseUrl, string token, BackendSettings backend, string? modelParameter, int? contextWindow = null)
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -67,6 +67,7 @@ internal static class ClaudeEnvironment
         if (backend.IsLocal)
         {
             env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
+            CompactionEnvironment.Apply(env, contextWindow, Environment.GetEnvironmentVariable);
         }
 
         return env;

@@ -9,7 +9,7 @@ public sealed class RequestInfo
     public required DateTimeOffset Time { get; init; }
     public required string Path { get; init; }
     public required string Mode { get; init; }
-    /// <summary>Main, Background, SubAgent, Probe, CountTokens or Prewarm.</summary>
+    /// <summary>Main, Background, SubAgent, Probe, CountTokens, Prewarm or Compaction (Claude Code's summary request).</summary>
     public string Kind { get; init; } = nameof(RequestKind.Main);
     /// <summary>A short hash of the conversation's system prompt and first message.</summary>
     public string? ConversationId { get; init; }
@@ -38,6 +38,12 @@ public sealed class RequestInfo
     public string? StopReason { get; init; }
     public string? Error { get; init; }
     public string? SessionId { get; init; }
+    /// <summary>The backend's context window the request was fitted to; $null when unknown.</summary>
+    public int? ContextWindow { get; init; }
+    /// <summary>Prompt tokens the context policy elided to fit the window (0: nothing was cut).</summary>
+    public int ElidedTokens { get; init; }
+    /// <summary>Content blocks (older tool results, re-attached files, thinking) replaced by an elision marker.</summary>
+    public int ElidedBlocks { get; init; }
     /// <summary>The pwsh process whose proxy served the request (Get-AnyClaude -All -Request merges several).</summary>
     public int? ProxyId { get; init; }
     /// <summary>The port of the proxy that served the request.</summary>
@@ -72,5 +78,8 @@ public sealed class RequestInfo
         StopReason = r.StopReason,
         Error = r.Error,
         SessionId = r.SessionId,
+        ContextWindow = r.ContextWindow,
+        ElidedTokens = r.ElidedTokens,
+        ElidedBlocks = r.ElidedBlocks,
     };
 }

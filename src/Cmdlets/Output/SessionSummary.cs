@@ -20,6 +20,11 @@ public class RequestTotals
     /// <summary>EstimatedCachedTokens / the prompt tokens of those requests; an estimate.</summary>
     public double? EstimatedCacheHitRatio { get; internal set; }
     public TimeSpan? MedianTimeToFirstToken { get; internal set; }
+    /// <summary>Claude Code's summary requests (kind Compaction) among these requests.</summary>
+    public int Compactions { get; internal set; }
+    /// <summary>Requests the context policy cut to fit the window, and the prompt tokens it elided from them.</summary>
+    public int ElidedRequests { get; internal set; }
+    public long ElidedTokens { get; internal set; }
 
     /// <summary>True when a backend did the work the record's token figures describe.</summary>
     internal static bool Processed(RequestRecord r) =>
@@ -39,6 +44,9 @@ public class RequestTotals
         var ttft = records.Where(r => r.TimeToFirstToken is not null).Select(r => r.TimeToFirstToken!.Value).Order().ToArray();
         Requests = records.Count;
         Errors = records.Count(r => r.Error is not null || r.Status >= 400);
+        Compactions = records.Count(r => r.Kind == RequestKind.Compaction);
+        ElidedRequests = records.Count(r => r.ElidedTokens > 0);
+        ElidedTokens = records.Sum(r => (long)r.ElidedTokens);
         InputTokens = processed.Sum(r => (long)r.InputTokens);
         OutputTokens = processed.Sum(r => (long)r.OutputTokens);
         CachedTokens = reporting.Length == 0 ? null : reportedCached;

@@ -50,6 +50,15 @@ internal static class BackendErrors
             $"prompt is too long: {promptTokens} tokens > {contextWindow} maximum ({BackendNames.Display(backend.Mode)} at {backend.BaseUrl} " +
             $"serves the model with a context window of {contextWindow} tokens; compact the conversation with /compact, or load the model with a larger context length)");
 
+    /// <summary>A prompt the context policy could not make fit: what is left after every cut (system prompt, tools and
+    /// the newest message) is bigger than the window. Same opening as <see cref="PromptTooLong"/>, which Claude Code parses.</summary>
+    public static ApiException NothingToCut(int promptTokens, int contextWindow, BackendSettings backend) =>
+        ApiException.InvalidRequest(
+            $"prompt is too long: {promptTokens} tokens > {contextWindow} maximum ({BackendNames.Display(backend.Mode)} at {backend.BaseUrl} " +
+            $"serves the model with a context window of {contextWindow} tokens, and AnyClaude elided every older tool result and file it could: " +
+            "the system prompt, the tools and the newest message alone do not fit. Send a shorter message (or attach less), " +
+            "or load the model with a larger context length and set it with the mode's contextWindow)");
+
     /// <summary>The TCP connect did not complete within the connect timeout: a backend that is overloaded, paused
     /// or behind a firewall that drops packets. Not the client hanging up.</summary>
     public static ApiException ConnectTimedOut(BackendSettings backend, TimeSpan timeout) =>

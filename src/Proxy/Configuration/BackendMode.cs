@@ -24,6 +24,17 @@ public enum ToolCallMode
     Off,
 }
 
+/// <summary>What the proxy does with a main turn that does not fit the backend's context window (config file key
+/// backends.&lt;mode&gt;.contextPolicy). A summary request (Claude Code's compaction) is always made to fit.</summary>
+public enum ContextPolicyMode
+{
+    /// <summary>Shorten the oldest tool results, re-attached files and thinking with a visible marker, the same cut on
+    /// every later turn (the backend's prefix cache keeps working); refuse only what nothing can make fit.</summary>
+    Elide,
+    /// <summary>Answer Anthropic's 400 "prompt is too long" (Claude Code then compacts by itself): the behaviour before 0.x.</summary>
+    Refuse,
+}
+
 /// <summary>How earlier tool calls and results are written into the chat history when tools are sent.</summary>
 public enum ToolHistoryMode
 {

@@ -23,6 +23,9 @@ public sealed record BackendSettings
     /// <summary>The model's context window in tokens when known; max_tokens is clamped to fit it.</summary>
     public int? ContextWindow { get; init; }
 
+    /// <summary>What happens to a main turn bigger than the window (config file key backends.&lt;mode&gt;.contextPolicy).</summary>
+    public ContextPolicyMode ContextPolicy { get; init; } = ContextPolicyMode.Elide;
+
     /// <summary>How many requests this backend serves at once; the rest wait (kept alive with pings). 0 (the
     /// default) means automatic: see <see cref="EffectiveMaxConcurrency"/>.</summary>
     public int MaxConcurrency { get; init; }

@@ -76,6 +76,7 @@ internal static class ModeSettingsSchema
             (w, v) => w.WriteStringValue(v!.ToString()), ParseBackground),
         new Field<int?>("contextWindow", Carried.Both, s => s.ContextWindow, (s, v) => s with { ContextWindow = v }, (w, v) => w.WriteNumberValue(v!.Value),
             (e, name) => e.ValueKind == JsonValueKind.Null ? null : PositiveInt(e, name, MaxContextWindow, "null to forget it")),
+        new Field<ContextPolicyMode>("contextPolicy", Carried.Both, s => s.ContextPolicy, (s, v) => s with { ContextPolicy = v }, WriteName, ParseName<ContextPolicyMode>),
         // 0 (automatic) travels as null.
         new Field<int?>("maxConcurrency", Carried.Both, s => s.MaxConcurrency > 0 ? s.MaxConcurrency : null, (s, v) => s with { MaxConcurrency = v ?? 0 },
             (w, v) => w.WriteNumberValue(v!.Value),

@@ -9,12 +9,15 @@ internal sealed class BackendServices : IDisposable
     {
         Http = new BackendHttp(connectTimeout);
         Limiter = new ConcurrencyLimiter();
-        Context = new ContextPolicy(new ContextWindowCache(Http));
+        Windows = new ContextWindowCache(Http);
+        Context = new ContextPolicy(Windows);
         Call = new BackendCall(Http, Limiter);
     }
 
     public BackendHttp Http { get; }
     public ConcurrencyLimiter Limiter { get; }
+    /// <summary>The backends' context windows (configured, else read from LM Studio).</summary>
+    public ContextWindowCache Windows { get; }
     /// <summary>The context-policy seam: step 1 of both forwarders and of the prewarm.</summary>
     public ContextPolicy Context { get; }
 

@@ -24,8 +24,9 @@ internal sealed class OpenAiChatForwarder(BackendServices services)
         // 1. Context policy: the conversation made to fit the backend's window (the request was parsed by the dispatcher).
         var fit = await services.Context.ApplyAsync(request, backend, route.Model, record, scope.Token).ConfigureAwait(false);
 
-        // 2. Translate: the Anthropic request as a /chat/completions body.
-        var body = Translate(request, backend, route.Model, fit.MaxTokens);
+        // 2. Translate: the Anthropic request (or the policy's cut of it) as a /chat/completions body.
+        ReadOnlyMemory<byte> body;
+        using (fit.Cut) body = Translate(fit.Cut ?? request, backend, route.Model, fit.MaxTokens);
         if (scope.TraceBodies) record.RequestBody = scope.RedactBody(body.Span, backend);
 
         // 3. Call the backend, translating its stream as it comes (streaming clients) or into one message.

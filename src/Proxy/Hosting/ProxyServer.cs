@@ -137,6 +137,14 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     public BackendSettings ActiveBackend => GetBackend(Mode);
     public BackendSettings GetBackend(BackendMode mode) => _modes.Current.Get(mode);
 
+    /// <summary>A backend's context window in tokens: its contextWindow setting, else what LM Studio reports for the
+    /// model; null when unknown. Best effort, bounded by a 2 s timeout.</summary>
+    public async Task<int?> GetContextWindowAsync(BackendSettings backend, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        return await _backends.Windows.GetAsync(backend, backend.Model, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <summary>Every mode's settings, in enum order.</summary>
     public IReadOnlyList<BackendSettings> Backends
     {

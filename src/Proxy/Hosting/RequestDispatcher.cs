@@ -4,6 +4,7 @@ using AnyClaude.Proxy.Configuration;
 using AnyClaude.Proxy.Control;
 using AnyClaude.Proxy.Errors;
 using AnyClaude.Proxy.Forwarding;
+using AnyClaude.Proxy.Forwarding.Context;
 using AnyClaude.Proxy.Observability;
 using AnyClaude.Proxy.Routing;
 using AnyClaude.Proxy.Security;
@@ -132,6 +133,8 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         record.RequestedModel = request.Model;
         record.Stream = request.Stream;
         (record.Kind, record.ConversationId) = _classifier.Classify(record.SessionId, request);
+        // Claude Code's summary request continues the main conversation (same id) but is its own kind.
+        if (record.Kind is RequestKind.Main or RequestKind.SubAgent && SummaryRequest.Is(request)) record.Kind = RequestKind.Compaction;
         // One snapshot for the whole request: a mode switch mid-request does not move it.
         var snapshot = modes.Current;
         if (scope.TraceClientRequests) record.ClientRequestBody = scope.RedactClientBody(body.Span, snapshot.Backends.Values);

@@ -35,6 +35,9 @@ internal sealed class RecordDraft
     public string? SessionId { get; set; }
     public RequestKind Kind { get; set; } = RequestKind.Main;
     public string? ConversationId { get; set; }
+    public int? ContextWindow { get; set; }
+    public int ElidedTokens { get; set; }
+    public int ElidedBlocks { get; set; }
     /// <summary>Trace-only (TraceLevel.Debug): the request and response bodies, already redacted.</summary>
     public string? RequestBody { get; set; }
     public string? ResponseBody { get; set; }
@@ -68,5 +71,8 @@ internal sealed class RecordDraft
         Kind = Kind,
         ConversationId = ConversationId,
         UsageReported = UsageReported,
+        ContextWindow = ContextWindow,
+        ElidedTokens = ElidedTokens,
+        ElidedBlocks = ElidedBlocks,
     };
 }

@@ -37,6 +37,9 @@ public static class RecordJson
         if (r.CachedTokens is { } cached) w.WriteNumber("cachedTokens", cached);
         else w.WriteNull("cachedTokens");
         w.WriteBoolean("usageReported", r.UsageReported);
+        if (r.ContextWindow is { } window) w.WriteNumber("contextWindow", window);
+        if (r.ElidedTokens > 0) w.WriteNumber("elidedTokens", r.ElidedTokens);
+        if (r.ElidedBlocks > 0) w.WriteNumber("elidedBlocks", r.ElidedBlocks);
         if (r.StopReason is not null) w.WriteString("stopReason", r.StopReason);
         if (r.Error is not null) w.WriteString("error", r.Error);
         if (r.SessionId is not null) w.WriteString("sessionId", r.SessionId);
@@ -85,6 +88,9 @@ public static class RecordJson
             UsageReported = e.TryGetProperty("usageReported", out var u) && u.ValueKind == JsonValueKind.True,
             Kind = Enum.TryParse<RequestKind>(Str(e, "kind"), out var k) ? k : RequestKind.Main,
             ConversationId = Str(e, "conversationId"),
+            ContextWindow = e.TryGetProperty("contextWindow", out var cw) && cw.ValueKind == JsonValueKind.Number ? cw.GetInt32() : null,
+            ElidedTokens = Int(e, "elidedTokens"),
+            ElidedBlocks = Int(e, "elidedBlocks"),
             StopReason = Str(e, "stopReason"),
             Error = Str(e, "error"),
             SessionId = Str(e, "sessionId"),

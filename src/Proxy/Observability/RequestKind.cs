@@ -16,4 +16,7 @@ public enum RequestKind
     CountTokens,
     /// <summary>A max_tokens 1 request the proxy itself sent to warm a backend's prompt cache.</summary>
     Prewarm,
+    /// <summary>Claude Code's summary request (compaction): the conversation with its summary instruction appended;
+    /// made to fit the window with room for the summary, never refused on size.</summary>
+    Compaction,
 }

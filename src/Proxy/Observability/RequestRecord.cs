@@ -35,4 +35,10 @@ public sealed record RequestRecord
     public RequestKind Kind { get; init; }
     /// <summary>A short hash of the conversation's system prompt and first message (same conversation, same id).</summary>
     public string? ConversationId { get; init; }
+    /// <summary>The backend's context window the request was fitted to; null when unknown.</summary>
+    public int? ContextWindow { get; init; }
+    /// <summary>Prompt tokens the context policy elided to fit the window (0: nothing was cut).</summary>
+    public int ElidedTokens { get; init; }
+    /// <summary>Content blocks (tool results, re-attached files, thinking) replaced by an elision marker.</summary>
+    public int ElidedBlocks { get; init; }
 }

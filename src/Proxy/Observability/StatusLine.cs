@@ -6,7 +6,7 @@ namespace AnyClaude.Proxy.Observability;
 
 /// <summary>
 /// The one line Claude Code shows under its prompt (its statusLine setting): mode · model · the last main turn's
-/// cached share (or its prefill time when nothing was cached) · output tokens/s · errors. The proxy keeps it,
+/// cached share (or its prefill time when nothing was cached) · how full the window is ("ctx 71% of 32K") · output tokens/s · errors. The proxy keeps it,
 /// rendered, in a small file that Claude Code's status-line command only prints (cat/node), so an update costs
 /// a file read, never a pwsh start.
 /// </summary>
@@ -140,11 +140,22 @@ internal sealed class StatusLine
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"cached {100.0 * turn.CachedTokens / prompt:0}%"));
             else if (turn.TimeToFirstToken is { } ttft)
                 parts.Add(string.Create(CultureInfo.InvariantCulture, $"prefill {ttft.TotalSeconds:0.0}s"));
+            if (ContextShare(turn) is { } ctx) parts.Add(ctx);
             if (TokensPerSecond(turn) is { } rate)
                 parts.Add(rate.ToString(rate >= 100 ? "0" : "0.#", CultureInfo.InvariantCulture) + " tok/s");
         }
         parts.Add(errors == 1 ? "1 error" : $"{errors} errors");
         return string.Join(" · ", parts);
+    }
+
+    /// <summary>How full the backend's window was on this turn: "ctx 71% of 32K" (prompt and answer over the window);
+    /// null when the window is unknown.</summary>
+    internal static string? ContextShare(RequestRecord r)
+    {
+        if (r.ContextWindow is not { } window || window <= 0) return null;
+        var used = r.InputTokens + (r.CachedTokens ?? 0) + r.OutputTokens;
+        var size = window % 1024 == 0 ? $"{window / 1024}K" : string.Create(CultureInfo.InvariantCulture, $"{window / 1000.0:0.#}K");
+        return string.Create(CultureInfo.InvariantCulture, $"ctx {Math.Min(100.0, 100.0 * used / window):0}% of {size}");
     }
 
     /// <summary>Output tokens over the generation time (after the first token); null when it cannot be told.</summary>

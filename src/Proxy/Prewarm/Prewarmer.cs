@@ -68,7 +68,8 @@ internal sealed class Prewarmer(BackendServices services, RecordHistory history,
             record.Model = target.Model;
             // The same steps as a main turn's (context policy, translation), so the backend caches what the turn will send.
             var fit = await services.Context.ApplyAsync(request, target, target.Model, record, bounded.Token).ConfigureAwait(false);
-            var translated = OpenAiChatForwarder.Translate(request, target, target.Model, 1);
+            ReadOnlyMemory<byte> translated;
+            using (fit.Cut) translated = OpenAiChatForwarder.Translate(fit.Cut ?? request, target, target.Model, 1);
             exchange = new ChatExchange(target, target.Model, translated, new ChatStreamTranslator(EventSinks.Aggregator()), fit with { MaxTokens = 1 });
             exchange.Translator.Start(MessageIds.New(), request.Model, fit.InputTokens);
             var call = new BackendCallOptions { Backend = target, Record = record, Slot = SlotPolicy.WhenIdle, WaitForIdle = waitForIdle, Stall = stall };

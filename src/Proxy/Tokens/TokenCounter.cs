@@ -116,10 +116,31 @@ public static class TokenCounter
         if (root.TryGetProperty("system", out var system)) total += CountPart(system, static (e, ct) => CountContent(e, ct), ct);
         if (root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
         {
-            foreach (var message in messages.EnumerateArray())
-                total += PerMessageTokens + CountPart(message, static (m, ct) =>
-                    m.ValueKind == JsonValueKind.Object && m.TryGetProperty("content", out var content) ? CountContent(content, ct) : 0, ct);
+            foreach (var message in messages.EnumerateArray()) total += CountMessage(message, ct);
         }
+        if (root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
+            total += CountPart(tools, static (t, ct) =>
+            {
+                var n = 0;
+                foreach (var tool in t.EnumerateArray()) n += Count(tool.GetRawText(), ct);
+                return n;
+            }, ct);
+        return total;
+    }
+
+    /// <summary>One message's share of <see cref="CountRequest(JsonElement, CancellationToken)"/>.</summary>
+    internal static int CountMessage(JsonElement message, CancellationToken ct) =>
+        PerMessageTokens + CountPart(message, static (m, ct) =>
+            m.ValueKind == JsonValueKind.Object && m.TryGetProperty("content", out var content) ? CountContent(content, ct) : 0, ct);
+
+    /// <summary>The tokens of one content block (a tool result's content, a text, a thinking block).</summary>
+    internal static int CountContentBlock(JsonElement block, CancellationToken ct) => CountBlock(block, ct);
+
+    /// <summary>The system prompt's and the tool definitions' share of a request.</summary>
+    internal static int CountSystemAndTools(JsonElement root, CancellationToken ct)
+    {
+        var total = 0;
+        if (root.TryGetProperty("system", out var system)) total += CountPart(system, static (e, ct) => CountContent(e, ct), ct);
         if (root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
             total += CountPart(tools, static (t, ct) =>
             {

@@ -21,6 +21,14 @@ internal static class AutoResponder
         }
 
         var lastUser = request.LastUserText ?? "";
+        if (options.SummaryTokens > 0 && IsSummaryRequest(lastUser))
+        {
+            // 4 characters a token (FakeTokenizer).
+            var summary = "<analysis>\nThe user asked for files to be read one by one.\n</analysis>\n<summary>\n" + Filler(options.SummaryTokens * 4, "summary") + "\n</summary>";
+            return options.SummaryReasoningTokens > 0
+                ? ScriptedReply.WithReasoning(Filler(options.SummaryReasoningTokens * 4, "thinking"), summary)
+                : ScriptedReply.WithText(summary);
+        }
         var toolsUsable = (options.Flavor == FakeFlavor.LmStudio || options.MlxToolCalling) && request.ToolChoice != "none";
         if (toolsUsable && request.ForcedTool is null && request.ToolNames.Contains("Bash") && TryGetCommand(lastUser, out var command))
         {
@@ -44,6 +52,19 @@ internal static class AutoResponder
 
         var flavor = options.Flavor == FakeFlavor.MlxLm ? "MLX-LM" : "LMSTUDIO";
         return ScriptedReply.WithText($"FAKE-{flavor} ({modelId}): {Truncate(lastUser, 100)}");
+    }
+
+    /// <summary>Claude Code's compaction instruction (2.1.x "CRITICAL: Respond with TEXT ONLY"; every version asks to
+    /// "create a detailed summary of the conversation"; docs/claude-code-footprint.md).</summary>
+    private static bool IsSummaryRequest(string text) =>
+        text.Contains("CRITICAL: Respond with TEXT ONLY", StringComparison.Ordinal)
+        || text.Contains("Your task is to create a detailed summary of the conversation", StringComparison.Ordinal);
+
+    private static string Filler(int chars, string word)
+    {
+        var sb = new System.Text.StringBuilder(chars + 64);
+        for (var i = 0; sb.Length < chars; i++) sb.Append(word).Append(' ').Append(i).Append(i % 12 == 11 ? ".\n" : " ");
+        return sb.ToString(0, chars);
     }
 
     private static int IndexOf(IReadOnlyList<string> names, string name)

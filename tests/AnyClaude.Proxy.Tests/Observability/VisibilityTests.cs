@@ -95,6 +95,15 @@ public sealed class VisibilityTests
         Assert.Equal("MlxLm · m · prefill 12.3s · 10 tok/s · 0 errors", StatusLine.Render(Modes(), turn, 0));
     }
 
+    /// <summary>Issue 17: how full the backend's window is, when the proxy knows it.</summary>
+    [Fact]
+    public void Status_line_shows_how_full_the_window_is()
+    {
+        var turn = Rec("t", input: 16000, cached: 0, output: 10, ttftMs: 12_300, durationMs: 13_300) with { ContextWindow = 32_768, ElidedTokens = 9_000 };
+        // (16,000 + 10) / 32,768 = 49 %
+        Assert.Equal("MlxLm · m · prefill 12.3s · ctx 49% of 32K · 10 tok/s · 0 errors", StatusLine.Render(Modes(), turn, 0));
+    }
+
     [Fact]
     public void Only_completed_messages_with_output_are_turns_and_Esc_is_no_error()
     {

@@ -1,0 +1,82 @@
+using System.Globalization;
+
+namespace AnyClaude.Cmdlets.Launch;
+
+/// <summary>
+/// The variables that make Claude Code compact before a local backend's context window is full. Every pinned version
+/// (2.1.332, 2.1.197, 2.0.77; functions and constants in docs/claude-code-footprint.md) computes its auto-compact
+/// threshold the same way for a model it does not know:
+/// <c>E = window − min(maxOutputTokens, cap)</c> (window 200,000; cap 20,000 in 2.1.x, 32,000 in 2.0.77) and
+/// <c>threshold = min(floor(E × pct / 100), E − 13,000)</c> with <c>pct = CLAUDE_AUTOCOMPACT_PCT_OVERRIDE</c>.
+/// The window cannot be set below 100K (2.1.332 refuses it: "Set it to a size of at least 100k"), so the window is
+/// pinned to 200,000 (CLAUDE_CODE_AUTO_COMPACT_WINDOW in 2.1.x, CLAUDE_CODE_MAX_CONTEXT_TOKENS where 2.1.197 reads it
+/// for ids without "claude-") and the percentage brings the threshold down to the backend's real window. A variable
+/// the user set is never replaced.
+/// </summary>
+internal static class CompactionEnvironment
+{
+    /// <summary>The window every pinned version is given: the threshold formula's base.</summary>
+    internal const int PinnedWindow = 200_000;
+
+    /// <summary>Claude Code's own buffer below E (13,000 in every pinned version): pct can only lower the threshold.</summary>
+    internal const int CompactBuffer = 13_000;
+
+    internal const string WindowVariable = "CLAUDE_CODE_AUTO_COMPACT_WINDOW";
+    internal const string MaxContextVariable = "CLAUDE_CODE_MAX_CONTEXT_TOKENS";
+    internal const string PercentVariable = "CLAUDE_AUTOCOMPACT_PCT_OVERRIDE";
+    internal const string MaxOutputVariable = "CLAUDE_CODE_MAX_OUTPUT_TOKENS";
+
+    /// <summary>max_tokens Claude Code asks for: a quarter of the window, 4,096 to 20,000 (at most the cap of 2.1.x, so
+    /// the threshold formula's min() is this value in every version).</summary>
+    public static int MaxOutputTokens(int window) => Math.Clamp(window / 4, 4_096, 20_000);
+
+    /// <summary>Where Claude Code should compact: an eighth of the window below it, so a turn under the threshold fits
+    /// with room for its answer.</summary>
+    public static int Threshold(int window) => window - window / 8;
+
+    /// <summary>The percentage that puts the threshold of every pinned version at <see cref="Threshold"/>; null when
+    /// the window is so large that Claude Code's own threshold (E − 13,000) is already lower.</summary>
+    public static double? Percent(int window)
+    {
+        var effective = PinnedWindow - MaxOutputTokens(window);
+        var threshold = Threshold(window);
+        if (threshold >= effective - CompactBuffer) return null;
+        // Rounded down to 4 decimals: floor(E × pct / 100) then lands at most a token below the target, never above.
+        return Math.Floor(threshold * 100.0 / effective * 10_000) / 10_000;
+    }
+
+    /// <summary>The threshold a version computes from these variables (the formula above, for tests and docs).</summary>
+    public static int ThresholdFor(int maxOutputTokens, int outputCap, double? percent, int window = PinnedWindow)
+    {
+        var effective = window - Math.Min(maxOutputTokens, outputCap);
+        var own = effective - CompactBuffer;
+        return percent is { } p and > 0 and <= 100 ? Math.Min((int)Math.Floor(effective * (p / 100)), own) : own;
+    }
+
+    /// <summary>Adds the variables for a backend with this context window to env, leaving out any the user set.</summary>
+    public static void Apply(IDictionary<string, string?> env, int? contextWindow, Func<string, string?> userVariable)
+    {
+        if (contextWindow is not { } window || window <= 0) return;
+        var values = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            [MaxOutputVariable] = MaxOutputTokens(window).ToString(CultureInfo.InvariantCulture),
+        };
+        if (window < PinnedWindow)
+        {
+            values[WindowVariable] = PinnedWindow.ToString(CultureInfo.InvariantCulture);
+            values[MaxContextVariable] = PinnedWindow.ToString(CultureInfo.InvariantCulture);
+            if (Percent(window) is { } pct) values[PercentVariable] = pct.ToString("0.####", CultureInfo.InvariantCulture);
+        }
+        else
+        {
+            // A window Claude Code can be told directly (2.1.x; it assumes 1M for an id it does not know).
+            values[WindowVariable] = window.ToString(CultureInfo.InvariantCulture);
+            values[MaxContextVariable] = window.ToString(CultureInfo.InvariantCulture);
+        }
+        foreach (var (name, value) in values)
+        {
+            if (!string.IsNullOrEmpty(userVariable(name)) || env.ContainsKey(name)) continue;
+            env[name] = value;
+        }
+    }
+}
