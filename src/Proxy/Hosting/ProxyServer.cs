@@ -179,6 +179,15 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Every route this proxy serves now (what GET /v1/models lists): each mode and the models its backend
+    /// serves, asking the backends briefly (<see cref="ModelDiscovery.ListTimeout"/>; one that is down lists none).</summary>
+    public async Task<IReadOnlyList<ModelCatalogEntry>> GetModelCatalogAsync(CancellationToken ct = default)
+    {
+        var snapshot = _modes.Current;
+        var discovered = await ModelsEndpoint.DiscoverAsync(_backends.Http, snapshot, ct).ConfigureAwait(false);
+        return ModelCatalog.Build(snapshot, discovered);
+    }
+
     /// <summary>Replaces one mode's settings (URL, model, tool calls, ...) at run time.</summary>
     public void Configure(BackendSettings settings)
     {
