@@ -33,7 +33,7 @@ param(
     [string] $OutputPath = (Join-Path $PSScriptRoot 'out'),
 
     # Claude Code versions the end-to-end tests run against.
-    [string[]] $ClaudeCodeVersion = @('2.1.197', '2.0.77'),
+    [string[]] $ClaudeCodeVersion = @('2.1.332', '2.1.197', '2.0.77'),
 
     # Pester paths to run (default: all of tests/Pester); handy while iterating.
     [string[]] $PesterPath,

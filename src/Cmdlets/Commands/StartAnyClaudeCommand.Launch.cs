@@ -106,7 +106,7 @@ public sealed partial class StartAnyClaudeCommand
         var settingsPath = Path.Combine(AnyClaude.Proxy.Control.ProxyStateFile.Directory,
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"claude-{Environment.ProcessId}-{proxy.Port}.settings.json"));
         var models = ModelEnvironment.Prepare(environment, proxy.ActiveBackend, catalog, StatusLineSettings(proxy), settingsPath,
-            ArgumentList ?? [], Environment.GetEnvironmentVariable, configDirectory);
+            ArgumentList ?? [], Environment.GetEnvironmentVariable, configDirectory, id => proxy.ModelChosen(id));
         WriteVerbose($"Claude Code's /model picker lists {catalog.Count} route(s): {string.Join(", ", catalog.Select(r => r.Id))}.");
         if (models.AutoModeOff is { } why) WriteVerbose(why);
         return models;

@@ -42,9 +42,13 @@ internal sealed class ModelEnvironment
     /// <param name="userArguments">The user's -ArgumentList.</param>
     /// <param name="userVariable">Reads the user's own environment (a set variable wins).</param>
     /// <param name="configDirectory">Claude Code's config folder ($CLAUDE_CONFIG_DIR, else ~/.claude).</param>
+    /// <param name="chosen">Called with the model id when Claude Code saves a /model choice in settings.json (null: not watched).</param>
     public static ModelEnvironment Prepare(IDictionary<string, string?> environment, BackendSettings active, IReadOnlyList<ModelCatalogEntry> catalog,
-        string? statusLineSettings, string settingsPath, IReadOnlyList<string> userArguments, Func<string, string?> userVariable, string configDirectory)
+        string? statusLineSettings, string settingsPath, IReadOnlyList<string> userArguments, Func<string, string?> userVariable, string configDirectory,
+        Action<string>? chosen = null)
     {
+        // A mode row and the row of the model it is configured with are one choice: the picker shows it once.
+        catalog = catalog.DistinctBy(r => (r.Mode, r.DisplayName)).ToArray();
         var baseUrl = environment.TryGetValue("ANTHROPIC_BASE_URL", out var url) ? url : null;
         var activeRow = catalog.FirstOrDefault(r => r.Mode == active.Mode && r.Model is null);
 
@@ -58,10 +62,15 @@ internal sealed class ModelEnvironment
             // 2.1.197 lists the roles' rows ("anyclaude-local — Custom Opus model"): name them after what serves them.
             foreach (var role in s_roles)
             {
-                Set($"ANTHROPIC_DEFAULT_{role}_MODEL_NAME", activeRow.DisplayName);
+                Set($"ANTHROPIC_DEFAULT_{role}_MODEL_NAME", role switch
+                {
+                    "HAIKU" => "Background · " + activeRow.DisplayName,
+                    "SONNET" => "Active mode (sonnet) · " + activeRow.DisplayName,
+                    _ => "Active mode · " + activeRow.DisplayName,
+                });
                 Set($"ANTHROPIC_DEFAULT_{role}_MODEL_DESCRIPTION", role == "HAIKU"
-                    ? "Background requests (titles, summaries) via AnyClaude, to the active mode"
-                    : $"The active mode's model via AnyClaude · {activeRow.Description}");
+                    ? "Background requests (titles, summaries) go to the active mode"
+                    : "The mode Start-AnyClaude started with (Set-AnyClaudeMode switches it); no per-token price");
             }
         }
 
@@ -111,6 +120,8 @@ internal sealed class ModelEnvironment
 
         // A choice in /model is saved as "model" in the user's settings.json: plain claude would then send a proxy id to Anthropic.
         if (!headless) undo.Add(KeepSettingsModel(Path.Combine(configDirectory, "settings.json")));
+        // Undone first (the list runs backwards): the restore above is no choice of the user's.
+        if (!headless && chosen is not null && WatchChoices(configDirectory, chosen) is { } watcher) undo.Add(watcher.Dispose);
 
         var prepared = new ModelEnvironment(result, autoModeOff);
         prepared._undo.AddRange(undo);
@@ -127,6 +138,36 @@ internal sealed class ModelEnvironment
         }
         _undo.Clear();
     }
+
+    /// <summary>Claude Code writes a /model choice to settings.json ("model"); each new value goes to <paramref name="chosen"/>.</summary>
+    private static FileSystemWatcher? WatchChoices(string configDirectory, Action<string> chosen)
+    {
+        if (!Directory.Exists(configDirectory)) return null;
+        var path = Path.Combine(configDirectory, "settings.json");
+        var gate = new object();
+        var last = ModelIn(path);
+        var watcher = new FileSystemWatcher(configDirectory, "settings.json*") { NotifyFilter = NotifyFilters.LastWrite | NotifyFilters.FileName | NotifyFilters.Size };
+        void Changed(object? sender, FileSystemEventArgs e)
+        {
+            string? now;
+            lock (gate)
+            {
+                now = ModelIn(path);
+                if (now is null || now == last) return;
+                last = now;
+            }
+            try { chosen(now); }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or ObjectDisposedException) { }
+        }
+        watcher.Changed += Changed;
+        watcher.Created += Changed;
+        watcher.Renamed += (sender, e) => Changed(sender, e);
+        watcher.EnableRaisingEvents = true;
+        return watcher;
+    }
+
+    private static string? ModelIn(string path) =>
+        ReadJson(path)?["model"] is JsonValue value && value.TryGetValue<string>(out var model) ? model : null;
 
     private static bool ChoosesPermissionMode(IReadOnlyList<string> arguments) =>
         arguments.Any(a => a == "--permission-mode" || a.StartsWith("--permission-mode=", StringComparison.Ordinal)

@@ -9,9 +9,9 @@ namespace AnyClaude.Proxy.Launch;
 /// gateway model cache 2.1.197 reads (~/.claude/cache/gateway-models.json). Written private (0600) like Claude Code's own.</summary>
 public static class ClaudeModelFiles
 {
-    private static readonly JsonSerializerOptions s_indented = new()
+    // One line, as the status-line settings always were (simple readers of the file, like a stand-in claude, keep working).
+    private static readonly JsonSerializerOptions s_options = new()
     {
-        WriteIndented = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
@@ -62,7 +62,7 @@ public static class ClaudeModelFiles
     {
         var temp = path + ".anyclaude-tmp";
         using (var stream = Security.PrivateFiles.Create(temp))
-            JsonSerializer.Serialize(stream, content, s_indented);
+            JsonSerializer.Serialize(stream, content, s_options);
         File.Move(temp, path, overwrite: true);
     }
 }

@@ -31,9 +31,7 @@ internal static class ModelCatalog
                 foreach (var id in found) if (!models.Contains(id, StringComparer.Ordinal)) models.Add(id);
             if (!Listed(backend, models.Count)) continue;
             var modeId = ModeNames.ToEnvironmentName(mode);
-            rows.Add(new ModelCatalogEntry(modeId, mode, null,
-                Name(backend, backend.Model ?? (models.Count == 1 ? models[0] : null)),
-                ModeDescription(backend, mode == snapshot.Active)));
+            rows.Add(new ModelCatalogEntry(modeId, mode, null, Name(backend, backend.Model), ModeDescription(backend, mode == snapshot.Active)));
             foreach (var model in models)
                 rows.Add(new ModelCatalogEntry(ModelId(mode, model), mode, model, Name(backend, model),
                     $"{model} via {Backends.BackendNames.Display(mode)} ({backend.BaseUrl.GetLeftPart(UriPartial.Authority)})"));
@@ -61,7 +59,8 @@ internal static class ModelCatalog
     internal static string Name(BackendSettings backend, string? model)
     {
         var parts = new List<string>(4) { ShortModeName(backend.Mode) };
-        parts.Add(model is null ? "the backend's model" : ShortModel(model));
+        // No model configured: the mode sends none the backend must obey, and it answers with the model it has loaded.
+        parts.Add(model is null ? "loaded model" : ShortModel(model));
         if (backend.Mode != BackendMode.Claude) parts.Add(backend.ToolCalls == ToolCallMode.Off ? "analysis" : "tools");
         if (backend.ContextWindow is { } window) parts.Add(Tokens(window));
         return string.Join(" · ", parts);
@@ -79,7 +78,7 @@ internal static class ModelCatalog
 
     private static string ModeDescription(BackendSettings backend, bool active) =>
         $"{ShortModeName(backend.Mode)} mode at {backend.BaseUrl.GetLeftPart(UriPartial.Authority)}" +
-        (backend.Model is null ? ", the model the backend serves" : ", its configured model") + (active ? " (active)" : "");
+        (backend.Model is null ? ", whichever model it has loaded" : ", its configured model") + (active ? " (active)" : "");
 
     private static string ShortModel(string model)
     {

@@ -62,7 +62,7 @@ public sealed class ModelCatalogTests
         Assert.Equal("LM Studio · qwen3-coder-30b · tools · 32K", rows.Single(r => r.Id == "lmstudio/qwen/qwen3-coder-30b").DisplayName);
         Assert.Equal("LM Studio · qwen3-coder-30b · tools · 32K", rows.Single(r => r.Id == "lmstudio").DisplayName);
         Assert.Equal("MLX-LM · Qwen3-Coder-30B-A3B-Instruct-4bit · analysis", rows.Single(r => r.Id == "mlx-lm/mlx-community/Qwen3-Coder-30B-A3B-Instruct-4bit").DisplayName);
-        Assert.Equal("MLX-LM · Qwen3-Coder-30B-A3B-Instruct-4bit · analysis", rows.Single(r => r.Id == "mlx-lm").DisplayName);
+        Assert.Equal("MLX-LM · loaded model · analysis", rows.Single(r => r.Id == "mlx-lm").DisplayName);
     }
 
     [Fact]
@@ -80,7 +80,7 @@ public sealed class ModelCatalogTests
         var snapshot = ModeSnapshot.From(new ProxyOptions());
         var rows = ModelCatalog.Build(snapshot, null);
         Assert.Equal(["lmstudio", "mlx-lm"], rows.Select(r => r.Id));
-        Assert.Equal("LM Studio · the backend's model · tools", rows[0].DisplayName);
+        Assert.Equal("LM Studio · loaded model · tools", rows[0].DisplayName);
     }
 
     [Fact]
