@@ -124,9 +124,10 @@ Start-AnyClaude LmStudio -Prewarm -ClaudePath '$claude'
             }
             $selected | Should -BeTrue -Because "the arrow keys reach the MLX-LM row:`n$(Get-Pane $session)"
             tmux send-keys -t $session Enter
-            # 2.1.197 asks before it leaves a cached conversation's model ("Switch model?"): yes.
-            Start-Sleep -Seconds 1
+            # Both ask before they leave a cached conversation's model ("Switch model?"): yes.
+            Wait-Pane $session 'Switch model\?|Set model to' 15 | Out-Null
             if ((Get-Pane $session) -match 'Switch model\?') { tmux send-keys -t $session Enter }
+            Wait-Pane $session 'Set model to' 15 | Out-Null
             # The pick is saved to settings.json; with -Prewarm the proxy warms the chosen backend with the conversation
             # (max_tokens 1), as it does after /model <mode>'s probe.
             $deadline = [DateTime]::UtcNow.AddSeconds(30)
