@@ -69,8 +69,9 @@ public sealed class FakeServerOptions
     /// <summary>LM Studio: whether the model is loaded (/api/v0/models state). Requests still work (JIT load).</summary>
     public bool ModelLoaded { get; init; } = true;
 
-    /// <summary>Other downloaded models listed by the models endpoints (not loaded).</summary>
-    public IReadOnlyList<string> OtherModels { get; init; } = [];
+    /// <summary>Other downloaded models listed by the models endpoints (not loaded). Settable while the server runs:
+    /// a model the user downloads or loads later appears in the next listing, as in LM Studio.</summary>
+    public IReadOnlyList<string> OtherModels { get; set; } = [];
 
     /// <summary>
     /// The chat template raises "System message must be at the beginning." for a system message after index 0,

@@ -232,9 +232,16 @@ echo '{"session_id":"s"}' | sh -c "`$cmd" > '$dir/after.txt'
 
     It 'is left out with -NoStatusLine' {
         $argsFile = Join-Path $TestDrive 'nostatus-args.txt'
-        $claude = New-StandInClaude "for a in `"`$@`"; do echo `"[`$a]`"; done > '$argsFile'"
+        $settingsCopy = Join-Path $TestDrive 'nostatus-settings.json'
+        $claude = New-StandInClaude "for a in `"`$@`"; do echo `"[`$a]`"; done > '$argsFile'; cp `"`$2`" '$settingsCopy'"
         Start-AnyClaude -ClaudePath $claude -NoStatusLine -ArgumentList '--verbose'
-        Get-Content $argsFile | Should -Be @('[--verbose]')
+        # The /model picker's settings still come (issue 18), without a status line.
+        $args = @(Get-Content $argsFile)
+        $args[0] | Should -Be '[--settings]'
+        $args[-1] | Should -Be '[--verbose]'
+        $settings = Get-Content $settingsCopy -Raw | ConvertFrom-Json
+        $settings.PSObject.Properties.Name | Should -Not -Contain 'statusLine'
+        $settings.modelPicker.options.Count | Should -BeGreaterThan 0
     }
 }
 

@@ -72,29 +72,44 @@ public sealed partial class StartAnyClaudeCommand
         return launch;
     }
 
-    /// <summary>--settings with the proxy's status line, unless -NoStatusLine, a headless run (no status line to show)
-    /// or the user's own --settings (Claude Code takes one).</summary>
-    private IEnumerable<string> StatusLineArguments(ProxyServer proxy)
+    /// <summary>The proxy's status-line settings to add with --settings, unless -NoStatusLine, a headless run (no
+    /// status line to show) or the user's own --settings (Claude Code takes one); null when there are none.</summary>
+    private string? StatusLineSettings(ProxyServer proxy)
     {
         if (NoStatusLine || ClaudeArguments.IsHeadless(ArgumentList))
         {
-            return [];
+            return null;
         }
 
         if (ClaudeArguments.HasSettings(ArgumentList))
         {
-            WriteVerbose("-ArgumentList has its own --settings: the proxy's status line is not added.");
-            return [];
+            WriteVerbose("-ArgumentList has its own --settings: the proxy's status line and /model picker rows are not added.");
+            return null;
         }
 
         if (proxy.StatusLineSettingsPath is not { } settings)
         {
             WriteVerbose("The proxy keeps no status line (no state file, or a path no shell command can carry).");
-            return [];
+            return null;
         }
 
         WriteVerbose($"Claude Code's status line reads {proxy.StatusLinePath} (settings: {settings}).");
-        return ["--settings", settings];
+        return settings;
+    }
+
+    /// <summary>The /model picker's rows, role names and permission mode for Claude Code (ModelEnvironment).</summary>
+    private ModelEnvironment PrepareModels(ProxyServer proxy, Dictionary<string, string?> environment)
+    {
+        var catalog = Await((_, cancellationToken) => proxy.GetModelCatalogAsync(cancellationToken));
+        var home = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile, Environment.SpecialFolderOption.DoNotVerify);
+        var configDirectory = Environment.GetEnvironmentVariable("CLAUDE_CONFIG_DIR") is { Length: > 0 } dir ? dir : Path.Combine(home, ".claude");
+        var settingsPath = Path.Combine(AnyClaude.Proxy.Control.ProxyStateFile.Directory,
+            string.Create(System.Globalization.CultureInfo.InvariantCulture, $"claude-{Environment.ProcessId}-{proxy.Port}.settings.json"));
+        var models = ModelEnvironment.Prepare(environment, proxy.ActiveBackend, catalog, StatusLineSettings(proxy), settingsPath,
+            ArgumentList ?? [], Environment.GetEnvironmentVariable, configDirectory, id => proxy.ModelChosen(id));
+        WriteVerbose($"Claude Code's /model picker lists {catalog.Count} route(s): {string.Join(", ", catalog.Select(r => r.Id))}.");
+        if (models.AutoModeOff is { } why) WriteVerbose(why);
+        return models;
     }
 
     private void Launch(ProxyServer proxy, string claude)
@@ -106,7 +121,8 @@ public sealed partial class StartAnyClaudeCommand
 
         // The window Claude Code should compact before: the mode's contextWindow, else what the backend reports.
         var contextWindow = proxy.ActiveBackend.IsLocal ? proxy.GetContextWindowAsync(proxy.ActiveBackend, PipelineStopToken).GetAwaiter().GetResult() : null;
-        var environment = ClaudeEnvironment.For(proxy.BaseUrl, proxy.Token, proxy.ActiveBackend, Model, contextWindow);
+        var environment = new Dictionary<string, string?>(ClaudeEnvironment.For(proxy.BaseUrl, proxy.Token, proxy.ActiveBackend, Model, contextWindow), StringComparer.Ordinal);
+        var models = PrepareModels(proxy, environment);
         WriteVerbose($"Launching {claude} with {ArgumentList.Length} argument(s); environment: " +
                      string.Join(", ", environment.Select(p => p.Value is null ? $"-{p.Key}" : p.Key == "ANTHROPIC_AUTH_TOKEN" ? $"{p.Key}=<proxy token>" : $"{p.Key}={p.Value}")));
 
@@ -114,15 +130,24 @@ public sealed partial class StartAnyClaudeCommand
         ClaudeProcess process;
         try
         {
-            process = ClaudeProcess.Start(claude, StatusLineArguments(proxy).Concat(ArgumentList ?? []).ToArray(), environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath, CurrentPwsh());
+            process = ClaudeProcess.Start(claude, models.Arguments.Concat(ArgumentList ?? []).ToArray(), environment, SessionState.Path.CurrentFileSystemLocation.ProviderPath, CurrentPwsh());
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or ArgumentException)
         {
+            models.Restore();
             ThrowTerminatingError(ErrorRecords.ClaudeStartFailed(claude, e));
             return;
         }
 
-        var exitCode = process.WaitForExit(PipelineStopToken);
+        int? exitCode;
+        try
+        {
+            exitCode = process.WaitForExit(PipelineStopToken);
+        }
+        finally
+        {
+            models.Restore();
+        }
         var endedAt = DateTimeOffset.Now;
         if (exitCode is null)
         {

@@ -65,8 +65,17 @@ public sealed class ModeSummary : RequestTotals
 {
     public required string Mode { get; init; }
 
+    /// <summary>The models that served this mode's requests, most used first: the configured one, or the one the
+    /// backend's responses named when none was configured.</summary>
+    public string[] Models { get; init; } = [];
+
     internal static ModeSummary From(string mode, IReadOnlyCollection<RequestRecord> records, IReadOnlyDictionary<RequestRecord, int> estimates) =>
-        new ModeSummary { Mode = mode }.Fill<ModeSummary>(records, estimates);
+        new ModeSummary
+        {
+            Mode = mode,
+            Models = records.Where(r => !string.IsNullOrEmpty(r.Model)).GroupBy(r => r.Model!, StringComparer.Ordinal)
+                .OrderByDescending(g => g.Count()).Select(g => g.Key).ToArray(),
+        }.Fill<ModeSummary>(records, estimates);
 }
 
 /// <summary>Totals of one request kind (Main, Background, SubAgent, Probe, CountTokens, Prewarm) within a session.</summary>

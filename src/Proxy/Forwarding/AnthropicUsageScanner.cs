@@ -20,7 +20,11 @@ internal sealed class AnthropicUsageScanner(RecordDraft record)
             var reader = new Utf8JsonReader(payload);
             using var doc = JsonDocument.ParseValue(ref reader);
             var root = doc.RootElement;
-            if (root.TryGetProperty("message", out var message)) ReadUsage(message);
+            if (root.TryGetProperty("message", out var message))
+            {
+                ReadUsage(message);
+                ReadModel(message);
+            }
             if (root.TryGetProperty("delta", out var delta) && delta.TryGetProperty("stop_reason", out var sr) && sr.ValueKind == JsonValueKind.String)
                 record.StopReason = StopReason = sr.GetString();
             ReadUsage(root);
@@ -39,12 +43,21 @@ internal sealed class AnthropicUsageScanner(RecordDraft record)
             var root = doc.RootElement;
             if (root.ValueKind != JsonValueKind.Object) return;
             ReadUsage(root);
+            ReadModel(root);
             if (root.TryGetProperty("stop_reason", out var sr) && sr.ValueKind == JsonValueKind.String)
                 record.StopReason = StopReason = sr.GetString();
         }
         catch (JsonException)
         {
         }
+    }
+
+    /// <summary>The model the backend says it used, for a request that named none (the mode's backend chose it).</summary>
+    private void ReadModel(JsonElement message)
+    {
+        if (record.Model is null && message.ValueKind == JsonValueKind.Object && message.TryGetProperty("model", out var model)
+            && model.ValueKind == JsonValueKind.String && model.GetString() is { Length: > 0 } name)
+            record.Model = name;
     }
 
     private void ReadUsage(JsonElement holder)

@@ -70,5 +70,7 @@ internal sealed class ChatExchange(BackendSettings backend, string? model, ReadO
         // No figure is not zero: LM Studio reports no cached tokens even when its cache served the prompt.
         record.CachedTokens = translator.CachedTokensReported ? usage.CachedTokens : null;
         record.StopReason = translator.StopReason;
+        // No model configured: the one the backend says it used (LM Studio's loaded model), for the status line and records.
+        if (string.IsNullOrEmpty(record.Model) && translator.BackendModel is { Length: > 0 } used) record.Model = used;
     }
 }

@@ -4,8 +4,8 @@ using AnyClaude.Proxy.Routing;
 
 namespace AnyClaude.Proxy.Hosting;
 
-/// <summary>GET /v1/models in the Anthropic list shape: every mode the proxy can route to ("lmstudio",
-/// "mlx-lm", ...) and, as "&lt;mode&gt;/&lt;model&gt;", each configured model and each model the local backends list.</summary>
+/// <summary>GET /v1/models in the Anthropic list shape: the <see cref="ModelCatalog"/> (every mode the proxy can route to,
+/// "lmstudio", "mlx-lm", ..., and as "&lt;mode&gt;/&lt;model&gt;" each configured model and each model the backends list).</summary>
 internal static class ModelsEndpoint
 {
     private static readonly BackendMode[] s_listed =
@@ -21,39 +21,25 @@ internal static class ModelsEndpoint
     public static void Write(Utf8JsonWriter w, ModeSnapshot snapshot, DateTimeOffset createdAt,
         IReadOnlyDictionary<BackendMode, IReadOnlyList<string>>? discovered = null)
     {
+        var rows = ModelCatalog.Build(snapshot, discovered);
         w.WriteStartObject();
         w.WriteStartArray("data");
-        string? first = null, last = null;
-        foreach (var mode in s_listed)
-        {
-            var name = ModeNames.ToEnvironmentName(mode);
-            var backend = snapshot.Get(mode);
-            Entry(w, name, $"{Backends.BackendNames.Display(mode)} ({backend.BaseUrl})", createdAt);
-            first ??= name;
-            last = name;
-            var models = new List<string>();
-            if (!string.IsNullOrEmpty(backend.Model)) models.Add(backend.Model);
-            if (discovered is not null && discovered.TryGetValue(mode, out var found))
-                foreach (var id in found) if (!models.Contains(id)) models.Add(id);
-            foreach (var model in models)
-            {
-                last = $"{name}/{model}";
-                Entry(w, last, $"{model} via {Backends.BackendNames.Display(mode)}", createdAt);
-            }
-        }
+        foreach (var row in rows) Entry(w, row, createdAt);
         w.WriteEndArray();
         w.WriteBoolean("has_more", false);
-        w.WriteString("first_id", first);
-        w.WriteString("last_id", last);
+        w.WriteString("first_id", rows.Count > 0 ? rows[0].Id : null);
+        w.WriteString("last_id", rows.Count > 0 ? rows[^1].Id : null);
         w.WriteEndObject();
     }
 
-    private static void Entry(Utf8JsonWriter w, string id, string displayName, DateTimeOffset createdAt)
+    private static void Entry(Utf8JsonWriter w, ModelCatalogEntry row, DateTimeOffset createdAt)
     {
         w.WriteStartObject();
         w.WriteString("type", "model");
-        w.WriteString("id", id);
-        w.WriteString("display_name", displayName);
+        w.WriteString("id", row.Id);
+        w.WriteString("display_name", row.DisplayName);
+        // Claude Code 2.1.332 shows it as the row's subtitle (gateway discovery); Anthropic's own list has no such field.
+        w.WriteString("description", row.Description);
         w.WriteString("created_at", createdAt.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture));
         w.WriteEndObject();
     }

@@ -159,8 +159,10 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     public void SetMode(BackendMode mode)
     {
         if (!Enum.IsDefined(mode)) throw new ArgumentOutOfRangeException(nameof(mode));
+        var before = _modes.Current.Active;
         _modes.Update(s => s with { Active = mode });
-        _statusLine?.Refresh();
+        if (before != mode) _statusLine?.ModeSwitched();
+        else _statusLine?.Refresh();
     }
 
     /// <summary>Sends the current main conversation to a mode's backend with max_tokens 1, so its next turn there is
@@ -193,6 +195,27 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         {
             return Prewarm.PrewarmOutcome.Busy;
         }
+    }
+
+    /// <summary>Claude Code saved a /model choice (its picker sends no probe, unlike /model &lt;id&gt;): with
+    /// ProxyOptions.Prewarm, a choice that routes to another mode than the main conversation's starts warming that
+    /// backend, as the probe does (RequestDispatcher.PrewarmAfterModelProbe). True when a prewarm was started.</summary>
+    public bool ModelChosen(string modelId)
+    {
+        if (!_options.Prewarm || string.IsNullOrEmpty(modelId)) return false;
+        var route = RouteResolver.Resolve(_modes.Current, modelId);
+        if (_prewarmer.MainMode is not { } main || main == route.Backend.Mode) return false;
+        _ = PrewarmAsync(route.Backend with { Model = route.Model });
+        return true;
+    }
+
+    /// <summary>Every route this proxy serves now (what GET /v1/models lists): each mode and the models its backend
+    /// serves, asking the backends briefly (<see cref="ModelDiscovery.ListTimeout"/>; one that is down lists none).</summary>
+    public async Task<IReadOnlyList<ModelCatalogEntry>> GetModelCatalogAsync(CancellationToken ct = default)
+    {
+        var snapshot = _modes.Current;
+        var discovered = await ModelsEndpoint.DiscoverAsync(_backends.Http, snapshot, ct).ConfigureAwait(false);
+        return ModelCatalog.Build(snapshot, discovered);
     }
 
     /// <summary>Replaces one mode's settings (URL, model, tool calls, ...) at run time.</summary>

@@ -70,6 +70,13 @@ internal sealed class StatusLine
         Refresh();
     }
 
+    /// <summary>The active mode changed: the last turn (another mode's) is no longer what the line describes.</summary>
+    public void ModeSwitched()
+    {
+        lock (_gate) _lastTurn = null;
+        Refresh();
+    }
+
     /// <summary>Rewrites the file (the mode or a model changed).</summary>
     public void Refresh()
     {
@@ -127,7 +134,9 @@ internal sealed class StatusLine
     {
         var parts = new List<string>(5);
         var active = modes.Get(modes.Active);
-        parts.Add(modes.Active.ToString());
+        // The last turn's mode and model (a /model pick routes turns to another mode than the active one); a mode switch
+        // forgets the last turn (ModeSwitched), so the line then names the new mode.
+        parts.Add((turn?.Mode ?? modes.Active).ToString());
         parts.Add(turn?.Model ?? active.Model ?? "backend's model");
         if (turn is null)
         {

@@ -54,6 +54,8 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
             return;
         if (root.TryGetProperty("error", out var error) && error.ValueKind != JsonValueKind.Null)
             throw new BackendStreamException($"the backend reported an error mid-stream: {ErrorText(error)}");
+        if (BackendModel is null && root.TryGetProperty("model", out var model) && model.ValueKind == JsonValueKind.String)
+            BackendModel = model.GetString();
         // All-zero usage (sent by some servers on every chunk, or by ones that do not count) is no report.
         if (root.TryGetProperty("usage", out var usage) && usage.ValueKind == JsonValueKind.Object
             && ReadUsage(usage) is { } reported && (reported.InputTokens | reported.OutputTokens | reported.CachedTokens) != 0)
@@ -91,6 +93,9 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
             throw new BackendStreamException($"the backend sent a stream chunk that is not valid JSON: {e.Message}", recoverable: true);
         }
     }
+
+    /// <summary>The model the backend's chunks name (the first one that does): what served the request.</summary>
+    public string? BackendModel { get; private set; }
 
     /// <summary>True once any text/thinking/tool output has been emitted (time to first token).</summary>
     public bool HasOutput { get; private set; }

@@ -11,6 +11,7 @@ namespace AnyClaude.FakeBackend.Chat;
 internal static class AutoResponder
 {
     private const string RunMarker = "RUN: ";
+    private const string AgentMarker = "AGENT: ";
 
     public static ScriptedReply Reply(ChatRequest request, FakeServerOptions options, string modelId)
     {
@@ -38,6 +39,20 @@ internal static class AutoResponder
                 ["description"] = "Run the requested command",
             });
             return ScriptedReply.WithToolCalls(new ScriptedToolCall("Bash", args));
+        }
+
+        // "AGENT: <task>" with Claude Code's sub-agent tool sent (Agent in 2.1.x, Task before): a call starting a
+        // general-purpose sub-agent on the task, the input that tool's schema requires (description, prompt, subagent_type).
+        if (toolsUsable && request.ForcedTool is null && TryGetMarked(lastUser, AgentMarker, out var task)
+            && request.ToolNames.FirstOrDefault(n => n is "Agent" or "Task") is { } agentTool)
+        {
+            var args = JsonSerializer.Serialize(new Dictionary<string, string>
+            {
+                ["description"] = "Sub-agent task",
+                ["prompt"] = task,
+                ["subagent_type"] = "general-purpose",
+            });
+            return ScriptedReply.WithToolCalls(new ScriptedToolCall(agentTool, args));
         }
 
         // tool_choice "required" or a named function forces a call (LM Studio honours it; mlx never reads tool_choice).
@@ -106,15 +121,18 @@ internal static class AutoResponder
         return JsonSerializer.Serialize(args);
     }
 
-    private static bool TryGetCommand(string text, out string command)
+    private static bool TryGetCommand(string text, out string command) => TryGetMarked(text, RunMarker, out command);
+
+    /// <summary>What follows <paramref name="marker"/> on its line, trimmed.</summary>
+    private static bool TryGetMarked(string text, string marker, out string command)
     {
-        var at = text.IndexOf(RunMarker, StringComparison.Ordinal);
+        var at = text.IndexOf(marker, StringComparison.Ordinal);
         if (at < 0)
         {
             command = "";
             return false;
         }
-        var rest = text.AsSpan(at + RunMarker.Length);
+        var rest = text.AsSpan(at + marker.Length);
         var end = rest.IndexOfAny('\r', '\n');
         command = (end < 0 ? rest : rest[..end]).Trim().ToString();
         return command.Length > 0;

@@ -93,6 +93,8 @@ public sealed class HostSurfaceTests
             Backends = new Dictionary<BackendMode, BackendSettings>
             {
                 [BackendMode.LmStudio] = BackendSettings.Default(BackendMode.LmStudio) with { Model = "qwen/qwen3-8b" },
+                // Claude mode is offered only with a key (issue 18).
+                [BackendMode.Claude] = BackendSettings.Default(BackendMode.Claude) with { ApiKey = "sk-ant-test" },
             },
         };
         await using var proxy = ProxyServer.Start(options);
