@@ -32,6 +32,7 @@ internal static class ConfigResolver
         return new EffectiveConfiguration(mode, port, backends, UserConfigFile.Path)
         {
             Prewarm = file.Prewarm is { } prewarm ? new(prewarm, ConfigSource.ConfigFile) : new(false, ConfigSource.Default),
+            WarmStart = file.WarmStart is { } warmStart ? new(warmStart, ConfigSource.ConfigFile) : new(true, ConfigSource.Default),
         };
     }
 
@@ -140,6 +141,7 @@ internal static class ConfigResolver
             ApiKeySecret = RemoteBackendKeys.PickSecret(apiKey, session?.ApiKeySecret, file?.ApiKeySecret),
             CaCertificate = session?.CaCertificate ?? file?.CaCertificate,
             MaxConcurrency = session?.MaxConcurrency ?? file?.MaxConcurrency,
+            SubAgentRequests = session?.SubAgentRequests ?? file?.SubAgentRequests,
             ToolHistory = new(toolHistory.Value ?? defaults.ToolHistory, toolHistory.Source),
         };
     }

@@ -35,6 +35,8 @@ internal sealed class RecordDraft
     public string? SessionId { get; set; }
     public RequestKind Kind { get; set; } = RequestKind.Main;
     public string? ConversationId { get; set; }
+    public string? AgentId { get; set; }
+    public string? Reason { get; set; }
     /// <summary>Trace-only (TraceLevel.Debug): the request and response bodies, already redacted.</summary>
     public string? RequestBody { get; set; }
     public string? ResponseBody { get; set; }
@@ -67,6 +69,8 @@ internal sealed class RecordDraft
         SessionId = SessionId,
         Kind = Kind,
         ConversationId = ConversationId,
+        AgentId = AgentId,
+        Reason = Reason,
         UsageReported = UsageReported,
     };
 }

@@ -35,4 +35,8 @@ public sealed record RequestRecord
     public RequestKind Kind { get; init; }
     /// <summary>A short hash of the conversation's system prompt and first message (same conversation, same id).</summary>
     public string? ConversationId { get; init; }
+    /// <summary>Claude Code's x-claude-code-agent-id: the sub-agent a SubAgent request belongs to (its parent session is SessionId).</summary>
+    public string? AgentId { get; init; }
+    /// <summary>Why the proxy sent a Prewarm request: ModelSwitch, WarmStart, Resume, AfterSubAgent.</summary>
+    public string? Reason { get; init; }
 }
