@@ -38,8 +38,11 @@ BeforeAll {
         New-Item -ItemType Directory -Force $work, $config | Out-Null
         @{ hasCompletedOnboarding = $true; theme = 'dark'; projects = @{ $work = @{ hasTrustDialogAccepted = $true; hasCompletedProjectOnboarding = $true } } } |
             ConvertTo-Json -Depth 5 | Set-Content (Join-Path $config '.claude.json')
-        # A file whose content makes the conversation big enough for the --continue scenario (about 24K fake tokens).
-        Set-Content (Join-Path $work 'notes.txt') (((1..1200) | ForEach-Object { "line $_ of the project notes, kept for the resume test" }) -join "`n")
+        # Files whose content makes the conversation big for the --continue scenario: 2 x ~5.5K fake tokens, each under the
+        # size above which Claude Code keeps a tool's output in a file instead (2.1.197: "Output too large (65.7KB)").
+        foreach ($name in 'notes.txt', 'more.txt') {
+            Set-Content (Join-Path $work $name) (((1..400) | ForEach-Object { "line $_ of the $name file, kept for the resume test" }) -join "`n")
+        }
         [pscustomobject]@{ Root = $root; Work = $work; Config = $config }
     }
 
@@ -61,7 +64,7 @@ Start-AnyClaude LmStudio -Model lm-warm -ClaudePath '$Claude' $argList
         try {
             Wait-Until { (Get-Pane $session) -match 'LmStudio · lm-warm' } 90 'The TUI with its status line' $session
             foreach ($prompt in $Prompts) {
-                $before = @(Get-FakeRequest $Fake -Chat | Where-Object { $_.finishReason -and $_.body -match '"tools"' -and $_.body -notmatch '"max_tokens":1[,}]' }).Count
+                $before = @(Get-FakeRequest $Fake -Chat | Where-Object { $_.finishReason -eq 'stop' -and $_.body -match '"tools"' -and $_.body -notmatch '"max_tokens":1[,}]' }).Count
                 Start-Sleep -Milliseconds 500 # the user's typing time (see the top)
                 tmux send-keys -t $session -l $prompt
                 Start-Sleep -Milliseconds 700
@@ -75,7 +78,7 @@ Start-AnyClaude LmStudio -Model lm-warm -ClaudePath '$Claude' $argList
             tmux send-keys -t $session -l '/exit'
             Start-Sleep -Milliseconds 500
             tmux send-keys -t $session Enter
-            Wait-Until { -not (tmux has-session -t $session 2>$null; $?) } 60 'Start-AnyClaude returning after /exit' $session
+            Wait-Until { $null = tmux has-session -t $session 2>&1; $LASTEXITCODE -ne 0 } 60 'Start-AnyClaude returning after /exit' $session
         } finally {
             tmux kill-session -t $session 2>$null
         }
@@ -131,13 +134,15 @@ Describe 'Claude Code <_>: warm from the first prompt (issue 20)' -ForEach $vers
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $cold = Invoke-TuiSession $box $claude $fake @('Say hello.')
             $coldTurn = Get-FirstMainTurn $fake 0
-            $coldMain = @($cold | Where-Object Kind -eq 'Main')[0]
+            $coldMain = @($cold | Where-Object { $_.Kind -eq 'Main' -and $_.TimeToFirstToken })[0]
+            Write-Host "session 1:`n$(Format-Records $cold)"
             Invoke-RestMethod -Method Post "$($fake.Root)/_fake/unload" -Body '{}' | Out-Null
             $lastSequence = @(Get-FakeRequest $fake)[-1].sequence
 
             $warm = Invoke-TuiSession $box $claude $fake @('Say hello again.')
             $turn = Get-FirstMainTurn $fake $lastSequence
-            $warmMain = @($warm | Where-Object Kind -eq 'Main')[0]
+            $warmMain = @($warm | Where-Object { $_.Kind -eq 'Main' -and $_.TimeToFirstToken })[0]
+            Write-Host "session 2:`n$(Format-Records $warm)"
             $prewarm = @($warm | Where-Object Kind -eq 'Prewarm')
             $uncached = $turn.promptTokens - $turn.cachedTokens
             $coldTtft = $coldMain.TimeToFirstToken.TotalSeconds / $scale
@@ -159,7 +164,7 @@ Describe 'Claude Code <_>: warm from the first prompt (issue 20)' -ForEach $vers
         try {
             $box = New-Sandbox "continue-$version"
             $clock = [Diagnostics.Stopwatch]::StartNew()
-            $first = Invoke-TuiSession $box $claude $fake @('RUN: cat notes.txt') -Arguments '--allowedTools', 'Bash' -TurnsPerPrompt 1
+            $first = Invoke-TuiSession $box $claude $fake @('RUN: cat notes.txt', 'RUN: cat more.txt') -Arguments '--allowedTools', 'Bash' -TurnsPerPrompt 1
             $firstMain = @($first | Where-Object Kind -eq 'Main')
             Invoke-RestMethod -Method Post "$($fake.Root)/_fake/unload" -Body '{}' | Out-Null
             $lastSequence = @(Get-FakeRequest $fake)[-1].sequence
@@ -190,7 +195,7 @@ Describe 'Claude Code <_>: warm from the first prompt (issue 20)' -ForEach $vers
             $box = New-Sandbox "agents-$slots-$version"
             $clock = [Diagnostics.Stopwatch]::StartNew()
             # 2.1.332's default auto mode stops sub-agents on a dialog; acceptEdits runs them (protocol notes, section 8).
-            $records = Invoke-TuiSession $box $claude $fake @('AGENTS: 2 look around') -Arguments '--permission-mode', 'acceptEdits', '--allowedTools', 'Agent,Task'
+            $records = Invoke-TuiSession $box $claude $fake @('AGENTS: 2 look around') -Arguments '--permission-mode', 'acceptEdits', '--allowedTools', 'Agent,Task' -TurnsPerPrompt 3
             $requests = @(Get-FakeRequest $fake -Chat)
             $prefill = Measure-Prefill $requests
             $kinds = ($records | Group-Object Kind | ForEach-Object { "$($_.Name)=$($_.Count)" }) -join ' '
