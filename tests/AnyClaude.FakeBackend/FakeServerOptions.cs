@@ -42,8 +42,34 @@ public sealed class FakeServerOptions
     /// <summary>"Cache not working": every prompt is processed from scratch and cached_tokens is 0.</summary>
     public bool DisableCache { get; init; }
 
-    /// <summary>Prompt cache entries kept (LRU). Default: mlx 10 (LRUPromptCache max_size), LM Studio 1 (one llama.cpp slot).</summary>
+    /// <summary>Prompt cache entries kept (LRU). Default: mlx 10 (LRUPromptCache max_size), LM Studio one per slot
+    /// (<see cref="Slots"/>; 1 when unset: one llama.cpp slot).</summary>
     public int? CacheEntries { get; init; }
+
+    /// <summary>
+    /// LM Studio: "Max Concurrent Predictions" (LM Studio 0.4 docs, app/advanced/parallel-requests: "By default, Max
+    /// Concurrent Predictions is set to 4"; <c>lms load --parallel N</c>). At most this many chat completions are
+    /// processed at once, the rest wait in line; each slot keeps its own prompt cache (llama.cpp keeps a KV cache per
+    /// slot), so the cache holds this many entries. Null (the fake's default): the one-slot cache of LM Studio before
+    /// 0.4 (or <c>--parallel 1</c>) without a queue, which the older tests rely on; tests of 0.4 set 4.
+    /// </summary>
+    public int? Slots { get; init; }
+
+    /// <summary>
+    /// mlx: continuous batching (mlx-lm server.py, <c>--prompt-concurrency</c> default 8, <c>--decode-concurrency</c>
+    /// default 32): up to this many requests prefill together; the rest wait for a prefill place.
+    /// </summary>
+    public int MlxPromptConcurrency { get; init; } = 8;
+
+    /// <summary>mlx: requests generating at once (<c>--decode-concurrency</c>, default 32); the rest wait.</summary>
+    public int MlxDecodeConcurrency { get; init; } = 32;
+
+    /// <summary>
+    /// Multiplies every simulated wait (prefill and generation), so a test can run a server of a given speed (say the
+    /// seed's ~2 ms per prompt token) faster than real time. Records keep the unscaled figure
+    /// (<c>PromptProcessingMicroseconds</c>): what the real server would have taken. 1 = real time.
+    /// </summary>
+    public double TimeScale { get; init; } = 1;
 
     /// <summary>Report usage.prompt_tokens_details.cached_tokens. Default: mlx yes (since 0.31), LM Studio no.</summary>
     public bool? ReportCachedTokens { get; init; }
@@ -91,7 +117,7 @@ public sealed class FakeServerOptions
     /// <summary>mlx: max_tokens used when the request has none (mlx_lm.server --max-tokens default).</summary>
     public int MlxDefaultMaxTokens { get; init; } = 512;
 
-    internal int EffectiveCacheEntries => CacheEntries ?? (Flavor == FakeFlavor.MlxLm ? 10 : 1);
+    internal int EffectiveCacheEntries => CacheEntries ?? (Flavor == FakeFlavor.MlxLm ? 10 : Math.Max(1, Slots ?? 1));
 
     internal bool EffectiveReportCachedTokens => ReportCachedTokens ?? Flavor == FakeFlavor.MlxLm;
 

@@ -12,6 +12,11 @@ internal sealed class FakeServerState(FakeServerOptions options)
     private int _activeChats;
     private int _maxActiveChats;
 
+    private readonly SemaphoreSlim? _slots = options.Flavor == FakeFlavor.MlxLm
+        ? new SemaphoreSlim(Math.Max(1, options.MlxDecodeConcurrency))
+        : options.Slots is { } n ? new SemaphoreSlim(Math.Max(1, n)) : null;
+    private readonly SemaphoreSlim? _prefill = options.Flavor == FakeFlavor.MlxLm ? new SemaphoreSlim(Math.Max(1, options.MlxPromptConcurrency)) : null;
+
     public FakeServerOptions Options { get; } = options;
     public PrefixCache Cache { get; } = new(options.EffectiveCacheEntries);
     public ConcurrentQueue<ScriptedReply> Script { get; } = new();
@@ -62,6 +67,38 @@ internal sealed class FakeServerState(FakeServerOptions options)
         Script.Clear();
         Cache.Clear();
         Volatile.Write(ref _maxActiveChats, 0);
+    }
+
+    /// <summary>A prediction slot (LM Studio's Max Concurrent Predictions, mlx's decode concurrency); waits while all are busy.</summary>
+    public Task<IDisposable> EnterSlotAsync(CancellationToken ct) => EnterAsync(_slots, ct);
+
+    /// <summary>A place in mlx's prompt batch (--prompt-concurrency); LM Studio's slots prefill on their own.</summary>
+    public Task<IDisposable> EnterPrefillAsync(CancellationToken ct) => EnterAsync(_prefill, ct);
+
+    private static async Task<IDisposable> EnterAsync(SemaphoreSlim? gate, CancellationToken ct)
+    {
+        if (gate is null) return NoLease.Instance;
+        await gate.WaitAsync(ct);
+        return new SemaphoreLease(gate);
+    }
+
+    private sealed class NoLease : IDisposable
+    {
+        public static readonly NoLease Instance = new();
+
+        public void Dispose()
+        {
+        }
+    }
+
+    private sealed class SemaphoreLease(SemaphoreSlim gate) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0) gate.Release();
+        }
     }
 
     public IDisposable EnterChat()

@@ -5,6 +5,7 @@ using AnyClaude.FakeBackend;
 // dotnet AnyClaude.FakeBackend.dll --flavor lmstudio|mlx-lm [--port 0] [--model M] [--context N] [--no-cache]
 //   [--tools-unsupported] [--mlx-tool-calling] [--us-per-token N] [--us-per-output-token N] [--cache-entries N] [--no-stdin]
 //   [--not-loaded] [--other-model M]... [--report-cached-tokens] [--reasoning-content] [--allow-late-system]
+//   [--slots N] [--time-scale X] [--prompt-concurrency N] [--decode-concurrency N]
 // Prints one JSON line {"port","baseUrl","flavor"} once listening, then serves until killed or stdin closes.
 // stdin already at end in the first second, before any request (e.g. /dev/null), is ignored; --no-stdin never watches it.
 var options = ParseArguments(args, out var watchStdin);
@@ -12,7 +13,8 @@ if (options is null)
 {
     Console.Error.WriteLine("usage: --flavor lmstudio|mlx-lm [--port N] [--model M] [--context N] [--no-cache] [--tools-unsupported] "
         + "[--mlx-tool-calling] [--us-per-token N] [--us-per-output-token N] [--cache-entries N] [--no-stdin] [--not-loaded] "
-        + "[--other-model M]... [--report-cached-tokens] [--reasoning-content] [--allow-late-system] [--summary-tokens N] [--summary-reasoning-tokens N]");
+        + "[--other-model M]... [--report-cached-tokens] [--reasoning-content] [--allow-late-system] [--summary-tokens N] [--summary-reasoning-tokens N] "
+        + "[--slots N] [--time-scale X] [--prompt-concurrency N] [--decode-concurrency N]");
     return 2;
 }
 
@@ -56,7 +58,9 @@ static FakeServerOptions? ParseArguments(string[] args, out bool watchStdin)
     FakeFlavor? flavor = null;
     var port = 0;
     string? model = null;
-    int? context = null, cacheEntries = null;
+    int? context = null, cacheEntries = null, slots = null;
+    int promptConcurrency = 8, decodeConcurrency = 32;
+    double timeScale = 1;
     bool noCache = false, toolsUnsupported = false, mlxTools = false, notLoaded = false, lateSystem = false, reasoningContent = false;
     bool? reportCached = null;
     var otherModels = new List<string>();
@@ -96,6 +100,10 @@ static FakeServerOptions? ParseArguments(string[] args, out bool watchStdin)
             case "--allow-late-system": lateSystem = true; break;
             case "--summary-tokens": summaryTokens = int.Parse(Next(), CultureInfo.InvariantCulture); break;
             case "--summary-reasoning-tokens": summaryReasoning = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--slots": slots = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--time-scale": timeScale = double.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--prompt-concurrency": promptConcurrency = int.Parse(Next(), CultureInfo.InvariantCulture); break;
+            case "--decode-concurrency": decodeConcurrency = int.Parse(Next(), CultureInfo.InvariantCulture); break;
             default: return null;
         }
     }
@@ -122,5 +130,9 @@ static FakeServerOptions? ParseArguments(string[] args, out bool watchStdin)
         SystemMessageMustBeFirst = !lateSystem,
         SummaryTokens = summaryTokens,
         SummaryReasoningTokens = summaryReasoning,
+        Slots = slots,
+        TimeScale = timeScale,
+        MlxPromptConcurrency = promptConcurrency,
+        MlxDecodeConcurrency = decodeConcurrency,
     };
 }

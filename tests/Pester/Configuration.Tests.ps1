@@ -243,6 +243,20 @@ Describe 'Set-AnyClaudeMode' {
         (Get-AnyClaudeMode LmStudio).BackgroundRequests | Should -Be 'Forward'
     }
 
+    It 'sets the sub-agent policy on the running proxy and in the config file, shown by Get-AnyClaudeMode' {
+        $proxy = Start-AnyClaude -NoLaunch LmStudio
+        (Get-AnyClaudeMode LmStudio).SubAgentRequests | Should -Be 'Forward' -Because 'sub-agents go to the mode''s own backend by default'
+        Set-AnyClaudeMode LmStudio -SubAgentRequests 'mlx-lm/mlx-fake' -Persist
+        (Get-AnyClaudeMode LmStudio).SubAgentRequests | Should -Be 'mlx-lm/mlx-fake'
+        (Get-Content -Raw $configPath | ConvertFrom-Json).backends.lmstudio.subAgentRequests | Should -Be 'mlx-lm/mlx-fake'
+        Reset-AnyClaudeSession
+        (Get-AnyClaudeMode LmStudio).SubAgentRequests | Should -Be 'mlx-lm/mlx-fake' -Because 'the config file holds it'
+        Set-AnyClaudeMode LmStudio -SubAgentRequests 'sometimes' -ErrorVariable problems -ErrorAction SilentlyContinue
+        $problems[0].Exception.Message | Should -BeLike '*-SubAgentRequests*sometimes*'
+        Set-AnyClaudeMode LmStudio -SubAgentRequests Forward
+        (Get-AnyClaudeMode LmStudio).SubAgentRequests | Should -Be 'Forward'
+    }
+
     It '-Prewarm sends the conversation to the target backend with max_tokens 1 before the first turn there' {
         $proxy = Start-AnyClaude -NoLaunch LmStudio
         Send-ProxyMessage -Proxy $proxy -Text ('explain the build ' * 100) | Out-Null

@@ -109,6 +109,17 @@ public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
     public string? BackgroundRequests { get; set; }
 
     /// <summary>
+    /// <para type="description">Where Claude Code's sub-agent requests (the Task/Agent tool's own conversations) go while this mode is
+    /// active: Forward (default) sends them to this mode's backend; a mode name, or mode/model, routes them there (for example
+    /// mlx-lm/qwen3-0.6b while LM Studio edits), so a one-slot backend keeps the main conversation cached. After a sub-agent ran on
+    /// a one-slot backend the proxy prewarms the main conversation before its next turn.</para>
+    /// </summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(SubAgentPolicyCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? SubAgentRequests { get; set; }
+
+    /// <summary>
     /// <para type="description">Prewarm the target backend: the proxy sends the current conversation, translated for it, with max_tokens 1
     /// while you type, so the first turn after the switch is served from its prompt cache instead of a cold prefill. It starts only once
     /// that backend is idle and never runs alongside a request on it. Opt-in; for the proxy of this session (always on when it was started
@@ -233,6 +244,13 @@ public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
                 : throw new ConfigurationException($"-BackgroundRequests: '{BackgroundRequests}' must be {BackgroundPolicy.Forms}.", BackgroundRequests);
         }
 
+        SubAgentPolicy? subAgents = null;
+        if (SubAgentRequests is not null)
+        {
+            subAgents = SubAgentPolicy.TryParse(SubAgentRequests, out var parsed) ? parsed
+                : throw new ConfigurationException($"-SubAgentRequests: '{SubAgentRequests}' must be {SubAgentPolicy.Forms}.", SubAgentRequests);
+        }
+
         if (StallTimeout is { } stall && stall < TimeSpan.FromSeconds(1))
         {
             // A bare number would be taken as ticks by PowerShell's conversion: say so rather than time out at once.
@@ -252,6 +270,7 @@ public sealed class SetAnyClaudeModeCommand : AsyncCmdlet
             Model = Model,
             ToolCalls = ToolCalls is { } t ? (ToolCallMode)t : null,
             BackgroundRequests = background,
+            SubAgentRequests = subAgents,
             ToolHistory = ToolHistory is { } h ? (ToolHistoryMode)h : null,
             StallTimeout = StallTimeout,
             ApiKeySecret = ApiKeySecret,

@@ -129,6 +129,16 @@ public sealed partial class StartAnyClaudeCommand : AsyncCmdlet
     public SwitchParameter Prewarm { get; set; }
 
     /// <summary>
+    /// <para type="description">No warm start: by default (local modes) Start-AnyClaude sends the backend the stable head of the last
+    /// session in this folder (system prompt and tools; with --continue/--resume the resumed conversation) with max_tokens 1 before
+    /// Claude Code is up, so the first prompt is served from the cache, and after a sub-agent ran on a one-slot backend it warms
+    /// the main conversation again. Config file: "warmStart": false. What is remembered is in the private state folder
+    /// (warm/head-*.json); Stop-AnyClaude -Forget deletes it.</para>
+    /// </summary>
+    [Parameter]
+    public SwitchParameter NoPrewarm { get; set; }
+
+    /// <summary>
     /// <para type="description">Write a JSON-lines trace of the proxy's requests to this file (appended; a new file is readable
     /// only by you). What each line holds is set by -TraceLevel. Applies when this command starts the proxy.</para>
     /// </summary>
@@ -153,6 +163,8 @@ public sealed partial class StartAnyClaudeCommand : AsyncCmdlet
                 Mode: Mode, Port: MyInvocation.BoundParameters.ContainsKey(nameof(Port)) ? Port : null, Model: Model));
             if (MyInvocation.BoundParameters.ContainsKey(nameof(Prewarm)))
                 config = config with { Prewarm = new(Prewarm.IsPresent, ConfigSource.Parameter) };
+            if (NoPrewarm)
+                config = config with { WarmStart = new(false, ConfigSource.Parameter) };
         }
         catch (ConfigurationException e)
         {
@@ -207,7 +219,16 @@ public sealed partial class StartAnyClaudeCommand : AsyncCmdlet
                 return;
             }
 
-            Launch(proxy, claude!);
+            var warm = WarmStartKey(proxy, claude!, config);
+            StartWarm(proxy, warm);
+            try
+            {
+                Launch(proxy, claude!);
+            }
+            finally
+            {
+                RememberWarm(proxy, warm);
+            }
         }
         finally
         {

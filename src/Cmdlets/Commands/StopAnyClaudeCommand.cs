@@ -7,7 +7,8 @@ namespace AnyClaude.Cmdlets.Commands;
 /// <para type="synopsis">Stops the AnyClaude proxy of this pwsh session.</para>
 /// <para type="description">Stops listening, cancels requests in flight, frees the port and removes the state file other
 /// pwsh windows use to find the proxy. Does nothing when no proxy is running, so it is safe in cleanup blocks.
-/// With -PassThru it emits a summary of everything the proxy served.</para>
+/// With -PassThru it emits a summary of everything the proxy served; with -Forget it also deletes the remembered session
+/// heads Start-AnyClaude warms the backend with.</para>
 /// </summary>
 /// <example>
 /// <code>Stop-AnyClaude</code>
@@ -27,8 +28,28 @@ public sealed class StopAnyClaudeCommand : PSCmdlet
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    /// <summary>
+    /// <para type="description">Also forget every remembered session head (the warm-start files in the private state folder,
+    /// warm/head-*.json), whether a proxy is running or not.</para>
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Forget { get; set; }
+
     protected override void EndProcessing()
     {
+        if (Forget && ShouldProcess(Proxy.WarmStart.WarmStartStore.Directory, "Delete the remembered session heads"))
+        {
+            try
+            {
+                var deleted = Proxy.WarmStart.WarmStartStore.Forget();
+                WriteVerbose($"Forgot {deleted} remembered session head(s) in {Proxy.WarmStart.WarmStartStore.Directory}.");
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                WriteError(new ErrorRecord(e, "WarmStartForgetFailed", ErrorCategory.WriteError, Proxy.WarmStart.WarmStartStore.Directory));
+            }
+        }
+
         var proxy = ProxySession.Current;
         if (proxy is null)
         {

@@ -13,6 +13,7 @@ internal sealed record BackendOverride
     public string? Model { get; init; }
     public ToolCallMode? ToolCalls { get; init; }
     public BackgroundPolicy? BackgroundRequests { get; init; }
+    public SubAgentPolicy? SubAgentRequests { get; init; }
     public ToolHistoryMode? ToolHistory { get; init; }
     public TimeSpan? StallTimeout { get; init; }
     /// <summary>The name of the SecretManagement secret holding the key (the key itself is never stored).</summary>
@@ -34,6 +35,7 @@ internal sealed record BackendOverride
         Model = Model ?? older.Model,
         ToolCalls = ToolCalls ?? older.ToolCalls,
         BackgroundRequests = BackgroundRequests ?? older.BackgroundRequests,
+        SubAgentRequests = SubAgentRequests ?? older.SubAgentRequests,
         ToolHistory = ToolHistory ?? older.ToolHistory,
         StallTimeout = StallTimeout ?? older.StallTimeout,
         ApiKeySecret = ApiKeySecret ?? older.ApiKeySecret,
@@ -51,6 +53,7 @@ internal sealed record BackendOverride
         Model = Model ?? settings.Model,
         ToolCalls = ToolCalls ?? settings.ToolCalls,
         BackgroundRequests = BackgroundRequests ?? settings.BackgroundRequests,
+        SubAgentRequests = SubAgentRequests ?? settings.SubAgentRequests,
         ToolHistory = ToolHistory ?? settings.ToolHistory,
         StallTimeout = StallTimeout ?? settings.StallTimeout,
         CaCertificate = CaCertificate ?? settings.CaCertificate,

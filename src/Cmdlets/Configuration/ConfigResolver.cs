@@ -32,6 +32,7 @@ internal static class ConfigResolver
         return new EffectiveConfiguration(mode, port, backends, UserConfigFile.Path)
         {
             Prewarm = file.Prewarm is { } prewarm ? new(prewarm, ConfigSource.ConfigFile) : new(false, ConfigSource.Default),
+            WarmStart = file.WarmStart is { } warmStart ? new(warmStart, ConfigSource.ConfigFile) : new(true, ConfigSource.Default),
         };
     }
 
@@ -142,6 +143,7 @@ internal static class ConfigResolver
             MaxConcurrency = session?.MaxConcurrency ?? file?.MaxConcurrency,
             ContextWindow = session?.ContextWindow ?? file?.ContextWindow,
             ContextPolicy = session?.ContextPolicy ?? file?.ContextPolicy,
+            SubAgentRequests = session?.SubAgentRequests ?? file?.SubAgentRequests,
             ToolHistory = new(toolHistory.Value ?? defaults.ToolHistory, toolHistory.Source),
         };
     }

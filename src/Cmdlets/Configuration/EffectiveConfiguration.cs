@@ -24,6 +24,8 @@ internal sealed record EffectiveBackend(
 
     /// <summary>"contextPolicy"; null is the default (Elide).</summary>
     public ContextPolicyMode? ContextPolicy { get; init; }
+    /// <summary>Where sub-agent requests go (Set-AnyClaudeMode -SubAgentRequests, backends.&lt;mode&gt;.subAgentRequests).</summary>
+    public SubAgentPolicy? SubAgentRequests { get; init; }
 
     /// <summary>How tool history is written when tools are sent (docs/models.md: templates that need Text).</summary>
     public ConfigSetting<ToolHistoryMode> ToolHistory { get; init; } = new(ToolHistoryMode.Native, ConfigSource.Default);
@@ -38,6 +40,7 @@ internal sealed record EffectiveBackend(
         CaCertificate = CaCertificate,
         MaxConcurrency = MaxConcurrency ?? BackendSettings.Default(Mode).MaxConcurrency,
         BackgroundRequests = BackgroundRequests?.Value,
+        SubAgentRequests = SubAgentRequests,
         ToolHistory = ToolHistory.Value,
         StallTimeout = StallTimeout,
         ContextWindow = ContextWindow,
@@ -57,6 +60,9 @@ internal sealed record EffectiveConfiguration(
     /// <summary>Prewarm the target of every mode switch (Start-AnyClaude -Prewarm, config file "prewarm").</summary>
     public ConfigSetting<bool> Prewarm { get; init; } = new(false, ConfigSource.Default);
 
+    /// <summary>Warm start and the prewarm after a sub-agent (config file "warmStart", Start-AnyClaude -NoPrewarm); on by default.</summary>
+    public ConfigSetting<bool> WarmStart { get; init; } = new(true, ConfigSource.Default);
+
     /// <summary>apiKeys: keys read from the secrets the configuration names (mode → key).</summary>
     public ProxyOptions ToProxyOptions(bool publishStateFile, IReadOnlyDictionary<BackendMode, string>? apiKeys = null) => new()
     {
@@ -66,5 +72,6 @@ internal sealed record EffectiveConfiguration(
             apiKeys is not null && apiKeys.TryGetValue(pair.Key, out var key) ? pair.Value.ToSettings() with { ApiKey = key } : pair.Value.ToSettings()),
         PublishStateFile = publishStateFile,
         Prewarm = Prewarm.Value,
+        PrewarmAfterSubAgents = WarmStart.Value,
     };
 }

@@ -14,6 +14,9 @@ internal sealed record UserBackendEntry(Uri? BaseUrl, string? Model, string? Api
     /// <summary>Requests served at once ("maxConcurrency"); default 1 for a loopback backend, more for a remote one.</summary>
     public int? MaxConcurrency { get; init; }
 
+    /// <summary>Where sub-agent requests go ("subAgentRequests": Forward or a mode[/model]).</summary>
+    public SubAgentPolicy? SubAgentRequests { get; init; }
+
     /// <summary>Silence allowed in the middle of generation ("stallTimeout", seconds or hh:mm:ss).</summary>
     public TimeSpan? StallTimeout { get; init; }
 
@@ -31,4 +34,8 @@ internal sealed record UserConfig(BackendMode? Mode, int? Port, IReadOnlyDiction
 
     /// <summary>"prewarm": prewarm the target of every mode switch (Set-AnyClaudeMode, Claude Code's /model).</summary>
     public bool? Prewarm { get; init; }
+
+    /// <summary>"warmStart": Start-AnyClaude warms the last session's head, and a sub-agent's turn on a one-slot backend is
+    /// followed by a prewarm of the main conversation (default true for local modes).</summary>
+    public bool? WarmStart { get; init; }
 }

@@ -8,7 +8,7 @@ namespace AnyClaude.Cmdlets.Configuration;
 /// <summary>
 /// The user's config.json: $XDG_CONFIG_HOME/anyclaude (or ~/.config/anyclaude), %APPDATA%\AnyClaude on
 /// Windows, or ANYCLAUDE_CONFIG. Shape:
-/// { "mode": "mlx-lm", "port": 0, "prewarm": false, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls", "backgroundRequests", "toolHistory", "contextWindow", "contextPolicy" } } }
+/// { "mode": "mlx-lm", "port": 0, "prewarm": false, "warmStart": true, "backends": { "lmstudio": { "baseUrl", "model", "apiKey", "toolCalls", "backgroundRequests", "subAgentRequests", "toolHistory", "contextWindow", "contextPolicy" } } }
 /// (plus "apiKeySecret", "caCertificate", "maxConcurrency": see <see cref="RemoteBackendKeys"/>)
 /// </summary>
 internal static class UserConfigFile
@@ -119,6 +119,7 @@ internal static class UserConfigFile
             if (values.CaCertificate is { } caCertificate) entry["caCertificate"] = caCertificate;
             if (values.MaxConcurrency is { } maxConcurrency) entry["maxConcurrency"] = maxConcurrency;
             if (values.BackgroundRequests is { } backgroundRequests) entry["backgroundRequests"] = backgroundRequests.ToString();
+            if (values.SubAgentRequests is { } subAgentRequests) entry["subAgentRequests"] = subAgentRequests.ToString();
             if (values.ToolHistory is { } toolHistory) entry["toolHistory"] = toolHistory.ToString();
             if (values.StallTimeout is { } stallTimeout) entry["stallTimeout"] = stallTimeout.TotalSeconds;
             if (values.ContextWindow is { } contextWindow) entry["contextWindow"] = contextWindow;
@@ -199,7 +200,15 @@ internal static class UserConfigFile
                 : throw new FormatException("\"prewarm\" must be true or false");
         }
 
-        return new UserConfig(mode, port, backends) { Prewarm = prewarm };
+        bool? warmStart = null;
+        if (obj["warmStart"] is JsonNode warmNode)
+        {
+            warmStart = warmNode.GetValueKind() is JsonValueKind.True or JsonValueKind.False
+                ? warmNode.GetValue<bool>()
+                : throw new FormatException("\"warmStart\" must be true or false");
+        }
+
+        return new UserConfig(mode, port, backends) { Prewarm = prewarm, WarmStart = warmStart };
     }
 
     private static UserBackendEntry ParseEntry(JsonObject entry, BackendMode mode, string key, string path)
@@ -258,8 +267,21 @@ internal static class UserConfigFile
             background = parsed;
         }
 
+        SubAgentPolicy? subAgents = null;
+        if (entry["subAgentRequests"] is JsonNode subAgentNode)
+        {
+            var text = subAgentNode.GetValue<string>();
+            if (!SubAgentPolicy.TryParse(text, out var parsed))
+            {
+                throw new FormatException($"\"backends.{key}.subAgentRequests\": '{text}' must be {SubAgentPolicy.Forms}");
+            }
+
+            subAgents = parsed;
+        }
+
         return new UserBackendEntry(baseUrl, entry["model"]?.GetValue<string>(), entry["apiKey"]?.GetValue<string>(), toolCalls, background, toolHistory)
         {
+            SubAgentRequests = subAgents,
             ApiKeySecret = RemoteBackendKeys.ParseSecretName(entry, key),
             CaCertificate = RemoteBackendKeys.ParseCaCertificate(entry, key, path),
             MaxConcurrency = RemoteBackendKeys.ParseMaxConcurrency(entry, key),

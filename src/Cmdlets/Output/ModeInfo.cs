@@ -20,6 +20,8 @@ public sealed class ModeInfo
     public required ConfigSource ToolCallsSource { get; init; }
     /// <summary>What happens to Claude Code's background requests in this mode: AnswerLocally, Forward, or the mode they are routed to.</summary>
     public string BackgroundRequests { get; init; } = "";
+    /// <summary>Where Claude Code's sub-agent requests go in this mode: Forward (this mode's backend) or the mode they are routed to.</summary>
+    public string SubAgentRequests { get; init; } = "";
     /// <summary>How earlier tool calls and results are sent when tools are on: Native, or Text for chat templates
     /// that reject role "tool" (docs/models.md).</summary>
     public ToolHistorySetting ToolHistory { get; init; }

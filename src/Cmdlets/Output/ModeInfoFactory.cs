@@ -28,6 +28,7 @@ internal static class ModeInfoFactory
                 ToolCalls = (ToolCallSetting)(running?.ToolCalls ?? resolved.ToolCalls.Value),
                 ToolCallsSource = running is null ? resolved.ToolCalls.Source : Source(running.ToolCalls, resolved.ToolCalls),
                 BackgroundRequests = (running?.BackgroundRequests ?? resolved.BackgroundRequests?.Value ?? BackgroundPolicy.DefaultFor(resolved.Mode)).ToString(),
+                SubAgentRequests = (running?.SubAgentRequests ?? resolved.SubAgentRequests ?? SubAgentPolicy.Forward).ToString(),
                 ToolHistory = (ToolHistorySetting)(running?.ToolHistory ?? resolved.ToolHistory.Value),
                 ToolHistorySource = running is null ? resolved.ToolHistory.Source : Source(running.ToolHistory, resolved.ToolHistory),
                 StallTimeout = running is null ? resolved.StallTimeout : running.StallTimeout,

@@ -13,6 +13,10 @@ public sealed class RequestInfo
     public string Kind { get; init; } = nameof(RequestKind.Main);
     /// <summary>A short hash of the conversation's system prompt and first message.</summary>
     public string? ConversationId { get; init; }
+    /// <summary>The sub-agent (Claude Code's x-claude-code-agent-id) a SubAgent request belongs to.</summary>
+    public string? AgentId { get; init; }
+    /// <summary>Why the proxy sent a Prewarm request: ModelSwitch, WarmStart, Resume or AfterSubAgent.</summary>
+    public string? Reason { get; init; }
     public string? BackendUrl { get; init; }
     /// <summary>The model Claude Code asked for.</summary>
     public string? RequestedModel { get; init; }
@@ -59,6 +63,8 @@ public sealed class RequestInfo
         Mode = r.Mode.ToString(),
         Kind = r.Kind.ToString(),
         ConversationId = r.ConversationId,
+        AgentId = r.AgentId,
+        Reason = r.Reason,
         BackendUrl = r.BackendUrl,
         RequestedModel = r.RequestedModel,
         Model = r.Model,

@@ -52,6 +52,14 @@ internal sealed class ProxyLease : IAsyncDisposable
         await _owned.PrewarmAsync(mode, null, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>Prewarms a mode's backend with a given Claude Code request (a warm start's head; the private proxy only).</summary>
+    public async Task PrewarmBodyAsync(BackendMode mode, ReadOnlyMemory<byte> body, string reason, CancellationToken cancellationToken)
+    {
+        if (_owned is null)
+            throw new InvalidOperationException("prewarming needs the private proxy");
+        await _owned.PrewarmBodyAsync(mode, body, reason, cancellationToken).ConfigureAwait(false);
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_owned is not null)

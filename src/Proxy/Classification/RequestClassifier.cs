@@ -13,7 +13,9 @@ namespace AnyClaude.Proxy.Classification;
 /// Start-AnyClaude gives Claude Code, max_tokens 1 probes, and conversation identity (system prompt + first message).
 /// Per Claude Code session (X-Claude-Code-Session-Id), the first conversation with tools is the main one; a new
 /// conversation that starts while the main one waits for a tool result is a sub-agent's, one that starts after the
-/// main one finished its turn replaces it (/clear, compaction). Thread-safe.
+/// main one finished its turn replaces it (/clear, compaction). Claude Code 2.1.x marks a sub-agent's requests with
+/// x-claude-code-agent-id (sent only when the agent is not the main thread; docs/claude-code-footprint.md): with it
+/// the request is SubAgent whatever the timing. Thread-safe.
 /// </summary>
 internal sealed class RequestClassifier
 {
@@ -23,7 +25,7 @@ internal sealed class RequestClassifier
     private readonly Queue<string> _order = new();
 
     /// <summary>The kind and conversation id of a /v1/messages request.</summary>
-    public (RequestKind Kind, string ConversationId) Classify(string? sessionId, MessagesRequest request)
+    public (RequestKind Kind, string ConversationId) Classify(string? sessionId, MessagesRequest request, string? agentId = null)
     {
         var conversation = ConversationId(request.Root);
         var model = request.Model;
@@ -36,6 +38,12 @@ internal sealed class RequestClassifier
         lock (_gate)
         {
             var state = Session(sessionId ?? "");
+            if (!string.IsNullOrEmpty(agentId) && state.Main != conversation)
+            {
+                if (state.SubAgents.Count > 256) state.SubAgents.Clear();
+                state.SubAgents.Add(conversation);
+                return (RequestKind.SubAgent, conversation);
+            }
             if (state.Main is null || state.Main == conversation)
             {
                 state.Main = conversation;

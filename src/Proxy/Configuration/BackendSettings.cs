@@ -57,6 +57,12 @@ public sealed record BackendSettings
 
     public BackgroundPolicy EffectiveBackgroundRequests => BackgroundRequests ?? BackgroundPolicy.DefaultFor(Mode);
 
+    /// <summary>Where Claude Code's sub-agent requests go while this mode is active; null: <see cref="SubAgentPolicy.Forward"/>
+    /// (the mode's own backend). (config file key backends.&lt;mode&gt;.subAgentRequests)</summary>
+    public SubAgentPolicy? SubAgentRequests { get; init; }
+
+    public SubAgentPolicy EffectiveSubAgentRequests => SubAgentRequests ?? SubAgentPolicy.Forward;
+
     /// <summary>The built-in defaults for a mode.</summary>
     public static BackendSettings Default(BackendMode mode) => mode switch
     {

@@ -68,6 +68,11 @@ public sealed record ProxyOptions
     /// main conversation's) with the main conversation, as Set-AnyClaudeMode -Prewarm does (Start-AnyClaude -Prewarm).</summary>
     public bool Prewarm { get; init; }
 
+    /// <summary>After a sub-agent's request on a one-slot backend (EffectiveMaxConcurrency 1), warm the main
+    /// conversation again before its next turn (reason AfterSubAgent). On by default; Start-AnyClaude -NoPrewarm
+    /// and the config file's "warmStart": false turn it off.</summary>
+    public bool PrewarmAfterSubAgents { get; init; } = true;
+
     public BackendSettings GetBackend(BackendMode mode) =>
         Backends.TryGetValue(mode, out var s) ? s : BackendSettings.Default(mode);
 }

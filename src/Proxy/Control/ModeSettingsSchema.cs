@@ -74,6 +74,8 @@ internal static class ModeSettingsSchema
         new Field<ToolHistoryMode>("toolHistory", Carried.Both, s => s.ToolHistory, (s, v) => s with { ToolHistory = v }, WriteName, ParseName<ToolHistoryMode>),
         new Field<BackgroundPolicy?>("backgroundRequests", Carried.Both, s => s.BackgroundRequests, (s, v) => s with { BackgroundRequests = v },
             (w, v) => w.WriteStringValue(v!.ToString()), ParseBackground),
+        new Field<SubAgentPolicy?>("subAgentRequests", Carried.Both, s => s.SubAgentRequests, (s, v) => s with { SubAgentRequests = v },
+            (w, v) => w.WriteStringValue(v!.ToString()), ParseSubAgents),
         new Field<int?>("contextWindow", Carried.Both, s => s.ContextWindow, (s, v) => s with { ContextWindow = v }, (w, v) => w.WriteNumberValue(v!.Value),
             (e, name) => e.ValueKind == JsonValueKind.Null ? null : PositiveInt(e, name, MaxContextWindow, "null to forget it")),
         new Field<ContextPolicyMode>("contextPolicy", Carried.Both, s => s.ContextPolicy, (s, v) => s with { ContextPolicy = v }, WriteName, ParseName<ContextPolicyMode>),
@@ -198,6 +200,14 @@ internal static class ModeSettingsSchema
         if (e.ValueKind == JsonValueKind.Null) return null; // the mode's default
         if (e.ValueKind != JsonValueKind.String || !BackgroundPolicy.TryParse(e.GetString(), out var policy))
             throw FieldError(field, $"must be {BackgroundPolicy.Forms}, or null for the mode's default.");
+        return policy;
+    }
+
+    private static SubAgentPolicy? ParseSubAgents(JsonElement e, string field)
+    {
+        if (e.ValueKind == JsonValueKind.Null) return null; // the mode's default
+        if (e.ValueKind != JsonValueKind.String || !SubAgentPolicy.TryParse(e.GetString(), out var policy))
+            throw FieldError(field, $"must be {SubAgentPolicy.Forms}, or null for the mode's default.");
         return policy;
     }
 

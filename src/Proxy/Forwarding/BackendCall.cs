@@ -47,6 +47,9 @@ internal readonly record struct BackendCallOptions
     public required RecordDraft Record { get; init; }
     public SlotPolicy Slot { get; init; }
     public TimeSpan WaitForIdle { get; init; }
+    /// <summary><see cref="SlotPolicy.WhenIdle"/> only: asked once the slot is held; false gives it back unused (a
+    /// prewarm made stale by a user's turn that came first).</summary>
+    public Func<bool>? StillWanted { get; init; }
     /// <summary>Silence allowed before the first token and once tokens flow (<see cref="ProxyOptions.StallLimits"/>).</summary>
     public required (TimeSpan FirstToken, TimeSpan Generation) Stall { get; init; }
     public TimeSpan PingInterval { get; init; }
@@ -205,6 +208,11 @@ internal sealed class BackendCall(BackendHttp http, ConcurrencyLimiter limiter)
         {
             if (waited.Elapsed >= call.WaitForIdle) return null;
             await Task.Delay(s_idlePoll, ct).ConfigureAwait(false);
+        }
+        if (call.StillWanted is { } wanted && !wanted())
+        {
+            slot.Value.Dispose();
+            return null;
         }
         return slot;
     }

@@ -174,7 +174,8 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     /// <summary>Prewarms given settings (a route's backend and model); as <see cref="PrewarmAsync(BackendMode, TimeSpan?, CancellationToken)"/>.
     /// Started by the proxy itself (after a /model probe): nobody waits for it, so it ends when the proxy stops, at the
     /// latest when its own lifetime is over (see Prewarmer).</summary>
-    internal Task<Prewarm.PrewarmOutcome> PrewarmAsync(BackendSettings target) => PrewarmCoreAsync(target, TimeSpan.FromMinutes(2), _stopping.Token);
+    internal Task<Prewarm.PrewarmOutcome> PrewarmAsync(BackendSettings target, string reason) =>
+        PrewarmCoreAsync(target, TimeSpan.FromMinutes(2), _stopping.Token, reason);
 
     /// <summary>Warms started since the proxy started. A request that decides to warm starts it before its handling
     /// ends, so once <see cref="RequestsHandled"/> counts a request, its decision is counted here (tests observe a
@@ -184,12 +185,34 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     /// <summary>Requests handled to the end, including what is decided after their answer.</summary>
     internal int RequestsHandled => _dispatcher.Handled;
 
-    private async Task<Prewarm.PrewarmOutcome> PrewarmCoreAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
+    /// <summary>After a sub-agent's turn on a one-slot backend (see Prewarmer.WarmAfterSubAgentAsync).</summary>
+    internal async Task<Prewarm.PrewarmOutcome> PrewarmAfterSubAgentAsync(BackendSettings target)
+    {
+        try
+        {
+            return await _prewarmer.WarmAfterSubAgentAsync(target, TimeSpan.FromMinutes(2), _stopping.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return Prewarm.PrewarmOutcome.Busy;
+        }
+    }
+
+    /// <summary>Warms a given Claude Code request body (a remembered session head, a resumed conversation) on a mode's
+    /// backend before any user request, recorded as a Prewarm with this reason; yields to user requests as every prewarm.</summary>
+    public Task<Prewarm.PrewarmOutcome> PrewarmBodyAsync(BackendMode mode, ReadOnlyMemory<byte> body, string reason, CancellationToken ct = default) =>
+        PrewarmCoreAsync(GetBackend(mode), TimeSpan.FromMinutes(2), ct, reason, body);
+
+    /// <summary>The newest main turn's Claude Code request body and session, for the warm-start store; null before the first.</summary>
+    public (ReadOnlyMemory<byte> Body, string? SessionId)? LastMainTurn => _prewarmer.LastMain;
+
+    private async Task<Prewarm.PrewarmOutcome> PrewarmCoreAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct,
+        string reason = Prewarm.PrewarmReason.ModeSwitch, ReadOnlyMemory<byte>? body = null)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping.Token);
         try
         {
-            return await _prewarmer.WarmAsync(target, waitForIdle, linked.Token).ConfigureAwait(false);
+            return await _prewarmer.WarmAsync(target, waitForIdle, reason, body, linked.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException)
         {

@@ -35,6 +35,8 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         {
             Mode = modes.Current.Active,
             SessionId = request.Headers["X-Claude-Code-Session-Id"],
+            // Claude Code 2.1.x sends it with a sub-agent's requests only (docs/claude-code-footprint.md).
+            AgentId = request.Headers["x-claude-code-agent-id"],
         };
         using var scope = new RequestScope(context, record, options, CancellationTokenSource.CreateLinkedTokenSource(serverStopping), server.Token)
         {
@@ -132,7 +134,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
         var record = scope.Record;
         record.RequestedModel = request.Model;
         record.Stream = request.Stream;
-        (record.Kind, record.ConversationId) = _classifier.Classify(record.SessionId, request);
+        (record.Kind, record.ConversationId) = _classifier.Classify(record.SessionId, request, record.AgentId);
         // Claude Code's summary request continues the main conversation (same id) but is its own kind.
         if (record.Kind is RequestKind.Main or RequestKind.SubAgent && SummaryRequest.Is(request)) record.Kind = RequestKind.Compaction;
         // One snapshot for the whole request: a mode switch mid-request does not move it.
@@ -155,14 +157,31 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
                 route = new Route(backend, policy.Model ?? backend.Model, true);
             }
         }
+        if (record.Kind == RequestKind.SubAgent && route.Backend.EffectiveSubAgentRequests is { Mode: { } subAgentMode } subAgents)
+        {
+            var backend = snapshot.Get(subAgentMode);
+            route = new Route(backend, subAgents.Model ?? backend.Model, true);
+        }
         record.Mode = route.Backend.Mode;
         record.BackendUrl = route.Backend.BaseUrl.AbsoluteUri;
-        if (record.Kind == RequestKind.Main) prewarmer.Remember(body, route.Backend.Mode);
+        if (record.Kind == RequestKind.Main) prewarmer.Remember(body, route.Backend.Mode, record.SessionId);
         if (route.Backend.SpeaksMessagesApi)
             await _anthropic.HandleAsync(scope, request, body, route).ConfigureAwait(false);
         else
             await _chat.HandleAsync(scope, request, route).ConfigureAwait(false);
         if (record.Kind == RequestKind.Probe) PrewarmAfterModelProbe(record, route);
+        if (record.Kind == RequestKind.SubAgent) PrewarmAfterSubAgent(route);
+    }
+
+    /// <summary>A sub-agent's turn on a one-slot backend (one request at a time) evicted the main conversation from its
+    /// cache: once the backend is idle, the main conversation is warmed again (reason AfterSubAgent) so its next turn,
+    /// which follows the sub-agents' results, prefills only its growth. Yields to any user request, and is dropped when
+    /// the main turn comes first.</summary>
+    private void PrewarmAfterSubAgent(Route route)
+    {
+        if (!options.PrewarmAfterSubAgents || route.Backend.SpeaksMessagesApi || route.Backend.EffectiveMaxConcurrency > 1) return;
+        if (prewarmer.MainMode is not { } main || main != route.Backend.Mode) return;
+        _ = server.PrewarmAfterSubAgentAsync(route.Backend with { Model = route.Model });
     }
 
     /// <summary>Claude Code's /model &lt;id&gt; sends a max_tokens 1 probe naming the new model as soon as it is typed
@@ -173,7 +192,7 @@ internal sealed class RequestDispatcher(ProxyServer server, ProxyOptions options
     {
         if (!options.Prewarm || probe.Error is not null || probe.Status >= 400) return;
         if (prewarmer.MainMode is not { } main || main == route.Backend.Mode) return;
-        _ = server.PrewarmAsync(route.Backend with { Model = route.Model });
+        _ = server.PrewarmAsync(route.Backend with { Model = route.Model }, Prewarm.PrewarmReason.ModelSwitch);
     }
 
     /// <summary>A role id (Start-AnyClaude's background or sub-agent model id) names no model: it goes where any

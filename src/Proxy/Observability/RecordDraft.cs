@@ -38,6 +38,8 @@ internal sealed class RecordDraft
     public int? ContextWindow { get; set; }
     public int ElidedTokens { get; set; }
     public int ElidedBlocks { get; set; }
+    public string? AgentId { get; set; }
+    public string? Reason { get; set; }
     /// <summary>Trace-only (TraceLevel.Debug): the request and response bodies, already redacted.</summary>
     public string? RequestBody { get; set; }
     public string? ResponseBody { get; set; }
@@ -70,6 +72,8 @@ internal sealed class RecordDraft
         SessionId = SessionId,
         Kind = Kind,
         ConversationId = ConversationId,
+        AgentId = AgentId,
+        Reason = Reason,
         UsageReported = UsageReported,
         ContextWindow = ContextWindow,
         ElidedTokens = ElidedTokens,

@@ -24,6 +24,8 @@ public static class RecordJson
         w.WriteString("path", r.Path);
         w.WriteString("kind", r.Kind.ToString());
         if (r.ConversationId is not null) w.WriteString("conversationId", r.ConversationId);
+        if (r.AgentId is not null) w.WriteString("agentId", r.AgentId);
+        if (r.Reason is not null) w.WriteString("reason", r.Reason);
         w.WriteString("mode", r.Mode.ToString());
         if (r.BackendUrl is not null) w.WriteString("backendUrl", r.BackendUrl);
         if (r.RequestedModel is not null) w.WriteString("requestedModel", r.RequestedModel);
@@ -91,6 +93,8 @@ public static class RecordJson
             ContextWindow = e.TryGetProperty("contextWindow", out var cw) && cw.ValueKind == JsonValueKind.Number ? cw.GetInt32() : null,
             ElidedTokens = Int(e, "elidedTokens"),
             ElidedBlocks = Int(e, "elidedBlocks"),
+            AgentId = Str(e, "agentId"),
+            Reason = Str(e, "reason"),
             StopReason = Str(e, "stopReason"),
             Error = Str(e, "error"),
             SessionId = Str(e, "sessionId"),

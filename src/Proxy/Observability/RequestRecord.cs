@@ -41,4 +41,8 @@ public sealed record RequestRecord
     public int ElidedTokens { get; init; }
     /// <summary>Content blocks (tool results, re-attached files, thinking) replaced by an elision marker.</summary>
     public int ElidedBlocks { get; init; }
+    /// <summary>Claude Code's x-claude-code-agent-id: the sub-agent a SubAgent request belongs to (its parent session is SessionId).</summary>
+    public string? AgentId { get; init; }
+    /// <summary>Why the proxy sent a Prewarm request: ModelSwitch, WarmStart, Resume, AfterSubAgent.</summary>
+    public string? Reason { get; init; }
 }

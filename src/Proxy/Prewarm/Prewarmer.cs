@@ -23,6 +23,21 @@ public enum PrewarmOutcome
     Failed,
 }
 
+/// <summary>Why the proxy sent a prewarm (RequestRecord.Reason).</summary>
+public static class PrewarmReason
+{
+    /// <summary>Set-AnyClaudeMode -Prewarm, or a mode switch with prewarming on.</summary>
+    public const string ModeSwitch = "ModeSwitch";
+    /// <summary>Claude Code's /model probe named another mode than the main conversation's.</summary>
+    public const string ModelSwitch = "ModelSwitch";
+    /// <summary>Start-AnyClaude warmed the remembered head of the last session in this folder.</summary>
+    public const string WarmStart = "WarmStart";
+    /// <summary>Start-AnyClaude with --continue/--resume warmed the resumed conversation.</summary>
+    public const string Resume = "Resume";
+    /// <summary>A sub-agent ran on a one-slot backend: the main conversation is put back before its next turn.</summary>
+    public const string AfterSubAgent = "AfterSubAgent";
+}
+
 /// <summary>
 /// Sends the current main conversation, translated for a target backend, with max_tokens 1, so the backend's prompt
 /// cache holds it before the user's first turn after a mode switch. It only starts while the target backend is idle
@@ -33,28 +48,66 @@ public enum PrewarmOutcome
 /// </summary>
 internal sealed class Prewarmer(BackendServices services, RecordHistory history, ProxyOptions options)
 {
-    private sealed record MainTurn(ReadOnlyMemory<byte> Body, BackendMode Mode);
+    private sealed record MainTurn(ReadOnlyMemory<byte> Body, BackendMode Mode, string? SessionId, long Number);
     private MainTurn? _lastMain;
     private int _started;
 
     /// <summary>How many warms were started (tests observe a decision not to warm from it, not from elapsed time).</summary>
     internal int Started => Volatile.Read(ref _started);
+    private long _mainTurns;
+    private int _afterSubAgentPending;
 
     /// <summary>Keeps the newest main turn's client body (the conversation to warm) and the mode it went to. Kept, not
     /// copied: RequestBodyReader gives each request an array of its own that nothing writes to once read (a copy of
     /// every main turn's 80-300 KB body cost the hot path for a feature that is opt-in).</summary>
-    public void Remember(ReadOnlyMemory<byte> mainRequestBody, BackendMode mode) => Volatile.Write(ref _lastMain, new MainTurn(mainRequestBody, mode));
+    public void Remember(ReadOnlyMemory<byte> mainRequestBody, BackendMode mode, string? sessionId = null) =>
+        Volatile.Write(ref _lastMain, new MainTurn(mainRequestBody, mode, sessionId, Interlocked.Increment(ref _mainTurns)));
 
     /// <summary>The mode the newest main turn went to; null before the first.</summary>
     public BackendMode? MainMode => Volatile.Read(ref _lastMain)?.Mode;
 
-    public async Task<PrewarmOutcome> WarmAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
+    /// <summary>The newest main turn's client body and session (what a warm start remembers); null before the first.</summary>
+    public (ReadOnlyMemory<byte> Body, string? SessionId)? LastMain => Volatile.Read(ref _lastMain) is { } m ? (m.Body, m.SessionId) : null;
+
+    public Task<PrewarmOutcome> WarmAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct) =>
+        WarmAsync(target, waitForIdle, PrewarmReason.ModeSwitch, null, ct);
+
+    /// <summary>After a sub-agent's request on a one-slot backend: puts the main conversation back in the backend's cache
+    /// before the main turn that follows. One at a time; given up when a main turn starts first (it then prefills
+    /// itself, and a late prewarm would only replace its cache entry with a shorter one).</summary>
+    public async Task<PrewarmOutcome> WarmAfterSubAgentAsync(BackendSettings target, TimeSpan waitForIdle, CancellationToken ct)
+    {
+        if (Volatile.Read(ref _lastMain) is not { } main) return PrewarmOutcome.NothingToWarm;
+        if (Interlocked.Exchange(ref _afterSubAgentPending, 1) == 1) return PrewarmOutcome.Busy;
+        try
+        {
+            return await WarmCoreAsync(target, waitForIdle, PrewarmReason.AfterSubAgent, main.Body,
+                () => Interlocked.Read(ref _mainTurns) == main.Number, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            Volatile.Write(ref _afterSubAgentPending, 0);
+        }
+    }
+
+    /// <summary>Warms body (null: the newest main turn's) on target, recorded as a Prewarm with this reason.</summary>
+    public Task<PrewarmOutcome> WarmAsync(BackendSettings target, TimeSpan waitForIdle, string reason, ReadOnlyMemory<byte>? body, CancellationToken ct) =>
+        WarmCoreAsync(target, waitForIdle, reason, body, null, ct);
+
+    private async Task<PrewarmOutcome> WarmCoreAsync(BackendSettings target, TimeSpan waitForIdle, string reason, ReadOnlyMemory<byte>? given,
+        Func<bool>? stillWanted, CancellationToken ct)
     {
         Interlocked.Increment(ref _started);
-        if (Volatile.Read(ref _lastMain) is not { Body: var body }) return PrewarmOutcome.NothingToWarm;
+        ReadOnlyMemory<byte> body;
+        if (given is { } g) body = g;
+        else if (Volatile.Read(ref _lastMain) is { Body: var last }) body = last;
+        else return PrewarmOutcome.NothingToWarm;
         if (target.SpeaksMessagesApi) return PrewarmOutcome.NotSupported;
 
-        var record = new RecordDraft(MessageIds.NewRequestId(), "/v1/messages") { Kind = RequestKind.Prewarm, Mode = target.Mode, BackendUrl = target.BaseUrl.AbsoluteUri, Stream = true };
+        var record = new RecordDraft(MessageIds.NewRequestId(), "/v1/messages")
+        {
+            Kind = RequestKind.Prewarm, Mode = target.Mode, BackendUrl = target.BaseUrl.AbsoluteUri, Stream = true, Reason = reason,
+        };
         var stall = options.StallLimits(target);
         // Bounded: one silent prefill and one token's silence, whatever the backend sends meanwhile.
         var lifetime = stall.FirstToken + stall.Generation;
@@ -72,7 +125,10 @@ internal sealed class Prewarmer(BackendServices services, RecordHistory history,
             using (fit.Cut) translated = OpenAiChatForwarder.Translate(fit.Cut ?? request, target, target.Model, 1);
             exchange = new ChatExchange(target, target.Model, translated, new ChatStreamTranslator(EventSinks.Aggregator()), fit with { MaxTokens = 1 });
             exchange.Translator.Start(MessageIds.New(), request.Model, fit.InputTokens);
-            var call = new BackendCallOptions { Backend = target, Record = record, Slot = SlotPolicy.WhenIdle, WaitForIdle = waitForIdle, Stall = stall };
+            var call = new BackendCallOptions
+            {
+                Backend = target, Record = record, Slot = SlotPolicy.WhenIdle, WaitForIdle = waitForIdle, Stall = stall, StillWanted = stillWanted,
+            };
             if (!await services.Call.SendAsync(exchange, call, output: null, bounded.Token).ConfigureAwait(false))
             {
                 exchange = null;

@@ -5,13 +5,15 @@ namespace AnyClaude.FakeBackend.Chat;
 
 /// <summary>
 /// The deterministic "model" used when nothing is scripted; good enough for end-to-end runs of Claude Code:
-/// a tool result gets acknowledged, "RUN: &lt;command&gt;" with a Bash tool available becomes a Bash call, anything
-/// else (including Claude Code's title and summary side requests) is echoed.
+/// a tool result gets acknowledged, "RUN: &lt;command&gt;" with a Bash tool available becomes a Bash call, "AGENTS: &lt;n&gt;"
+/// with Claude Code's Agent/Task tool becomes n sub-agent calls at once, anything else (including Claude Code's title
+/// and summary side requests) is echoed.
 /// </summary>
 internal static class AutoResponder
 {
     private const string RunMarker = "RUN: ";
     private const string AgentMarker = "AGENT: ";
+    private const string AgentsMarker = "AGENTS: ";
 
     public static ScriptedReply Reply(ChatRequest request, FakeServerOptions options, string modelId)
     {
@@ -41,10 +43,12 @@ internal static class AutoResponder
             return ScriptedReply.WithToolCalls(new ScriptedToolCall("Bash", args));
         }
 
-        // "AGENT: <task>" with Claude Code's sub-agent tool sent (Agent in 2.1.x, Task before): a call starting a
-        // general-purpose sub-agent on the task, the input that tool's schema requires (description, prompt, subagent_type).
-        if (toolsUsable && request.ForcedTool is null && TryGetMarked(lastUser, AgentMarker, out var task)
-            && request.ToolNames.FirstOrDefault(n => n is "Agent" or "Task") is { } agentTool)
+        // Claude Code's sub-agent tool (2.1.332 "Agent", 2.1.197 "Task"), when the request sends it.
+        var agentTool = request.ToolNames.FirstOrDefault(n => n is "Agent" or "Task");
+
+        // "AGENT: <task>": a call starting a general-purpose sub-agent on the task, the input that tool's schema
+        // requires (description, prompt, subagent_type).
+        if (toolsUsable && request.ForcedTool is null && agentTool is not null && TryGetMarked(lastUser, AgentMarker, out var task))
         {
             var args = JsonSerializer.Serialize(new Dictionary<string, string>
             {
@@ -53,6 +57,14 @@ internal static class AutoResponder
                 ["subagent_type"] = "general-purpose",
             });
             return ScriptedReply.WithToolCalls(new ScriptedToolCall(agentTool, args));
+        }
+
+        // "AGENTS: <n>" → n calls at once, as a model that fans work out to sub-agents does.
+        if (toolsUsable && request.ForcedTool is null && agentTool is not null && TryGetAgentCount(lastUser, out var count))
+        {
+            var index = IndexOf(request.ToolNames, agentTool);
+            var calls = Enumerable.Range(1, count).Select(i => new ScriptedToolCall(agentTool, AgentArguments(request.ToolsJson[index], i))).ToArray();
+            return ScriptedReply.WithToolCalls(calls);
         }
 
         // tool_choice "required" or a named function forces a call (LM Studio honours it; mlx never reads tool_choice).
@@ -119,6 +131,33 @@ internal static class AutoResponder
             }
         }
         return JsonSerializer.Serialize(args);
+    }
+
+    /// <summary>A sub-agent call: description, prompt and subagent_type "general-purpose" where the schema has them, a
+    /// placeholder for any other required property.</summary>
+    private static string AgentArguments(string toolJson, int n)
+    {
+        using var parsed = JsonDocument.Parse(ArgumentsFromSchema(toolJson));
+        var args = parsed.RootElement.EnumerateObject().ToDictionary(p => p.Name, p => (object?)p.Value.Clone());
+        using var tool = JsonDocument.Parse(toolJson);
+        var props = tool.RootElement.TryGetProperty("function", out var fn) && fn.TryGetProperty("parameters", out var schema)
+            && schema.TryGetProperty("properties", out var p) ? p : default;
+        bool Has(string name) => props.ValueKind == JsonValueKind.Object && props.TryGetProperty(name, out _);
+        args["description"] = $"Look around {n}";
+        args["prompt"] = $"Sub-agent {n}: list what this folder holds and report it in one line.";
+        if (Has("subagent_type")) args["subagent_type"] = "general-purpose";
+        return JsonSerializer.Serialize(args);
+    }
+
+    private static bool TryGetAgentCount(string text, out int count)
+    {
+        count = 0;
+        var at = text.IndexOf(AgentsMarker, StringComparison.Ordinal);
+        if (at < 0) return false;
+        var rest = text.AsSpan(at + AgentsMarker.Length);
+        var digits = 0;
+        while (digits < rest.Length && char.IsAsciiDigit(rest[digits])) digits++;
+        return digits > 0 && int.TryParse(rest[..digits], out count) && count is > 0 and <= 8;
     }
 
     private static bool TryGetCommand(string text, out string command) => TryGetMarked(text, RunMarker, out command);

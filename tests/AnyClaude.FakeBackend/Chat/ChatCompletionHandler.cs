@@ -50,6 +50,9 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
             return await WriteErrorAsync(overflow, record, writer, ct);
         }
 
+        // LM Studio 0.4 queues what its slots cannot take; mlx batches up to its decode concurrency. Held until the
+        // response ends (a held or delayed reply keeps its slot busy); the cache is consulted once the request has one.
+        using var slot = await state.EnterSlotAsync(ct);
         var scripted = state.Script.TryDequeue(out var reply);
         record.Scripted = scripted;
         reply ??= AutoResponder.Reply(request!, Options, Mlx ? Options.Model : model);
@@ -89,7 +92,7 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
             : null;
         var usage = new UsageFigures(promptTokens, plan.CompletionTokens, cached, Options.EffectiveReportCachedTokens, rest);
         var formatter = ChunkFormatter.For(Options, NewIdentity(model));
-        var pacer = new Pacer();
+        var pacer = new Pacer(Options.TimeScale);
 
         if (!request!.Stream)
         {
@@ -153,6 +156,7 @@ internal sealed class ChatCompletionHandler(FakeServerState state)
     /// <summary>Waits the simulated prefill; mlx streams report progress as ": keepalive N/M" after each prefill step.</summary>
     private async Task ProcessPromptAsync(int uncached, Pacer pacer, ResponseWriter? writer, CancellationToken ct)
     {
+        using var prefill = await state.EnterPrefillAsync(ct);
         var step = Math.Max(1, Options.PrefillStepTokens);
         var keepalives = writer is not null && Mlx;
         for (var done = 0; done < uncached;)

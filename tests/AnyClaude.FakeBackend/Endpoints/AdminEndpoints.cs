@@ -34,8 +34,13 @@ internal static class AdminEndpoints
             case ("POST", "/_fake/reset"):
                 state.Reset();
                 return (200, "{\"reset\":true}");
+            case ("POST", "/_fake/unload"):
+                // As a model reload does (LM Studio's JIT TTL, `lms unload`, a restarted mlx_lm.server): the prompt
+                // cache is gone; recorded requests and scripted replies stay.
+                state.Cache.Clear();
+                return (200, "{\"unloaded\":true}");
             case ("GET", "/_fake/options"):
-                return (200, $"{{\"flavor\":\"{state.Options.FlavorName}\",\"model\":{JsonSerializer.Serialize(state.Options.Model)},\"pendingScripts\":{state.Script.Count},\"cacheEntries\":{state.Cache.Count}}}");
+                return (200, $"{{\"flavor\":\"{state.Options.FlavorName}\",\"model\":{JsonSerializer.Serialize(state.Options.Model)},\"pendingScripts\":{state.Script.Count},\"cacheEntries\":{state.Cache.Count},\"slots\":{state.Options.Slots?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "null"},\"timeScale\":{state.Options.TimeScale.ToString(System.Globalization.CultureInfo.InvariantCulture)}}}");
             default:
                 return (404, "{\"error\":\"unknown fake admin endpoint\"}");
         }

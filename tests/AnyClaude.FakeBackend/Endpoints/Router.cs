@@ -62,6 +62,8 @@ internal sealed class Router(FakeServerState state)
                 return await _chat.HandleAsync(request, record, writer, ct);
             case "GET" when path == "/v1/models":
                 return await Reply(record, writer, 200, ModelsEndpoints.LmStudioModels(Options), ct);
+            case "GET" when path == "/api/v1/models":
+                return await Reply(record, writer, 200, ModelsEndpoints.LmStudioV1Models(Options), ct);
             case "GET" when path == "/api/v0/models":
                 return await Reply(record, writer, 200, ModelsEndpoints.LmStudioV0Models(Options), ct);
             case "GET" when path.StartsWith("/api/v0/models/", StringComparison.Ordinal):

@@ -109,6 +109,7 @@ public sealed class ControlSchemaTests : IDisposable
         CaCertificate = caCertificate,
         StallTimeout = TimeSpan.FromSeconds(90),
         BackgroundRequests = new BackgroundPolicy(BackgroundAction.Route, BackendMode.MlxLm, "qwen3-0.6b"),
+        SubAgentRequests = new SubAgentPolicy(BackendMode.MlxLm, "qwen3-0.6b"),
     };
 
     private static void AssertSame(BackendSettings expected, BackendSettings actual, Dictionary<string, string> leftOut)

@@ -29,6 +29,8 @@ public sealed class ControlValidationTests
     [InlineData("""{"mode":"lmstudio","stallTimeout":1e300}""", "stallTimeout")]
     [InlineData("""{"mode":"lmstudio","backgroundRequests":"sometimes"}""", "backgroundRequests")]
     [InlineData("""{"mode":"lmstudio","backgroundRequests":7}""", "backgroundRequests")]
+    [InlineData("""{"mode":"lmstudio","subAgentRequests":"AnswerLocally"}""", "subAgentRequests")]
+    [InlineData("""{"mode":"lmstudio","subAgentRequests":3}""", "subAgentRequests")]
     [InlineData("""{"mode":"lmstudio","caCertificate":"/tmp/team-ca.pem"}""", "caCertificate")]
     [InlineData("""{"mode":"lmstudio","toolCalls":"Sometimes"}""", "toolCalls")]
     [InlineData("""{"mode":"lmstudio","toolCalls":"1"}""", "toolCalls")]

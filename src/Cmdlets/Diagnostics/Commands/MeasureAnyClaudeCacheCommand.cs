@@ -106,6 +106,15 @@ public sealed class MeasureAnyClaudeCacheCommand : AsyncCmdlet
     public SwitchParameter Scenario { get; set; }
 
     /// <summary>
+    /// <para type="description">With -Scenario: the restart instead (issue 20). The first prompt of a session whose system prompt and tools
+    /// the backend has never seen (as after a model reload or the next morning), once cold and once with Start-AnyClaude's warm start (the
+    /// head sent with max_tokens 1 while Claude Code starts and the user types: -ThinkTime seconds, default 10), in the configured default
+    /// mode. Rows per run ("Restart, cold", "Restart, warm start"), then one comparison with the verdict.</para>
+    /// </summary>
+    [Parameter(ParameterSetName = ScenarioSet)]
+    public SwitchParameter Restart { get; set; }
+
+    /// <summary>
     /// <para type="description">With -Scenario: how long the user reads and types between turns, in seconds (not counted as waiting).
     /// Default: one cold prefill of the slowest backend in the sequence (the longest first-turn time to first token of the single-mode
     /// runs, which run first). 0 plays the turns back to back.</para>
@@ -205,6 +214,12 @@ public sealed class MeasureAnyClaudeCacheCommand : AsyncCmdlet
 
     private void RunScenario()
     {
+        if (Restart)
+        {
+            RunRestart();
+            return;
+        }
+
         // A private proxy: switching the session's proxy would change the user's mode under their feet.
         var lmStudio = DiagnosticTargets.Resolve(nameof(BackendMode.LmStudio), null, null, useSessionProxy: false).Settings;
         var mlx = DiagnosticTargets.Resolve(nameof(BackendMode.MlxLm), null, null, useSessionProxy: false).Settings;
@@ -226,6 +241,30 @@ public sealed class MeasureAnyClaudeCacheCommand : AsyncCmdlet
             var verdict = ScenarioSummary.Verdict(summaries);
             foreach (var summary in summaries)
                 pipeline.WriteObject(ScenarioComparison.From(summary, summary.Scenario == ScenarioSummary.Hybrid ? verdict : null));
+        });
+    }
+
+    private void RunRestart()
+    {
+        var config = ConfigResolver.Resolve(new ConfigParameters());
+        var backend = DiagnosticTargets.Resolve(config.Mode.Value.ToString(), null, null, useSessionProxy: false).Settings;
+        var options = new RestartScenarioOptions
+        {
+            Backend = backend, PromptTokens = PromptTokens, MaxOutputTokens = MaxOutputTokens,
+            TypingTime = TimeSpan.FromSeconds(ThinkTime ?? 10),
+        };
+        WriteVerbose($"Restart scenario through a private proxy: {backend.Mode} at {backend.BaseUrl}; {options.TypingTime.TotalSeconds:F0} s to start and type.");
+        Await(async (pipeline, cancellationToken) =>
+        {
+            var turns = new List<ScenarioTurnResult>();
+            await foreach (var turn in RestartScenarioRunner.RunAsync(options, pipeline.ProgressOf(ProgressId), cancellationToken).ConfigureAwait(false))
+            {
+                turns.Add(turn);
+                WriteRow(pipeline, CacheTurn.From(turn.Result, turn.Scenario));
+            }
+            var verdict = RestartScenarioRunner.Verdict(turns);
+            foreach (var summary in ScenarioSummary.From(turns))
+                pipeline.WriteObject(ScenarioComparison.From(summary, summary.Scenario == RestartScenarioRunner.Warm ? verdict : null));
         });
     }
 
