@@ -228,7 +228,7 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         if (!_options.Prewarm || string.IsNullOrEmpty(modelId)) return false;
         var route = RouteResolver.Resolve(_modes.Current, modelId);
         if (_prewarmer.MainMode is not { } main || main == route.Backend.Mode) return false;
-        _ = PrewarmAsync(route.Backend with { Model = route.Model });
+        _ = PrewarmAsync(route.Backend with { Model = route.Model }, Prewarm.PrewarmReason.ModelSwitch);
         return true;
     }
 
