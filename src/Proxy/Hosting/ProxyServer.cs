@@ -199,12 +199,24 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>The bounded history of request records, oldest first.</summary>
-    public IReadOnlyList<RequestRecord> GetRecords() => _history.Snapshot();
+    public IReadOnlyList<RequestRecord> GetRecords()
+    {
+        FlushStatusLine();
+        return _history.Snapshot();
+    }
+
+    /// <summary>Writes the status line now if a completed request changed it (it is otherwise written a moment later,
+    /// off the request path): called where records are read, so the line on disk goes with them.</summary>
+    internal void FlushStatusLine() => _statusLine?.Flush();
 
     /// <summary>The records numbered after <paramref name="after"/>, waiting up to <paramref name="wait"/> when there
     /// are none yet (the live view); pass the answer's Next as <paramref name="after"/> next time.</summary>
-    public Task<RecordBatch> ReadRecordsAsync(long after, TimeSpan wait, CancellationToken cancellationToken = default) =>
-        _history.WaitAfterAsync(after, wait, cancellationToken);
+    public async Task<RecordBatch> ReadRecordsAsync(long after, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        var batch = await _history.WaitAfterAsync(after, wait, cancellationToken).ConfigureAwait(false);
+        FlushStatusLine(); // as GetRecords: whoever reads a record sees the status line that follows from it
+        return batch;
+    }
 
     private IEnumerable<string?> Secrets()
     {
