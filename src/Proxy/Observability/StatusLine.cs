@@ -8,21 +8,24 @@ namespace AnyClaude.Proxy.Observability;
 /// The one line Claude Code shows under its prompt (its statusLine setting): mode · model · the last main turn's
 /// cached share (or its prefill time when nothing was cached) · output tokens/s · errors. The proxy keeps it,
 /// rendered, in a small file that Claude Code's status-line command only prints (cat/node), so an update costs
-/// a file read, never a pwsh start. A completed request only marks the line changed: one timer (per proxy, not per
-/// request) writes the file a moment later, so requests completing together cost one write and no request waits for
-/// the disk; <see cref="Flush"/> writes at once (a reader of the records, a mode change).
+/// a file read, never a pwsh start. A completed request only marks the line changed; one timer (per proxy, not per
+/// request) writes the file off the request path: at once when the last write is <see cref="MinInterval"/> old,
+/// else when it is, so a burst of requests costs one write and no request waits for the disk.
+/// <see cref="Flush"/> writes at once (a reader of the records); a mode change writes at once.
 /// </summary>
 internal sealed class StatusLine : IDisposable
 {
-    /// <summary>How long a change waits for others before the file is written: short against Claude Code's own
-    /// refresh after a message, long enough that a burst of requests costs one write.</summary>
-    internal static readonly TimeSpan CoalesceDelay = TimeSpan.FromMilliseconds(50);
+    /// <summary>The least time between two writes that requests caused: a turn after a pause is on disk at once (Claude
+    /// Code 2.0.77 runs the command 300 ms after a new assistant message, debounced), a burst of requests costs one write
+    /// per interval.</summary>
+    internal static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(500);
 
     private readonly object _gate = new();
     private readonly Timer _timer;
     private bool _dirty;     // a request changed what the line shows since the last write
     private bool _scheduled; // the timer is due
     private bool _disposed;
+    private long _lastWrite = long.MinValue; // Stopwatch timestamp of the last write a request caused
     private readonly string _path;
     private readonly Func<ModeSnapshot> _modes;
     private RequestRecord? _lastTurn;
@@ -71,7 +74,7 @@ internal sealed class StatusLine : IDisposable
     }
 
     /// <summary>A request completed: remember it when it is a model turn, count it when it failed. Writes nothing
-    /// itself: the shared timer writes the file <see cref="CoalesceDelay"/> later.</summary>
+    /// itself: the timer writes the file, at once or when the last write is <see cref="MinInterval"/> old.</summary>
     public void Record(RequestRecord record)
     {
         lock (_gate)
@@ -81,7 +84,13 @@ internal sealed class StatusLine : IDisposable
             _dirty = true; // also for other requests: the mode's model may have been learnt meanwhile (the write skips an unchanged text)
             if (_scheduled || _disposed) return;
             _scheduled = true;
-            _timer.Change(CoalesceDelay, Timeout.InfiniteTimeSpan);
+            var since = _lastWrite == long.MinValue ? MinInterval : System.Diagnostics.Stopwatch.GetElapsedTime(_lastWrite);
+            if (since >= MinInterval)
+                // Right after the request: queued to this thread's own queue, it runs once the request's work (the
+                // response's last bytes) is done, without the timer's hop.
+                ThreadPool.UnsafeQueueUserWorkItem(static line => line.Flush(), this, preferLocal: true);
+            else
+                _timer.Change(MinInterval - since, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -93,6 +102,7 @@ internal sealed class StatusLine : IDisposable
         {
             _scheduled = false;
             if (!_dirty || _disposed) return;
+            _lastWrite = System.Diagnostics.Stopwatch.GetTimestamp();
             WriteLocked();
         }
     }

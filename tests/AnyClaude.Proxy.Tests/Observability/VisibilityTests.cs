@@ -117,11 +117,11 @@ public sealed class VisibilityTests
         try
         {
             Assert.Equal("MlxLm · qwen-local · no turn yet · 0 errors\n", File.ReadAllText(path));
-            // A completed request only marks the line changed: the file is written by the timer, a moment later.
+            // A completed request only marks the line changed: the file is written by the timer (at once: no write yet).
             line.Record(Rec("e1", status: 500));
             var deadline = DateTime.UtcNow.AddSeconds(30);
             while (File.ReadAllText(path) != "MlxLm · qwen-local · no turn yet · 1 error\n" && DateTime.UtcNow < deadline)
-                await Task.Delay(StatusLine.CoalesceDelay);
+                await Task.Delay(10);
             Assert.Equal("MlxLm · qwen-local · no turn yet · 1 error\n", File.ReadAllText(path));
             // Flush (a reader of the records) writes what is pending at once.
             line.Record(Rec("e2", status: 502));
@@ -131,7 +131,7 @@ public sealed class VisibilityTests
             line.Delete();
             line.Record(Rec("e3", status: 500));
             line.Flush();
-            await Task.Delay(StatusLine.CoalesceDelay * 4);
+            await Task.Delay(StatusLine.MinInterval * 2);
             Assert.False(File.Exists(path));
         }
         finally
