@@ -61,7 +61,12 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         }
         _headerTimeout = ListenerHeaderTimeout.Start(_listener, options.HeaderTimeout);
         _acceptLoop = Task.Run(AcceptLoopAsync);
+        if (options.WarmUp) WarmedUp = Task.Run(() => Warmup.RunAsync(_stopping.Token));
     }
+
+    /// <summary>Completes when the warm-up (<see cref="ProxyOptions.WarmUp"/>) has run, true when it all succeeded; false at
+    /// once without one.</summary>
+    internal Task<bool> WarmedUp { get; } = Task.FromResult(false);
 
     /// <summary>Binds 127.0.0.1:<see cref="ProxyOptions.Port"/> (on Windows possibly the localhost name alone: see LoopbackListener) and starts serving.
     /// Throws <see cref="ProxyStartException"/> (its Reason: port in use, access denied, invalid options).</summary>
@@ -244,6 +249,8 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         Task[] pending;
         lock (_inFlightGate) pending = [.. _inFlight];
         try { await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
+        catch (TimeoutException) { }
+        try { await WarmedUp.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
         catch (TimeoutException) { }
         _headerTimeout.Dispose();
         try { _listener.Stop(); } catch (ObjectDisposedException) { }
