@@ -251,7 +251,8 @@ public sealed partial class StartAnyClaudeCommand : AsyncCmdlet
                      $"(from {config.Mode.Source}) → {config.Active.BaseUrl.Value}, model {config.Active.Model.Value ?? "<backend's choice>"}.");
         try
         {
-            var options = config.ToProxyOptions(publishStateFile: true, ReadNamedSecrets(config));
+            // With the warm-up: the proxy runs its request path once while Claude Code starts, so the first turn pays no JIT.
+            var options = config.ToProxyOptions(publishStateFile: true, ReadNamedSecrets(config)) with { WarmUp = true };
             if (TracePath is not null)
             {
                 var trace = SessionState.Path.GetUnresolvedProviderPathFromPSPath(TracePath);

@@ -64,6 +64,11 @@ public sealed record ProxyOptions
     /// and control this proxy; removed on stop.</summary>
     public bool PublishStateFile { get; init; }
 
+    /// <summary>Right after the start, run the request path once off the user's path (a throwaway proxy in front of a
+    /// canned in-process backend; nothing reaches the configured backends), so the first turn pays no JIT
+    /// compilation. Start-AnyClaude turns it on.</summary>
+    public bool WarmUp { get; init; }
+
     /// <summary>Prewarm the target of a /model switch (Claude Code's max_tokens 1 probe naming another mode than the
     /// main conversation's) with the main conversation, as Set-AnyClaudeMode -Prewarm does (Start-AnyClaude -Prewarm).</summary>
     public bool Prewarm { get; init; }

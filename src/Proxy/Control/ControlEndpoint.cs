@@ -50,13 +50,15 @@ internal sealed class ControlEndpoint(ProxyServer server, ModeTable modes, Recor
 
     /// <summary>?after=N: only records numbered after N ("next" of the previous answer). ?waitMs=M: when there are
     /// none yet, hold the request up to M ms (at most <see cref="MaxWait"/>) until one completes: the live view.</summary>
-    private Task<RecordBatch> ReadRecordsAsync(RequestScope scope)
+    private async Task<RecordBatch> ReadRecordsAsync(RequestScope scope)
     {
         var query = scope.Request.QueryString;
         var after = long.TryParse(query["after"], out var a) && a > 0 ? a : 0;
         var wait = int.TryParse(query["waitMs"], out var ms) && ms > 0 ? TimeSpan.FromMilliseconds(ms) : TimeSpan.Zero;
         if (wait > MaxWait) wait = MaxWait;
-        return history.WaitAfterAsync(after, wait, scope.Token);
+        var batch = await history.WaitAfterAsync(after, wait, scope.Token).ConfigureAwait(false);
+        server.FlushStatusLine(); // whoever reads a record sees the status line that follows from it
+        return batch;
     }
 
     private Task WriteStatusAsync(RequestScope scope)

@@ -79,6 +79,9 @@ internal sealed class BackendCall(BackendHttp http, ConcurrencyLimiter limiter)
 {
     private static readonly TimeSpan s_idlePoll = TimeSpan.FromMilliseconds(50);
 
+    /// <summary>Unsent bytes at which the relay sends even while the backend's next bytes are already there.</summary>
+    internal const int SendAtBytes = 64 * 1024;
+
     /// <summary>Runs the call. output: the client's stream (null when the client gets no stream: a whole answer, a
     /// prewarm); once it has begun, a failure reaches the client as an error event and this returns normally. Before
     /// that, a failure is thrown as an <see cref="ApiException"/> (an HTTP error Claude Code acts on). False only when
@@ -129,25 +132,48 @@ internal sealed class BackendCall(BackendHttp http, ConcurrencyLimiter limiter)
                     await output.FlushAndExitAsync().ConfigureAwait(false);
                 }
 
-                // 4. Stream: one pooled reader; every read goes to the exchange inside the client's write gate.
+                // 4. Stream: one pooled reader; every read goes to the exchange inside the client's write gate. What it
+                // wrote is sent when the next read would wait (or at SendAtBytes), so a burst the backend has already
+                // sent costs one client write, not one per read; a backend that trickles still gets each read sent.
                 await using var stream = await response.Content.ReadAsStreamAsync(token).ConfigureAwait(false);
                 using var reader = new SseLineReader(stream);
                 var done = false;
-                while (!done)
+                var entered = false; // the gate is held, with unsent bytes possibly in the client's buffer
+                try
                 {
-                    bool more;
-                    try
+                    while (!done)
                     {
-                        more = await reader.FillAsync(token).ConfigureAwait(false);
-                    }
-                    catch (Exception e) when (e is IOException or HttpRequestException && !token.IsCancellationRequested)
-                    {
-                        break; // connection cut mid-stream: step 5 reports the early end
-                    }
-                    heartbeat.BackendByte();
-                    if (output is not null) await output.EnterAsync().ConfigureAwait(false);
-                    try
-                    {
+                        var fill = reader.FillAsync(token);
+                        if (entered && (!fill.IsCompleted || output!.Buffer.WrittenCount >= SendAtBytes))
+                        {
+                            entered = false;
+                            try
+                            {
+                                await output!.FlushAndExitAsync().ConfigureAwait(false);
+                            }
+                            catch
+                            {
+                                // The read in flight writes into the reader's pooled buffer: end it before the buffer goes.
+                                await backendCancel.CancelAsync().ConfigureAwait(false);
+                                await ObserveAsync(fill).ConfigureAwait(false);
+                                throw;
+                            }
+                        }
+                        bool more;
+                        try
+                        {
+                            more = await fill.ConfigureAwait(false);
+                        }
+                        catch (Exception e) when (e is IOException or HttpRequestException && !token.IsCancellationRequested)
+                        {
+                            break; // connection cut mid-stream: step 5 reports the early end
+                        }
+                        heartbeat.BackendByte();
+                        if (output is not null && !entered)
+                        {
+                            await output.EnterAsync().ConfigureAwait(false);
+                            entered = true;
+                        }
                         token.ThrowIfCancellationRequested();
                         done = exchange.OnRead(reader, out var generating);
                         if (generating)
@@ -155,12 +181,12 @@ internal sealed class BackendCall(BackendHttp http, ConcurrencyLimiter limiter)
                             call.Record.MarkFirstToken();
                             heartbeat.GenerationStarted();
                         }
+                        if (!more) break;
                     }
-                    finally
-                    {
-                        if (output is not null) await output.FlushAndExitAsync().ConfigureAwait(false);
-                    }
-                    if (!more) break;
+                }
+                finally
+                {
+                    if (entered) await output!.FlushAndExitAsync().ConfigureAwait(false);
                 }
 
                 // 5. Complete: the exchange finishes the answer or says how the stream ended early.
@@ -196,6 +222,12 @@ internal sealed class BackendCall(BackendHttp http, ConcurrencyLimiter limiter)
             await output.WriteErrorEventAsync(error).ConfigureAwait(false);
             return true;
         }
+    }
+
+    private static async Task ObserveAsync(ValueTask<bool> fill)
+    {
+        try { await fill.ConfigureAwait(false); }
+        catch (Exception) { /* the call is failing already: the first failure is the one reported */ }
     }
 
     private async ValueTask<ConcurrencyLimiter.Slot?> AcquireAsync(BackendCallOptions call, CancellationToken ct)

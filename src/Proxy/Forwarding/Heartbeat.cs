@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace AnyClaude.Proxy.Forwarding;
 
 /// <summary>
-/// One timer per request that (a) gives up on a backend that has sent no byte for the stall timeout, by
+/// A watch per request, ticked by a timer shared by every request with the same period (see Clock), that (a) gives up on a backend that has sent no byte for the stall timeout, by
 /// cancelling the request's token, (b) asks for a ping when nothing has been written to the client for
 /// the ping interval, and (c) cancels the whole request as soon as the client hangs up, so a local GPU does not
 /// go on processing a prompt for nobody. The hot path only stores timestamps; the timer does the checking.
@@ -15,7 +15,8 @@ internal sealed class Heartbeat : IDisposable
     private readonly long _pingTicks;
     private readonly Func<Task>? _ping;
     private readonly CancellationTokenSource _cancel;
-    private readonly Timer _timer;
+    private readonly Clock _clock;
+    private volatile bool _disposed;
     private long _lastBackendByte;
     private long _lastClientWrite;
     private int _backendActive;
@@ -47,7 +48,8 @@ internal sealed class Heartbeat : IDisposable
         var smallest = ping is null ? stallTimeout : (pingInterval < stallTimeout ? pingInterval : stallTimeout);
         var period = TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, smallest.Ticks / 4));
         if (_clientClosed is not null && period > s_clientProbePeriod) period = s_clientProbePeriod;
-        _timer = new Timer(static s => ((Heartbeat)s!).Tick(), this, period, period);
+        _clock = Clock.For(period);
+        _clock.Add(this);
     }
 
     public TimeSpan StallTimeout => TimeSpan.FromSeconds((double)Volatile.Read(ref _stallTicks) / Stopwatch.Frequency);
@@ -71,6 +73,7 @@ internal sealed class Heartbeat : IDisposable
 
     private void Tick()
     {
+        if (_disposed) return;
         if (_clientClosed is not null && !_clientGone && _clientClosed())
         {
             _clientGone = true;
@@ -100,5 +103,56 @@ internal sealed class Heartbeat : IDisposable
 
     private static long ToTicks(TimeSpan span) => (long)(span.TotalSeconds * Stopwatch.Frequency);
 
-    public void Dispose() => _timer.Dispose();
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _clock.Remove(this);
+    }
+
+    /// <summary>One timer per period in use (requests share the client-probe period), running only while a request
+    /// is watched: starting a request costs a list insertion, not a timer. A heartbeat's checks compare timestamps,
+    /// so the phase of the shared tick changes no outcome, only when within one period it is seen.</summary>
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A clock lives as long as the process (one per period in use, kept in a static table); its timer is stopped whenever no request is watched.")]
+    private sealed class Clock
+    {
+        private static readonly System.Collections.Concurrent.ConcurrentDictionary<long, Clock> s_clocks = new();
+        private readonly object _gate = new();
+        private readonly List<Heartbeat> _beats = [];
+        private readonly TimeSpan _period;
+        private readonly Timer _timer;
+
+        private Clock(TimeSpan period)
+        {
+            _period = period;
+            _timer = new Timer(static s => ((Clock)s!).Tick(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        }
+
+        public static Clock For(TimeSpan period) => s_clocks.GetOrAdd(period.Ticks, static t => new Clock(TimeSpan.FromTicks(t)));
+
+        public void Add(Heartbeat beat)
+        {
+            lock (_gate)
+            {
+                _beats.Add(beat);
+                if (_beats.Count == 1) _timer.Change(_period, _period);
+            }
+        }
+
+        public void Remove(Heartbeat beat)
+        {
+            lock (_gate)
+            {
+                _beats.Remove(beat);
+                if (_beats.Count == 0) _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+            }
+        }
+
+        private void Tick()
+        {
+            Heartbeat[] beats;
+            lock (_gate) beats = [.. _beats];
+            foreach (var beat in beats) beat.Tick();
+        }
+    }
 }

@@ -61,7 +61,12 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         }
         _headerTimeout = ListenerHeaderTimeout.Start(_listener, options.HeaderTimeout);
         _acceptLoop = Task.Run(AcceptLoopAsync);
+        if (options.WarmUp) WarmedUp = Task.Run(() => Warmup.RunAsync(_stopping.Token));
     }
+
+    /// <summary>Completes when the warm-up (<see cref="ProxyOptions.WarmUp"/>) has run, true when it all succeeded; false at
+    /// once without one.</summary>
+    internal Task<bool> WarmedUp { get; } = Task.FromResult(false);
 
     /// <summary>Binds 127.0.0.1:<see cref="ProxyOptions.Port"/> (on Windows possibly the localhost name alone: see LoopbackListener) and starts serving.
     /// Throws <see cref="ProxyStartException"/> (its Reason: port in use, access denied, invalid options).</summary>
@@ -261,12 +266,24 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
     }
 
     /// <summary>The bounded history of request records, oldest first.</summary>
-    public IReadOnlyList<RequestRecord> GetRecords() => _history.Snapshot();
+    public IReadOnlyList<RequestRecord> GetRecords()
+    {
+        FlushStatusLine();
+        return _history.Snapshot();
+    }
+
+    /// <summary>Writes the status line now if a completed request changed it (it is otherwise written a moment later,
+    /// off the request path): called where records are read, so the line on disk goes with them.</summary>
+    internal void FlushStatusLine() => _statusLine?.Flush();
 
     /// <summary>The records numbered after <paramref name="after"/>, waiting up to <paramref name="wait"/> when there
     /// are none yet (the live view); pass the answer's Next as <paramref name="after"/> next time.</summary>
-    public Task<RecordBatch> ReadRecordsAsync(long after, TimeSpan wait, CancellationToken cancellationToken = default) =>
-        _history.WaitAfterAsync(after, wait, cancellationToken);
+    public async Task<RecordBatch> ReadRecordsAsync(long after, TimeSpan wait, CancellationToken cancellationToken = default)
+    {
+        var batch = await _history.WaitAfterAsync(after, wait, cancellationToken).ConfigureAwait(false);
+        FlushStatusLine(); // as GetRecords: whoever reads a record sees the status line that follows from it
+        return batch;
+    }
 
     private IEnumerable<string?> Secrets()
     {
@@ -294,6 +311,8 @@ public sealed class ProxyServer : IAsyncDisposable, IDisposable
         Task[] pending;
         lock (_inFlightGate) pending = [.. _inFlight];
         try { await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
+        catch (TimeoutException) { }
+        try { await WarmedUp.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false); }
         catch (TimeoutException) { }
         _headerTimeout.Dispose();
         try { _listener.Stop(); } catch (ObjectDisposedException) { }

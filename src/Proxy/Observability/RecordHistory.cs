@@ -17,7 +17,8 @@ internal sealed class RecordHistory(int capacity)
     // Completed (and replaced) on every Add: what waiting readers await.
     private TaskCompletionSource _added = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    /// <summary>Called after each Add, outside the lock, on the thread that added the record.</summary>
+    /// <summary>Called after each Add, outside the lock, on the thread that added the record, before waiting readers are
+    /// woken (so what a handler keeps, e.g. the status line's state, is current when a reader sees the record).</summary>
     public event Action<RequestRecord>? Added;
 
     public void Add(RequestRecord record)
@@ -32,8 +33,8 @@ internal sealed class RecordHistory(int capacity)
             added = _added;
             _added = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
-        added.TrySetResult();
         Added?.Invoke(record);
+        added.TrySetResult();
     }
 
     /// <summary>Oldest first.</summary>

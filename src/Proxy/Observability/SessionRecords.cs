@@ -26,6 +26,12 @@ internal sealed class SessionRecords : IAsyncDisposable
     });
     private readonly Func<IEnumerable<string?>> _secrets;
     private readonly Task _pump;
+    // Cancelled when the proxy stops: the pump stops waiting for more records and writes what it has.
+    private readonly CancellationTokenSource _stopping = new();
+
+    /// <summary>How long the pump gathers records before one write: a file write per second at most, whatever the
+    /// request rate; everything is written when the proxy stops.</summary>
+    internal static readonly TimeSpan BatchDelay = TimeSpan.FromSeconds(1);
 
     private SessionRecords(string path, Func<IEnumerable<string?>> secrets)
     {
@@ -68,29 +74,39 @@ internal sealed class SessionRecords : IAsyncDisposable
         var written = 0;
         await using var file = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete);
         var buffer = new MemoryStream();
+        using var w = new Utf8JsonWriter(buffer);
         while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
         {
+            // Gather what comes within the batch delay (or until the proxy stops), then write it in one go.
+            if (!_stopping.IsCancellationRequested)
+            {
+                try { await Task.Delay(BatchDelay, _stopping.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) { }
+            }
+            buffer.SetLength(0);
+            var lines = 0;
             while (_queue.Reader.TryRead(out var record))
             {
-                if (written >= MaxRecords) continue;
+                if (written + lines >= MaxRecords) continue;
                 if (record.Error is not null)
                     record = record with { Error = SecretRedactor.RedactLiterals(record.Error, _secrets()) };
-                buffer.SetLength(0);
-                using (var w = new Utf8JsonWriter(buffer))
-                    RecordJson.Write(w, record);
+                w.Reset(buffer);
+                RecordJson.Write(w, record);
+                w.Flush();
                 buffer.WriteByte((byte)'\n');
-                try
-                {
-                    await file.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)).ConfigureAwait(false);
-                    written++;
-                }
-                catch (IOException)
-                {
-                    // A full or vanished disk must not take the proxy down.
-                }
+                lines++;
             }
-            try { await file.FlushAsync().ConfigureAwait(false); }
-            catch (IOException) { }
+            if (lines == 0) continue;
+            try
+            {
+                await file.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length)).ConfigureAwait(false);
+                await file.FlushAsync().ConfigureAwait(false);
+                written += lines;
+            }
+            catch (IOException)
+            {
+                // A full or vanished disk must not take the proxy down.
+            }
         }
     }
 
@@ -118,6 +134,8 @@ internal sealed class SessionRecords : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
+        await _stopping.CancelAsync().ConfigureAwait(false);
         await _pump.ConfigureAwait(false);
+        _stopping.Dispose();
     }
 }

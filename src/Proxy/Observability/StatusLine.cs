@@ -8,11 +8,24 @@ namespace AnyClaude.Proxy.Observability;
 /// The one line Claude Code shows under its prompt (its statusLine setting): mode · model · the last main turn's
 /// cached share (or its prefill time when nothing was cached) · how full the window is ("ctx 71% of 32K") · output tokens/s · errors. The proxy keeps it,
 /// rendered, in a small file that Claude Code's status-line command only prints (cat/node), so an update costs
-/// a file read, never a pwsh start.
+/// a file read, never a pwsh start. A completed request only marks the line changed; one timer (per proxy, not per
+/// request) writes the file off the request path: at once when the last write is <see cref="MinInterval"/> old,
+/// else when it is, so a burst of requests costs one write and no request waits for the disk.
+/// <see cref="Flush"/> writes at once (a reader of the records); a mode change writes at once.
 /// </summary>
-internal sealed class StatusLine
+internal sealed class StatusLine : IDisposable
 {
+    /// <summary>The least time between two writes that requests caused: a turn after a pause is on disk at once (Claude
+    /// Code 2.0.77 runs the command 300 ms after a new assistant message, debounced), a burst of requests costs one write
+    /// per interval.</summary>
+    internal static readonly TimeSpan MinInterval = TimeSpan.FromMilliseconds(500);
+
     private readonly object _gate = new();
+    private readonly Timer _timer;
+    private bool _dirty;     // a request changed what the line shows since the last write
+    private bool _scheduled; // the timer is due
+    private bool _disposed;
+    private long _lastWrite = long.MinValue; // Stopwatch timestamp of the last write a request caused
     private readonly string _path;
     private readonly Func<ModeSnapshot> _modes;
     private RequestRecord? _lastTurn;
@@ -23,6 +36,7 @@ internal sealed class StatusLine
     {
         _path = path;
         _modes = modes;
+        _timer = new Timer(static s => ((StatusLine)s!).Flush(), this, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         Refresh();
         SettingsPath = System.IO.Path.ChangeExtension(path, ".settings.json");
         WriteSettings();
@@ -59,15 +73,25 @@ internal sealed class StatusLine
         }
     }
 
-    /// <summary>A request completed: remember it when it is a model turn, count it when it failed.</summary>
+    /// <summary>A request completed: remember it when it is a model turn, count it when it failed. Writes nothing
+    /// itself: the timer writes the file, at once or when the last write is <see cref="MinInterval"/> old.</summary>
     public void Record(RequestRecord record)
     {
         lock (_gate)
         {
             if (IsFailure(record)) _errors++;
             else if (IsTurn(record)) _lastTurn = record;
+            _dirty = true; // also for other requests: the mode's model may have been learnt meanwhile (the write skips an unchanged text)
+            if (_scheduled || _disposed) return;
+            _scheduled = true;
+            var since = _lastWrite == long.MinValue ? MinInterval : System.Diagnostics.Stopwatch.GetElapsedTime(_lastWrite);
+            if (since >= MinInterval)
+                // Right after the request: queued to this thread's own queue, it runs once the request's work (the
+                // response's last bytes) is done, without the timer's hop.
+                ThreadPool.UnsafeQueueUserWorkItem(static line => line.Flush(), this, preferLocal: true);
+            else
+                _timer.Change(MinInterval - since, Timeout.InfiniteTimeSpan);
         }
-        Refresh();
     }
 
     /// <summary>The active mode changed: the last turn (another mode's) is no longer what the line describes.</summary>
@@ -77,15 +101,43 @@ internal sealed class StatusLine
         Refresh();
     }
 
-    /// <summary>Rewrites the file (the mode or a model changed).</summary>
-    public void Refresh()
+    /// <summary>Writes what a completed request changed now, if anything is still unwritten (the flush hook: a reader of
+    /// the records sees the line that goes with them).</summary>
+    public void Flush()
     {
-        // One writer at a time (requests complete concurrently); the file is tiny.
         lock (_gate)
         {
-            var text = Render(_modes(), _lastTurn, _errors);
-            if (text == _written) return;
-            if (Write(text)) _written = text;
+            _scheduled = false;
+            if (!_dirty || _disposed) return;
+            _lastWrite = System.Diagnostics.Stopwatch.GetTimestamp();
+            WriteLocked();
+        }
+    }
+
+    /// <summary>Rewrites the file now (the mode or a model changed).</summary>
+    public void Refresh()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            WriteLocked();
+        }
+    }
+
+    private void WriteLocked()
+    {
+        // One writer at a time (the timer and a mode change may meet); the file is tiny.
+        var text = Render(_modes(), _lastTurn, _errors);
+        if (text == _written || Write(text))
+        {
+            _written = text;
+            _dirty = false;
+        }
+        else if (!_scheduled)
+        {
+            // Not written (a reader holding it on Windows, a full disk): try again later, still off the request path.
+            _scheduled = true;
+            _timer.Change(TimeSpan.FromSeconds(1), Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -108,8 +160,10 @@ internal sealed class StatusLine
         }
     }
 
+    /// <summary>Stops the timer and removes the files (the proxy stops; the line goes with it).</summary>
     public void Delete()
     {
+        Dispose();
         try
         {
             File.Delete(_path);
@@ -117,6 +171,16 @@ internal sealed class StatusLine
             if (SettingsPath is not null) File.Delete(SettingsPath);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            if (_disposed) return;
+            _disposed = true;
+        }
+        _timer.Dispose();
     }
 
     /// <summary>What counts as "the last main turn": a completed Messages API call that produced output.

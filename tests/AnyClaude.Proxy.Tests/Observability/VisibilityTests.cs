@@ -117,6 +117,59 @@ public sealed class VisibilityTests
     }
 
     [Fact]
+    public async Task Status_line_is_written_off_the_request_path_and_at_once_when_flushed()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"anyclaude-status-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(dir);
+        var path = Path.Combine(dir, "statusline-1-2.txt");
+        var line = new StatusLine(path, () => Modes());
+        try
+        {
+            Assert.Equal("MlxLm · qwen-local · no turn yet · 0 errors\n", File.ReadAllText(path));
+            // A completed request only marks the line changed: the file is written by the timer (at once: no write yet).
+            line.Record(Rec("e1", status: 500));
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (File.ReadAllText(path) != "MlxLm · qwen-local · no turn yet · 1 error\n" && DateTime.UtcNow < deadline)
+                await Task.Delay(10);
+            Assert.Equal("MlxLm · qwen-local · no turn yet · 1 error\n", File.ReadAllText(path));
+            // Flush (a reader of the records) writes what is pending at once.
+            line.Record(Rec("e2", status: 502));
+            line.Flush();
+            Assert.Equal("MlxLm · qwen-local · no turn yet · 2 errors\n", File.ReadAllText(path));
+            // After Delete (the proxy stops) a late record writes nothing back.
+            line.Delete();
+            line.Record(Rec("e3", status: 500));
+            line.Flush();
+            await Task.Delay(StatusLine.MinInterval * 2);
+            Assert.False(File.Exists(path));
+        }
+        finally
+        {
+            line.Dispose();
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Session_records_written_in_batches_are_all_on_disk_when_it_stops()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), $"anyclaude-sessions-{Guid.NewGuid():N}");
+        try
+        {
+            var records = SessionRecords.Start(dir, "20261207T000000000-1-2", () => []);
+            for (var i = 1; i <= 250; i++) records.Add(Rec($"r{i}"));
+            // Stopping at once, within the batch delay: nothing is lost.
+            await records.DisposeAsync();
+            var read = SessionRecords.Read(records.Path);
+            Assert.Equal(Enumerable.Range(1, 250).Select(i => $"r{i}"), read.Select(r => r.Id));
+        }
+        finally
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
     public void Windows_command_uses_only_quotes_every_shell_passes_through()
     {
         var command = StatusLine.CommandFor(@"C:\Users\Ann\AppData\Local\AnyClaude\statusline-1-2.txt", windows: true);

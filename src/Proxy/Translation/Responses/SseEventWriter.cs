@@ -63,10 +63,24 @@ internal sealed class SseEventWriter : IAnthropicEventSink
         End();
     }
 
-    public void TextDelta(int index, string text) => Delta(index, "text_delta", "text", text);
-    public void ThinkingDelta(int index, string thinking) => Delta(index, "thinking_delta", "thinking", thinking);
-    public void SignatureDelta(int index, string signature) => Delta(index, "signature_delta", "signature", signature);
-    public void InputJsonDelta(int index, string partialJson) => Delta(index, "input_json_delta", "partial_json", partialJson);
+    public void TextDelta(int index, string text) => Delta(index, s_textDelta, s_text, text);
+    public void ThinkingDelta(int index, string thinking) => Delta(index, s_thinkingDelta, s_thinking, thinking);
+    public void SignatureDelta(int index, string signature) => Delta(index, s_signatureDelta, s_signature, signature);
+    public void InputJsonDelta(int index, string partialJson) => Delta(index, s_inputJsonDelta, s_partialJson, partialJson);
+
+    // The names and fixed values of the per-chunk event, encoded once (ASCII: the same bytes WriteString(string) writes).
+    private static readonly JsonEncodedText s_type = JsonEncodedText.Encode("type");
+    private static readonly JsonEncodedText s_index = JsonEncodedText.Encode("index");
+    private static readonly JsonEncodedText s_delta = JsonEncodedText.Encode("delta");
+    private static readonly JsonEncodedText s_contentBlockDelta = JsonEncodedText.Encode("content_block_delta");
+    private static readonly JsonEncodedText s_textDelta = JsonEncodedText.Encode("text_delta");
+    private static readonly JsonEncodedText s_text = JsonEncodedText.Encode("text");
+    private static readonly JsonEncodedText s_thinkingDelta = JsonEncodedText.Encode("thinking_delta");
+    private static readonly JsonEncodedText s_thinking = JsonEncodedText.Encode("thinking");
+    private static readonly JsonEncodedText s_signatureDelta = JsonEncodedText.Encode("signature_delta");
+    private static readonly JsonEncodedText s_signature = JsonEncodedText.Encode("signature");
+    private static readonly JsonEncodedText s_inputJsonDelta = JsonEncodedText.Encode("input_json_delta");
+    private static readonly JsonEncodedText s_partialJson = JsonEncodedText.Encode("partial_json");
 
     public void BlockStop(int index)
     {
@@ -116,13 +130,13 @@ internal sealed class SseEventWriter : IAnthropicEventSink
         w.WriteEndObject();
     }
 
-    private void Delta(int index, string deltaType, string field, string value)
+    private void Delta(int index, JsonEncodedText deltaType, JsonEncodedText field, string value)
     {
         var w = Begin("event: content_block_delta\ndata: "u8);
-        w.WriteString("type", "content_block_delta");
-        w.WriteNumber("index", index);
-        w.WriteStartObject("delta");
-        w.WriteString("type", deltaType);
+        w.WriteString(s_type, s_contentBlockDelta);
+        w.WriteNumber(s_index, index);
+        w.WriteStartObject(s_delta);
+        w.WriteString(s_type, deltaType);
         w.WriteString(field, value);
         w.WriteEndObject();
         End();
