@@ -79,7 +79,7 @@ Describe 'A long session on a 32,768-token window' -Tag 'E2E' {
 `$env:ANYCLAUDE_STATE_DIR = '$env:ANYCLAUDE_STATE_DIR'; `$env:ANYCLAUDE_CONFIG = '$anyConfig'
 Import-Module '$(Get-BuiltModulePath)'
 Set-Location '$work'
-Start-AnyClaude $mode -Model long-model -ClaudePath '$claude'
+Start-AnyClaude $mode -Model long-model -ClaudePath '$claude' -TracePath '$root/trace.jsonl'
 "@
             $pwsh = (@(Get-PwshCommand) | ForEach-Object { "'$_'" }) -join ' '
             $session = "anyclaude-long-$PID-$($Version -replace '\W', '')-$Flavor-$Thinking"
@@ -91,11 +91,22 @@ Start-AnyClaude $mode -Model long-model -ClaudePath '$claude'
                     tmux send-keys -t $session ('RUN: cat file{0:d2}.txt' -f $i)
                     Start-Sleep -Milliseconds 500
                     tmux send-keys -t $session Enter
-                    # The fake acknowledges the tool result with its first characters: this file's own header.
-                    Wait-Pane $session ('Tool result received: FILE-{0:d2}-BEGIN' -f $i) -Seconds 180 | Out-Null
+                    # Answered: the fake acknowledges the tool result with its first characters (this file's own header);
+                    # when Claude Code compacted on the way, the result went into the summary and the re-attached files,
+                    # and the fake answers the continued conversation with its echo.
+                    Wait-Pane $session ('(?s)RUN: cat file{0:d2}\.txt.*(Tool result received: FILE-{0:d2}-BEGIN|FAKE-(LMSTUDIO|MLX-LM) \(long-model\))' -f $i) -Seconds 180 | Out-Null
                 }
                 $pane = Get-Pane $session
                 $pane | Should -Not -Match $deadEnds
+            } catch {
+                # What the proxy did, for the failure's story: kind, size, status, error, elision per request.
+                $trace = Join-Path $root 'trace.jsonl'
+                if (Test-Path $trace) {
+                    Get-Content $trace | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object { $_.path -eq '/v1/messages' } | ForEach-Object {
+                        Write-Host ("  {0,-10} in={1,6} out={2,5} status={3} window={4} elided={5} {6}" -f $_.kind, $_.inputTokens, $_.outputTokens, $_.status, $_.contextWindow, $_.elidedTokens, $_.error)
+                    }
+                }
+                throw
             } finally {
                 tmux kill-session -t $session 2>$null
             }

@@ -75,4 +75,30 @@ public sealed class ConfigResolverTests : IDisposable
         Assert.Contains("backends.lmstudio.toolHistory", e.Message);
         Assert.Contains("Native or Text", e.Message);
     }
+
+    /// <summary>Issue 17: MLX-LM reports no window, so the mode's contextWindow sets it; contextPolicy chooses what a
+    /// main turn over it gets.</summary>
+    [Fact]
+    public void The_context_window_and_policy_come_from_the_config_file()
+    {
+        File.WriteAllText(_config, """{"mode": "mlx-lm", "backends": {"mlx-lm": {"contextWindow": 32768, "contextPolicy": "refuse"}}}""");
+
+        var settings = ConfigResolver.Resolve().Active.ToSettings();
+
+        Assert.Equal(32_768, settings.ContextWindow);
+        Assert.Equal(ContextPolicyMode.Refuse, settings.ContextPolicy);
+        Assert.Equal(ContextPolicyMode.Elide, BackendSettings.Default(BackendMode.MlxLm).ContextPolicy);
+    }
+
+    [Theory]
+    [InlineData("\"32k\"")]
+    [InlineData("12")]
+    public void A_context_window_that_is_no_size_names_the_key(string value)
+    {
+        File.WriteAllText(_config, "{\"backends\": {\"mlx-lm\": {\"contextWindow\": " + value + "}}}");
+
+        var e = Assert.Throws<ConfigurationException>(() => ConfigResolver.Resolve());
+
+        Assert.Contains("backends.mlx-lm.contextWindow", e.Message);
+    }
 }

@@ -105,6 +105,7 @@ public sealed class ControlSchemaTests : IDisposable
         ToolCalls = ToolCallMode.Off,
         ToolHistory = ToolHistoryMode.Text,
         ContextWindow = 131072,
+        ContextPolicy = ContextPolicyMode.Refuse,
         MaxConcurrency = 8,
         CaCertificate = caCertificate,
         StallTimeout = TimeSpan.FromSeconds(90),
