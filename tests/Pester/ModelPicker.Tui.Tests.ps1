@@ -130,11 +130,14 @@ Start-AnyClaude LmStudio -Prewarm -ClaudePath '$claude'
             Wait-Pane $session 'Set model to' 15 | Out-Null
             # The pick is saved to settings.json; with -Prewarm the proxy warms the chosen backend with the conversation
             # (max_tokens 1), as it does after /model <mode>'s probe.
+            # (The newest request the proxy classed as the main conversation's: on 2.1.332 that can be a side request
+            # of the background agent's, so the body is not checked for the first prompt.)
+            $warm = { @(Get-FakeRequest $mlx -Chat | Where-Object { ($_.body | ConvertFrom-Json).max_tokens -eq 1 }) }
             $deadline = [DateTime]::UtcNow.AddSeconds(30)
-            while ([DateTime]::UtcNow -lt $deadline -and -not (Get-FakeRequest $mlx -Chat | Where-Object { $_.body -like '*reply with SUBAGENT-RAN*' })) { Start-Sleep -Milliseconds 300 }
-            $prewarm = @(Get-FakeRequest $mlx -Chat | Where-Object { $_.body -like '*reply with SUBAGENT-RAN*' })
-            $prewarm.Count | Should -Be 1 -Because 'the pick prewarms MLX-LM with the main conversation'
-            ($prewarm[0].body | ConvertFrom-Json).max_tokens | Should -Be 1
+            while ([DateTime]::UtcNow -lt $deadline -and (& $warm).Count -eq 0) { Start-Sleep -Milliseconds 300 }
+            $chats = @(Get-FakeRequest $mlx -Chat)
+            $chats.Count | Should -Be 1 -Because 'nothing but the prewarm reaches MLX-LM before the next prompt'
+            ($chats[0].body | ConvertFrom-Json).max_tokens | Should -Be 1 -Because 'the pick prewarms MLX-LM (max_tokens 1)'
             Send-Line $session 'which model answers PICKED-ROUTE'
             $routed = Wait-FakeChat $mlx 'which model answers PICKED-ROUTE'
             ($routed.body | ConvertFrom-Json).model | Should -Be 'mlx-community/Qwen3-8B-4bit'

@@ -108,7 +108,8 @@ public sealed partial class StartAnyClaudeCommand
         var models = ModelEnvironment.Prepare(environment, proxy.ActiveBackend, catalog, StatusLineSettings(proxy), settingsPath,
             ArgumentList ?? [], Environment.GetEnvironmentVariable, configDirectory, id => proxy.ModelChosen(id));
         WriteVerbose($"Claude Code's /model picker lists {catalog.Count} route(s): {string.Join(", ", catalog.Select(r => r.Id))}.");
-        if (models.AutoModeOff is { } why) WriteVerbose(why);
+        // Said before Claude Code takes the screen (the issue asks that the user is told which mode and why).
+        if (models.AutoModeOff is { } why) Host?.UI?.WriteLine(why);
         return models;
     }
 

@@ -36,6 +36,32 @@ public sealed class PrewarmTests
         await r.Content.ReadAsStringAsync();
     }
 
+    /// <summary>Issue 18: a /model picker choice sends no probe; the saved choice (Start-AnyClaude watches settings.json)
+    /// warms the chosen mode as the probe of /model &lt;id&gt; does, only with Prewarm and only for another mode.</summary>
+    [Fact]
+    public async Task A_picker_choice_of_another_mode_prewarms_it_with_the_main_conversation()
+    {
+        await using var lmstudio = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.LmStudio });
+        await using var mlx = FakeOpenAiServer.Start(new FakeServerOptions { Flavor = FakeFlavor.MlxLm, Model = "mlx-community/Qwen3-8B-4bit" });
+        await using (var off = Start(lmstudio, mlx))
+        {
+            using var offClient = Client(off);
+            await SendAsync(offClient, Turn(s_system, User("Explain the build.")));
+            Assert.False(off.ModelChosen("mlx-lm"));
+        }
+        await using var proxy = Start(lmstudio, mlx, prewarmOnSwitch: true);
+        using var client = Client(proxy);
+        Assert.False(proxy.ModelChosen("mlx-lm")); // no main conversation yet: nothing to warm
+        await SendAsync(client, Turn(s_system, User("Explain the build.")));
+        Assert.False(proxy.ModelChosen("lmstudio/other-model")); // the main conversation's own mode
+        Assert.True(proxy.ModelChosen("mlx-lm/mlx-community/Qwen3-8B-4bit"));
+        await EventuallyAsync(() => mlx.ChatRequests.Count == 1 && mlx.ChatRequests[0].Completed, "the prewarm on mlx-lm");
+        var warm = mlx.ChatRequests[0];
+        Assert.Equal(1, warm.BodyJson().RootElement.GetProperty("max_tokens").GetInt32());
+        Assert.Equal("mlx-community/Qwen3-8B-4bit", warm.BodyJson().RootElement.GetProperty("model").GetString());
+        Assert.Contains("Explain the build.", warm.Body, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_first_turn_after_a_switch_to_a_prewarmed_backend_is_served_from_its_cache()
     {
