@@ -98,7 +98,10 @@ internal static class ProfileRun
         var nettrace = Path.Combine(dir, name + ".nettrace");
         var csv = Path.Combine(dir, name + ".counters.csv");
         File.Delete(csv);
-        using var tracer = Tool(trace, ["collect", "-p", ours.Pid.ToString(CultureInfo.InvariantCulture), "--profile", Profiles, "-o", nettrace]);
+        // With a duration (the counters' window and a margin): on a busy machine dotnet-trace 10.0.750501 was seen to
+        // ignore the Ctrl+C below and trace on; the duration ends it either way.
+        using var tracer = Tool(trace, ["collect", "-p", ours.Pid.ToString(CultureInfo.InvariantCulture), "--profile", Profiles, "-o", nettrace,
+            "--duration", TimeSpan.FromSeconds(countersSeconds + 5).ToString(@"dd\:hh\:mm\:ss", CultureInfo.InvariantCulture)]);
         ChildProcess.WaitForLine(tracer, "Output File");
         ChildProcess.DrainOutput(tracer);
         using var counter = Tool(counters, ["collect", "-p", ours.Pid.ToString(CultureInfo.InvariantCulture), "--format", "csv", "-o", csv,
@@ -113,7 +116,7 @@ internal static class ProfileRun
         await File.WriteAllLinesAsync(Path.ChangeExtension(nettrace, ".window"), [from.ToString("O"), to.ToString("O")]);
         var workSeconds = clock.Elapsed.TotalSeconds;
         await counter.WaitForExitAsync();
-        if (kill(tracer.Id, 2) != 0) throw new InvalidOperationException($"could not stop dotnet-trace ({Marshal.GetLastPInvokeError()})");
+        if (kill(tracer.Id, 2) != 0 && !tracer.HasExited) throw new InvalidOperationException($"could not stop dotnet-trace ({Marshal.GetLastPInvokeError()})");
         await tracer.WaitForExitAsync();
         var fits = workSeconds + 2 < countersSeconds ? "" : $" (the work took {workSeconds:F0} s: longer than the counters' window)";
         var text = $"### {name}\n\n{figures}\n\n{Counters(csv, requests)}{fits}\n\n```\n{TraceReport.Summarise(nettrace, 25, from, to)}```\n";

@@ -79,8 +79,9 @@ internal sealed class BackendCall(BackendHttp http, ConcurrencyLimiter limiter)
 {
     private static readonly TimeSpan s_idlePoll = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>Unsent bytes at which the relay sends even while the backend's next bytes are already there.</summary>
-    internal const int SendAtBytes = 64 * 1024;
+    /// <summary>Unsent bytes at which the relay sends even while the backend's next bytes are already there: ~80
+    /// events per write; small enough that the client's buffer (which grows by doubling) stays off the large object heap.</summary>
+    internal const int SendAtBytes = 16 * 1024;
 
     /// <summary>Runs the call. output: the client's stream (null when the client gets no stream: a whole answer, a
     /// prewarm); once it has begun, a failure reaches the client as an error event and this returns normally. Before

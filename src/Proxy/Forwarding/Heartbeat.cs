@@ -110,17 +110,21 @@ internal sealed class Heartbeat : IDisposable
         _clock.Remove(this);
     }
 
-    /// <summary>One timer per period in use (requests share the client-probe period), running only while a request
-    /// is watched: starting a request costs a list insertion, not a timer. A heartbeat's checks compare timestamps,
+    /// <summary>One timer per period in use (requests share the client-probe period), started by the first request
+    /// and stopped after <see cref="IdleTicks"/> ticks without one: starting a request costs a list insertion, not a
+    /// timer (nor re-arming one, when requests follow each other). A heartbeat's checks compare timestamps,
     /// so the phase of the shared tick changes no outcome, only when within one period it is seen.</summary>
-    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A clock lives as long as the process (one per period in use, kept in a static table); its timer is stopped whenever no request is watched.")]
+    [System.Diagnostics.CodeAnalysis.SuppressMessage("Design", "CA1001", Justification = "A clock lives as long as the process (one per period in use, kept in a static table); its timer stops after a while without a request.")]
     private sealed class Clock
     {
         private static readonly System.Collections.Concurrent.ConcurrentDictionary<long, Clock> s_clocks = new();
         private readonly object _gate = new();
         private readonly List<Heartbeat> _beats = [];
+        private const int IdleTicks = 50;
         private readonly TimeSpan _period;
         private readonly Timer _timer;
+        private bool _running;
+        private int _idle;
 
         private Clock(TimeSpan period)
         {
@@ -135,23 +139,34 @@ internal sealed class Heartbeat : IDisposable
             lock (_gate)
             {
                 _beats.Add(beat);
-                if (_beats.Count == 1) _timer.Change(_period, _period);
+                _idle = 0;
+                if (_running) return;
+                _running = true;
+                _timer.Change(_period, _period);
             }
         }
 
         public void Remove(Heartbeat beat)
         {
-            lock (_gate)
-            {
-                _beats.Remove(beat);
-                if (_beats.Count == 0) _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
-            }
+            lock (_gate) _beats.Remove(beat);
         }
 
         private void Tick()
         {
             Heartbeat[] beats;
-            lock (_gate) beats = [.. _beats];
+            lock (_gate)
+            {
+                if (_beats.Count == 0)
+                {
+                    if (++_idle >= IdleTicks && _running)
+                    {
+                        _running = false;
+                        _timer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+                    }
+                    return;
+                }
+                beats = [.. _beats];
+            }
             foreach (var beat in beats) beat.Tick();
         }
     }
