@@ -105,7 +105,16 @@ internal sealed class ModelEnvironment
         if (!headless && baseUrl is not null && userVariable("CLAUDE_CODE_ENABLE_GATEWAY_MODEL_DISCOVERY") is null)
         {
             var cache = ClaudeModelFiles.GatewayCachePath(configDirectory);
-            var restore = Backup(cache);
+            var cacheDirectory = Path.GetDirectoryName(cache)!;
+            var hadDirectory = Directory.Exists(cacheDirectory);
+            var restoreFile = Backup(cache);
+            void restore()
+            {
+                restoreFile();
+                // A cache folder made for this session goes too, when nothing else was put in it.
+                if (!hadDirectory && Directory.Exists(cacheDirectory) && !Directory.EnumerateFileSystemEntries(cacheDirectory).Any())
+                    Directory.Delete(cacheDirectory);
+            }
             try
             {
                 ClaudeModelFiles.WriteGatewayCache(cache, baseUrl, catalog, DateTimeOffset.UtcNow);

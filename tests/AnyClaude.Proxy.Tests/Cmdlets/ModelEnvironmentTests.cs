@@ -105,6 +105,7 @@ public sealed class ModelEnvironmentTests : IDisposable
         File.WriteAllText(Path.Combine(Config, "settings.json"), """{ "model": "lmstudio/google/gemma-3-12b" }""");
         prepared.Restore();
         Assert.False(File.Exists(Path.Combine(Config, "cache", "gateway-models.json")));
+        Assert.False(Directory.Exists(Path.Combine(Config, "cache")));
         using var settings = JsonDocument.Parse(File.ReadAllText(Path.Combine(Config, "settings.json")));
         Assert.False(settings.RootElement.TryGetProperty("model", out _));
     }
