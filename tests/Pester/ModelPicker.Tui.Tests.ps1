@@ -69,11 +69,10 @@ Describe 'Claude Code <_>: the /model picker is the switch' -ForEach $versions -
         Set-Content (Join-Path $config 'cache/gateway-models.json') $userCache -NoNewline
         Set-Content (Join-Path $config 'settings.json') '{ "model": "claude-sonnet-4-5" }' -NoNewline
         $script = Join-Path $root 'run.ps1'
-        # CLAUDE_CODE_MAX_CONTEXT_TOKENS: the window the long-sessions issue (17) has Start-AnyClaude set; on 2.1.332
-        # it is what tells an unknown model's real window (see docs/claude-code-footprint.md), set here as 17 sets it.
+        # No CLAUDE_CODE_MAX_CONTEXT_TOKENS here: Start-AnyClaude sets it from the backend's window (CompactionEnvironment),
+        # and on 2.1.332 that is what keeps the "isn't recognized" warning away (docs/claude-code-footprint.md).
         Set-Content $script @"
 `$env:HOME = '$root'; `$env:CLAUDE_CONFIG_DIR = '$config'; `$env:DISABLE_AUTOUPDATER = '1'
-`$env:CLAUDE_CODE_MAX_CONTEXT_TOKENS = '32768'
 `$env:LMSTUDIO_URL = '$($lmstudio.BaseUrl)'; `$env:MLX_LM_URL = '$($mlx.BaseUrl)'; `$env:MLX_LM_MODEL = '$($mlx.Model)'
 `$env:ANYCLAUDE_STATE_DIR = '$env:ANYCLAUDE_STATE_DIR'; `$env:ANYCLAUDE_CONFIG = '$env:ANYCLAUDE_CONFIG'
 Import-Module '$(Get-BuiltModulePath)'
