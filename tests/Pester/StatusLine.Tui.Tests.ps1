@@ -63,7 +63,7 @@ Start-AnyClaude LmStudio -Model lm-tui -ClaudePath '$claude'
             tmux send-keys -t $session 'say hi'
             Start-Sleep -Seconds 1
             tmux send-keys -t $session Enter
-            Wait-Pane $session 'LmStudio · lm-tui · (cached \d+%|prefill \d+\.\ds)( · [\d.]+ tok/s)? · 0 errors' | Out-Null
+            Wait-Pane $session 'LmStudio · lm-tui · (cached \d+%|prefill \d+\.\ds)( · ctx \d+% of \d+K)?( · [\d.]+ tok/s)? · 0 errors' | Out-Null
         } finally {
             tmux kill-session -t $session 2>$null
         }
