@@ -137,6 +137,29 @@ public sealed class ConversationCutTests
         Assert.Contains("[elided by AnyClaude to fit the 32,768-token window", text);
     }
 
+    /// <summary>2.1.197 re-attaches files as "Result of calling the Read tool:" text without a system-reminder (seen in
+    /// the real TUI: only the small "Called the Read tool" blocks were recognised, and the turn after the compaction
+    /// was refused at 36,361 tokens).</summary>
+    [Theory]
+    [InlineData("Result of calling the Read tool:\n     1\u2192FILE-03-BEGIN")]
+    [InlineData("<system-reminder>\nResult of calling the Read tool: \"x\"\n</system-reminder>")]
+    [InlineData("<system-reminder>\nCalled the Read tool with the following input: {\"file_path\":\"/w/a.txt\"}\n</system-reminder>")]
+    public void Reattached_tool_results_are_recognised_in_every_form(string text) => Assert.True(ConversationCut.IsAttachment(text));
+
+    /// <summary>Seen with 2.1.197: a compaction in the middle of a turn (the main conversation waited for a tool
+    /// result) made the compacted conversation look like a sub-agent's.</summary>
+    [Fact]
+    public void The_compacted_conversation_replaces_the_main_one_even_mid_turn()
+    {
+        var classifier = new AnyClaude.Proxy.Classification.RequestClassifier();
+        using var main = MessagesRequest.Parse(Encoding.UTF8.GetBytes(Body(Turns(2))));
+        Assert.Equal(RequestKind.Main, classifier.Classify("s", main).Kind);
+        classifier.Observe("s", RequestKind.Main, classifier.Classify("s", main).ConversationId, "tool_use");
+        using var compacted = MessagesRequest.Parse(Encoding.UTF8.GetBytes(Body([UserText("This session is being continued from a previous conversation that ran out of context. Summary: …")])));
+
+        Assert.Equal(RequestKind.Main, classifier.Classify("s", compacted).Kind);
+    }
+
     [Fact]
     public void A_summary_request_is_cut_until_the_summary_has_its_budget()
     {

@@ -158,11 +158,16 @@ internal static class ConversationCut
         return SummaryRequest.IsInstruction(text) ? null : UnitKind.Text;
     }
 
-    /// <summary>A file body Claude Code attaches (after a compaction, or for a file the user named with @): a
-    /// &lt;system-reminder&gt; that reports a Read tool call or its result.</summary>
-    internal static bool IsAttachment(string text) =>
-        text.AsSpan().TrimStart().StartsWith("<system-reminder>", StringComparison.Ordinal)
-        && (text.Contains("Called the Read tool", StringComparison.Ordinal) || text.Contains("Result of calling the Read tool", StringComparison.Ordinal));
+    /// <summary>A tool call or result Claude Code attaches as text (the files it re-reads after a compaction, a file
+    /// the user named with @): "Called the Read tool with the following input: …" and "Result of calling the Read
+    /// tool:\n…" (2.1.197 <c>jen()</c>/<c>Fen()</c>), with or without a &lt;system-reminder&gt; around it.</summary>
+    internal static bool IsAttachment(string text)
+    {
+        var t = text.AsSpan().TrimStart();
+        if (t.StartsWith("<system-reminder>", StringComparison.Ordinal)) t = t["<system-reminder>".Length..].TrimStart();
+        return (t.StartsWith("Called the ", StringComparison.Ordinal) && t.Contains(" tool with the following input", StringComparison.Ordinal))
+            || t.StartsWith("Result of calling the ", StringComparison.Ordinal);
+    }
 
     /// <summary>Replays the user-message boundaries: how many blocks (in cut order) the whole conversation cuts.</summary>
     private static int Replay(JsonElement root, JsonElement messages, List<Unit> units, int window, CancellationToken ct)
