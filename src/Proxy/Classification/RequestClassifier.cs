@@ -74,7 +74,7 @@ internal sealed class RequestClassifier
     internal static bool IsContinuation(JsonElement root) =>
         root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array && messages.GetArrayLength() > 0
         && messages[0].TryGetProperty("content", out var content)
-        && ContentText.Join(content).TrimStart().StartsWith("This session is being continued from a previous conversation", StringComparison.Ordinal);
+        && ContentText.Join(content).Contains("This session is being continued from a previous conversation", StringComparison.Ordinal);
 
     private SessionState Session(string key)
     {

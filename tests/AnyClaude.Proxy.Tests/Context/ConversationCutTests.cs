@@ -160,6 +160,30 @@ public sealed class ConversationCutTests
         Assert.Equal(RequestKind.Main, classifier.Classify("s", compacted).Kind);
     }
 
+    /// <summary>2.1.197 after a compaction (its trace in the real TUI): the summary after a date reminder in the first
+    /// message, the newest tool result, then one message of role "system" holding every re-attached file as text.</summary>
+    [Fact]
+    public void The_files_2_1_197_reattaches_in_a_system_message_are_cut()
+    {
+        var files = string.Join('\n', Enumerable.Range(1, 5).Select(i => $"Called the Read tool with the following input: {{\"file_path\":\"/w/file{i}.txt\"}}\nResult of calling the Read tool:\n{Text(2_500, "file" + i)}"));
+        var messages = new[]
+        {
+            UserBlocks(TextBlock("<system-reminder>\nToday's date is 2026-12-08.\n</system-reminder>"), TextBlock("This session is being continued from a previous conversation that ran out of context. " + Text(3_000, "summary"))),
+            "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t3\",\"name\":\"Bash\",\"input\":{\"command\":\"cat file03.txt\"}}]}",
+            UserBlocks(ToolResult("t3", Text(2_500, "file3"))),
+            $"{{\"role\":\"system\",\"content\":{JsonSerializer.Serialize(files)}}}",
+        };
+        using var doc = JsonDocument.Parse(Body(messages));
+        Assert.True(AnyClaude.Proxy.Classification.RequestClassifier.IsContinuation(doc.RootElement));
+
+        var cut = ConversationCut.Apply(doc.RootElement, Window, CutPurpose.Main, CancellationToken.None);
+
+        Assert.NotNull(cut.Body);
+        Assert.True(cut.InputTokens <= ContextBudget.CutAbove(Window), $"{cut.InputTokens} tokens after the cut");
+        using var after = JsonDocument.Parse(cut.Body);
+        Assert.StartsWith("[elided by AnyClaude", after.RootElement.GetProperty("messages")[3].GetProperty("content").GetString());
+    }
+
     [Fact]
     public void A_summary_request_is_cut_until_the_summary_has_its_budget()
     {

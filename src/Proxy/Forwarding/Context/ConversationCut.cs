@@ -48,6 +48,9 @@ internal static class ContextBudget
 /// </summary>
 internal static class ConversationCut
 {
+    /// <summary>The block index of a message whose whole (string) content is one unit.</summary>
+    private const int WholeContent = -1;
+
     /// <summary>Blocks smaller than this are never cut: the marker would save nothing.</summary>
     internal const int MinBlockTokens = 64;
 
@@ -113,6 +116,14 @@ internal static class ConversationCut
         foreach (var message in messages.EnumerateArray())
         {
             var last = index == count - 1;
+            // 2.1.197 re-attaches the files after a compaction as one message of role "system" with string content.
+            if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content", out var whole) && whole.ValueKind == JsonValueKind.String
+                && !(message.TryGetProperty("role", out var r) && r.ValueEquals("assistant")) && IsAttachment(whole.GetString()!))
+            {
+                var tokens = TokenCounter.Count(whole.GetString()!, ct);
+                var unit = new Unit(index, WholeContent, UnitKind.Attachment, tokens, tokens - TokenCounter.Count(Marker(window, tokens), ct));
+                if (tokens >= MinBlockTokens && unit.Saved > 0) regular.Add(unit);
+            }
             if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array)
             {
                 var isUser = message.TryGetProperty("role", out var role) && role.ValueEquals("user");
@@ -230,6 +241,17 @@ internal static class ConversationCut
 
     private static void WriteMessage(Utf8JsonWriter w, JsonElement message, int index, Dictionary<(int, int), Unit> elided, int window)
     {
+        if (message.ValueKind == JsonValueKind.Object && elided.ContainsKey((index, WholeContent)))
+        {
+            w.WriteStartObject();
+            foreach (var property in message.EnumerateObject())
+            {
+                if (property.NameEquals("content")) w.WriteString("content", Marker(window, elided[(index, WholeContent)].Tokens));
+                else property.WriteTo(w);
+            }
+            w.WriteEndObject();
+            return;
+        }
         if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array
             || !elided.Keys.Any(k => k.Item1 == index))
         {
