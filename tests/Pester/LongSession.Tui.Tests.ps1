@@ -94,7 +94,7 @@ Start-AnyClaude $mode -Model long-model -ClaudePath '$claude' -TracePath '$root/
                     # Answered: the fake acknowledges the tool result with its first characters (this file's own header);
                     # when Claude Code compacted on the way, the result went into the summary and the re-attached files,
                     # and the fake answers the continued conversation with its echo.
-                    Wait-Pane $session ('(?s)RUN: cat file{0:d2}\.txt.*(Tool result received: FILE-{0:d2}-BEGIN|FAKE-(LMSTUDIO|MLX-LM) \(long-model\))' -f $i) -Seconds 180 | Out-Null
+                    Wait-Pane $session ('(?s)(RUN: cat file{0:d2}\.txt|Conversation compacted).*(Tool result received: FILE-{0:d2}-BEGIN|FAKE-(LMSTUDIO|MLX-LM) \(long-model\))' -f $i) -Seconds 180 | Out-Null
                 }
                 $pane = Get-Pane $session
                 $pane | Should -Not -Match $deadEnds

@@ -182,6 +182,9 @@ public sealed class ConversationCutTests
         Assert.True(cut.InputTokens <= ContextBudget.CutAbove(Window), $"{cut.InputTokens} tokens after the cut");
         using var after = JsonDocument.Parse(cut.Body);
         Assert.StartsWith("[elided by AnyClaude", after.RootElement.GetProperty("messages")[3].GetProperty("content").GetString());
+        // The newest tool result (before the system message) stays whole: seen elided in the real TUI, the model answered
+        // the marker instead of the file.
+        Assert.Equal(doc.RootElement.GetProperty("messages")[2].GetRawText(), after.RootElement.GetProperty("messages")[2].GetRawText());
     }
 
     [Fact]

@@ -112,6 +112,11 @@ internal static class ConversationCut
         var regular = new List<Unit>();
         var text = new List<Unit>();
         var count = messages.GetArrayLength();
+        // The newest user message: its tool results are what the model answers now (2.1.197 puts a role-system message
+        // of re-attached files after it).
+        var newestUser = count - 1;
+        while (newestUser > 0 && !(messages[newestUser].ValueKind == JsonValueKind.Object && messages[newestUser].TryGetProperty("role", out var nr) && nr.ValueEquals("user")))
+            newestUser--;
         var index = 0;
         foreach (var message in messages.EnumerateArray())
         {
@@ -141,7 +146,7 @@ internal static class ConversationCut
                             {
                                 if (purpose == CutPurpose.Summary && !last) text.Add(unit);
                             }
-                            else if (!(last && kind == UnitKind.ToolResult && purpose == CutPurpose.Main))
+                            else if (!(index >= newestUser && kind == UnitKind.ToolResult && purpose == CutPurpose.Main))
                             {
                                 // The newest tool results are what the model is answering; a main turn keeps them.
                                 perKind[(int)kind].Add(unit);
