@@ -79,7 +79,7 @@ Describe 'A long session on a 32,768-token window' -Tag 'E2E' {
 `$env:ANYCLAUDE_STATE_DIR = '$env:ANYCLAUDE_STATE_DIR'; `$env:ANYCLAUDE_CONFIG = '$anyConfig'
 Import-Module '$(Get-BuiltModulePath)'
 Set-Location '$work'
-Start-AnyClaude $mode -Model long-model -ClaudePath '$claude' -TracePath '$root/trace.jsonl'
+Start-AnyClaude $mode -Model long-model -ClaudePath '$claude' -TracePath '$root/trace.jsonl' -TraceLevel $($env:ANYCLAUDE_LONG_TRACE_LEVEL ?? 'Basic')
 "@
             $pwsh = (@(Get-PwshCommand) | ForEach-Object { "'$_'" }) -join ' '
             $session = "anyclaude-long-$PID-$($Version -replace '\W', '')-$Flavor-$Thinking"
@@ -94,7 +94,7 @@ Start-AnyClaude $mode -Model long-model -ClaudePath '$claude' -TracePath '$root/
                     # Answered: the fake acknowledges the tool result with its first characters (this file's own header);
                     # when Claude Code compacted on the way, the result went into the summary and the re-attached files,
                     # and the fake answers the continued conversation with its echo.
-                    Wait-Pane $session ('(?s)RUN: cat file{0:d2}\.txt.*(Tool result received: FILE-{0:d2}-BEGIN|FAKE-(LMSTUDIO|MLX-LM) \(long-model\))' -f $i) -Seconds 180 | Out-Null
+                    Wait-Pane $session ('(?s)(RUN: cat file{0:d2}\.txt|Conversation compacted).*(Tool result received: FILE-{0:d2}-BEGIN|FAKE-(LMSTUDIO|MLX-LM) \(long-model\))' -f $i) -Seconds 180 | Out-Null
                 }
                 $pane = Get-Pane $session
                 $pane | Should -Not -Match $deadEnds
@@ -106,6 +106,8 @@ Start-AnyClaude $mode -Model long-model -ClaudePath '$claude' -TracePath '$root/
                         Write-Host ("  {0,-10} in={1,6} out={2,5} status={3} window={4} elided={5} {6}" -f $_.kind, $_.inputTokens, $_.outputTokens, $_.status, $_.contextWindow, $_.elidedTokens, $_.error)
                     }
                 }
+                # ANYCLAUDE_LONG_KEEP: a folder that keeps the trace (with ANYCLAUDE_LONG_TRACE_LEVEL=Replay, the bodies).
+                if ($env:ANYCLAUDE_LONG_KEEP -and (Test-Path $trace)) { Copy-Item $trace (Join-Path $env:ANYCLAUDE_LONG_KEEP "trace-$Version-$Flavor-$Thinking.jsonl") }
                 throw
             } finally {
                 tmux kill-session -t $session 2>$null

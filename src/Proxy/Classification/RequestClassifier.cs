@@ -52,7 +52,9 @@ internal sealed class RequestClassifier
             if (state.SubAgents.Contains(conversation)) return (RequestKind.SubAgent, conversation);
             // Claude Code's side requests come without tools; its main and sub-agent conversations always have them.
             if (!request.HasTools) return (RequestKind.Background, conversation);
-            if (state.MainAwaitsTool)
+            // Claude Code's compacted conversation opens with its summary; it replaces the main one even when the
+            // compaction came mid-turn, while the main conversation waited for a tool result.
+            if (state.MainAwaitsTool && !IsContinuation(request.Root))
             {
                 if (state.SubAgents.Count > 256) state.SubAgents.Clear();
                 state.SubAgents.Add(conversation);
@@ -74,6 +76,13 @@ internal sealed class RequestClassifier
             if (state.Main == conversationId) state.MainAwaitsTool = stopReason == "tool_use";
         }
     }
+
+    /// <summary>The first message of a compacted conversation: "This session is being continued from a previous
+    /// conversation…" (2.0.77, 2.1.197 and 2.1.332 alike).</summary>
+    internal static bool IsContinuation(JsonElement root) =>
+        root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array && messages.GetArrayLength() > 0
+        && messages[0].TryGetProperty("content", out var content)
+        && ContentText.Join(content).Contains("This session is being continued from a previous conversation", StringComparison.Ordinal);
 
     private SessionState Session(string key)
     {

@@ -137,6 +137,56 @@ public sealed class ConversationCutTests
         Assert.Contains("[elided by AnyClaude to fit the 32,768-token window", text);
     }
 
+    /// <summary>2.1.197 re-attaches files as "Result of calling the Read tool:" text without a system-reminder (seen in
+    /// the real TUI: only the small "Called the Read tool" blocks were recognised, and the turn after the compaction
+    /// was refused at 36,361 tokens).</summary>
+    [Theory]
+    [InlineData("Result of calling the Read tool:\n     1\u2192FILE-03-BEGIN")]
+    [InlineData("<system-reminder>\nResult of calling the Read tool: \"x\"\n</system-reminder>")]
+    [InlineData("<system-reminder>\nCalled the Read tool with the following input: {\"file_path\":\"/w/a.txt\"}\n</system-reminder>")]
+    public void Reattached_tool_results_are_recognised_in_every_form(string text) => Assert.True(ConversationCut.IsAttachment(text));
+
+    /// <summary>Seen with 2.1.197: a compaction in the middle of a turn (the main conversation waited for a tool
+    /// result) made the compacted conversation look like a sub-agent's.</summary>
+    [Fact]
+    public void The_compacted_conversation_replaces_the_main_one_even_mid_turn()
+    {
+        var classifier = new AnyClaude.Proxy.Classification.RequestClassifier();
+        using var main = MessagesRequest.Parse(Encoding.UTF8.GetBytes(Body(Turns(2))));
+        Assert.Equal(RequestKind.Main, classifier.Classify("s", main).Kind);
+        classifier.Observe("s", RequestKind.Main, classifier.Classify("s", main).ConversationId, "tool_use");
+        using var compacted = MessagesRequest.Parse(Encoding.UTF8.GetBytes(Body([UserText("This session is being continued from a previous conversation that ran out of context. Summary: …")])));
+
+        Assert.Equal(RequestKind.Main, classifier.Classify("s", compacted).Kind);
+    }
+
+    /// <summary>2.1.197 after a compaction (its trace in the real TUI): the summary after a date reminder in the first
+    /// message, the newest tool result, then one message of role "system" holding every re-attached file as text.</summary>
+    [Fact]
+    public void The_files_2_1_197_reattaches_in_a_system_message_are_cut()
+    {
+        var files = string.Join('\n', Enumerable.Range(1, 5).Select(i => $"Called the Read tool with the following input: {{\"file_path\":\"/w/file{i}.txt\"}}\nResult of calling the Read tool:\n{Text(2_500, "file" + i)}"));
+        var messages = new[]
+        {
+            UserBlocks(TextBlock("<system-reminder>\nToday's date is 2026-12-08.\n</system-reminder>"), TextBlock("This session is being continued from a previous conversation that ran out of context. " + Text(3_000, "summary"))),
+            "{\"role\":\"assistant\",\"content\":[{\"type\":\"tool_use\",\"id\":\"t3\",\"name\":\"Bash\",\"input\":{\"command\":\"cat file03.txt\"}}]}",
+            UserBlocks(ToolResult("t3", Text(2_500, "file3"))),
+            $"{{\"role\":\"system\",\"content\":{JsonSerializer.Serialize(files)}}}",
+        };
+        using var doc = JsonDocument.Parse(Body(messages));
+        Assert.True(AnyClaude.Proxy.Classification.RequestClassifier.IsContinuation(doc.RootElement));
+
+        var cut = ConversationCut.Apply(doc.RootElement, Window, CutPurpose.Main, CancellationToken.None);
+
+        Assert.NotNull(cut.Body);
+        Assert.True(cut.InputTokens <= ContextBudget.CutAbove(Window), $"{cut.InputTokens} tokens after the cut");
+        using var after = JsonDocument.Parse(cut.Body);
+        Assert.StartsWith("[elided by AnyClaude", after.RootElement.GetProperty("messages")[3].GetProperty("content").GetString());
+        // The newest tool result (before the system message) stays whole: seen elided in the real TUI, the model answered
+        // the marker instead of the file.
+        Assert.Equal(doc.RootElement.GetProperty("messages")[2].GetRawText(), after.RootElement.GetProperty("messages")[2].GetRawText());
+    }
+
     [Fact]
     public void A_summary_request_is_cut_until_the_summary_has_its_budget()
     {

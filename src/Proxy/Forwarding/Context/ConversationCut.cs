@@ -48,6 +48,9 @@ internal static class ContextBudget
 /// </summary>
 internal static class ConversationCut
 {
+    /// <summary>The block index of a message whose whole (string) content is one unit.</summary>
+    private const int WholeContent = -1;
+
     /// <summary>Blocks smaller than this are never cut: the marker would save nothing.</summary>
     internal const int MinBlockTokens = 64;
 
@@ -109,10 +112,23 @@ internal static class ConversationCut
         var regular = new List<Unit>();
         var text = new List<Unit>();
         var count = messages.GetArrayLength();
+        // The newest user message: its tool results are what the model answers now (2.1.197 puts a role-system message
+        // of re-attached files after it).
+        var newestUser = count - 1;
+        while (newestUser > 0 && !(messages[newestUser].ValueKind == JsonValueKind.Object && messages[newestUser].TryGetProperty("role", out var nr) && nr.ValueEquals("user")))
+            newestUser--;
         var index = 0;
         foreach (var message in messages.EnumerateArray())
         {
             var last = index == count - 1;
+            // 2.1.197 re-attaches the files after a compaction as one message of role "system" with string content.
+            if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content", out var whole) && whole.ValueKind == JsonValueKind.String
+                && !(message.TryGetProperty("role", out var r) && r.ValueEquals("assistant")) && IsAttachment(whole.GetString()!))
+            {
+                var tokens = TokenCounter.Count(whole.GetString()!, ct);
+                var unit = new Unit(index, WholeContent, UnitKind.Attachment, tokens, tokens - TokenCounter.Count(Marker(window, tokens), ct));
+                if (tokens >= MinBlockTokens && unit.Saved > 0) regular.Add(unit);
+            }
             if (message.ValueKind == JsonValueKind.Object && message.TryGetProperty("content", out var content) && content.ValueKind == JsonValueKind.Array)
             {
                 var isUser = message.TryGetProperty("role", out var role) && role.ValueEquals("user");
@@ -130,7 +146,7 @@ internal static class ConversationCut
                             {
                                 if (purpose == CutPurpose.Summary && !last) text.Add(unit);
                             }
-                            else if (!(last && kind == UnitKind.ToolResult && purpose == CutPurpose.Main))
+                            else if (!(index >= newestUser && kind == UnitKind.ToolResult && purpose == CutPurpose.Main))
                             {
                                 // The newest tool results are what the model is answering; a main turn keeps them.
                                 perKind[(int)kind].Add(unit);
@@ -158,11 +174,16 @@ internal static class ConversationCut
         return SummaryRequest.IsInstruction(text) ? null : UnitKind.Text;
     }
 
-    /// <summary>A file body Claude Code attaches (after a compaction, or for a file the user named with @): a
-    /// &lt;system-reminder&gt; that reports a Read tool call or its result.</summary>
-    internal static bool IsAttachment(string text) =>
-        text.AsSpan().TrimStart().StartsWith("<system-reminder>", StringComparison.Ordinal)
-        && (text.Contains("Called the Read tool", StringComparison.Ordinal) || text.Contains("Result of calling the Read tool", StringComparison.Ordinal));
+    /// <summary>A tool call or result Claude Code attaches as text (the files it re-reads after a compaction, a file
+    /// the user named with @): "Called the Read tool with the following input: …" and "Result of calling the Read
+    /// tool:\n…" (2.1.197 <c>jen()</c>/<c>Fen()</c>), with or without a &lt;system-reminder&gt; around it.</summary>
+    internal static bool IsAttachment(string text)
+    {
+        var t = text.AsSpan().TrimStart();
+        if (t.StartsWith("<system-reminder>", StringComparison.Ordinal)) t = t["<system-reminder>".Length..].TrimStart();
+        return (t.StartsWith("Called the ", StringComparison.Ordinal) && t.Contains(" tool with the following input", StringComparison.Ordinal))
+            || t.StartsWith("Result of calling the ", StringComparison.Ordinal);
+    }
 
     /// <summary>Replays the user-message boundaries: how many blocks (in cut order) the whole conversation cuts.</summary>
     private static int Replay(JsonElement root, JsonElement messages, List<Unit> units, int window, CancellationToken ct)
@@ -225,6 +246,17 @@ internal static class ConversationCut
 
     private static void WriteMessage(Utf8JsonWriter w, JsonElement message, int index, Dictionary<(int, int), Unit> elided, int window)
     {
+        if (message.ValueKind == JsonValueKind.Object && elided.ContainsKey((index, WholeContent)))
+        {
+            w.WriteStartObject();
+            foreach (var property in message.EnumerateObject())
+            {
+                if (property.NameEquals("content")) w.WriteString("content", Marker(window, elided[(index, WholeContent)].Tokens));
+                else property.WriteTo(w);
+            }
+            w.WriteEndObject();
+            return;
+        }
         if (message.ValueKind != JsonValueKind.Object || !message.TryGetProperty("content", out var content) || content.ValueKind != JsonValueKind.Array
             || !elided.Keys.Any(k => k.Item1 == index))
         {
