@@ -126,8 +126,9 @@ public static class WarmStartStore
         foreach (var old in files.Skip(MaxEntries)) old.Delete();
     }
 
-    /// <summary>The head of a Claude Code request: model, system, tools, and its first user message without the last text
-    /// block; max_tokens 1, no stream, no thinking. A first message that is only the user's text becomes ".".</summary>
+    /// <summary>The head of a Claude Code request: model, system, tools, its first user message's system reminders (the
+    /// user's own text left out) and the role:"system" messages that follow it (2.1.332's environment); max_tokens 1, no
+    /// stream, no thinking. A first message without reminders becomes ".".</summary>
     internal static byte[] HeadOf(ReadOnlySpan<byte> body)
     {
         using var doc = JsonDocument.Parse(body.ToArray());
@@ -146,12 +147,15 @@ public static class WarmStartStore
             w.WriteString("role", "user");
             var first = root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array && messages.GetArrayLength() > 0
                 ? messages[0] : default;
-            if (first.ValueKind == JsonValueKind.Object && first.TryGetProperty("content", out var content)
-                && content.ValueKind == JsonValueKind.Array && content.GetArrayLength() > 1)
+            var reminders = first.ValueKind == JsonValueKind.Object && first.TryGetProperty("content", out var content)
+                && content.ValueKind == JsonValueKind.Array
+                ? content.EnumerateArray().Where(b => b.ValueKind == JsonValueKind.Object && b.TryGetProperty("text", out var t)
+                    && t.ValueKind == JsonValueKind.String && t.GetString()!.StartsWith("<system-reminder>", StringComparison.Ordinal)).ToArray()
+                : [];
+            if (reminders.Length > 0)
             {
                 w.WriteStartArray("content");
-                var blocks = content.EnumerateArray().ToArray();
-                foreach (var block in blocks[..^1]) block.WriteTo(w);
+                foreach (var block in reminders) block.WriteTo(w);
                 w.WriteEndArray();
             }
             else
@@ -159,6 +163,14 @@ public static class WarmStartStore
                 w.WriteString("content", ".");
             }
             w.WriteEndObject();
+            if (messages.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var m in messages.EnumerateArray().Skip(1))
+                {
+                    if (m.ValueKind != JsonValueKind.Object || !m.TryGetProperty("role", out var role) || role.GetString() != "system") break;
+                    m.WriteTo(w);
+                }
+            }
             w.WriteEndArray();
             w.WriteEndObject();
         }

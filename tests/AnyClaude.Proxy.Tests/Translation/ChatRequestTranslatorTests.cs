@@ -72,10 +72,27 @@ public class ChatRequestTranslatorTests
             """, ClaudeCodeSystem);
         var messages = Messages(ToChatJson(body, LmStudio));
         Assert.Equal(["system", "user", "assistant", "user"], messages.Select(m => m.GetProperty("role").GetString()));
+        // In the conversation's first user message a later system text goes before the user's own words (issue 20:
+        // 2.1.332 sends its environment after the first prompt; before it, every session's head is one cacheable prefix).
         Assert.Equal(
-            "<system-reminder>\nToday's date is 2026-11-24.\n</system-reminder>\n\nWhat is in this folder?\n\n<system-reminder>\nWorking directory: /home/u/repo\n</system-reminder>",
+            "<system-reminder>\nToday's date is 2026-11-24.\n</system-reminder>\n\n<system-reminder>\nWorking directory: /home/u/repo\n</system-reminder>\n\nWhat is in this folder?",
             Content(messages[1]));
         Assert.Equal(1, messages.Count(m => m.GetProperty("role").GetString() == "system"));
+    }
+
+    [Fact]
+    public void Two_sessions_with_other_first_prompts_share_the_rendered_head_up_to_the_prompt()
+    {
+        static string First(string prompt) => Content(Messages(ToChatJson(Request($$"""
+            [{"role":"user","content":[{"type":"text","text":"<system-reminder>context</system-reminder>"},{"type":"text","text":"{{prompt}}"}]},
+             {"role":"system","content":"<system-reminder>\n# Environment\nPrimary working directory: /home/u/repo\n</system-reminder>"}]
+            """, ClaudeCodeSystem), LmStudio))[1]);
+        var a = First("fix the parser");
+        var b = First("say hello");
+        var head = "<system-reminder>context</system-reminder>\n\n<system-reminder>\n# Environment\nPrimary working directory: /home/u/repo\n</system-reminder>\n\n";
+        Assert.StartsWith(head, a, StringComparison.Ordinal);
+        Assert.StartsWith(head, b, StringComparison.Ordinal);
+        Assert.EndsWith("fix the parser", a, StringComparison.Ordinal);
     }
 
     [Fact]

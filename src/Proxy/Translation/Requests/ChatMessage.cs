@@ -30,6 +30,17 @@ internal sealed class ChatMessage(string role)
             Parts.Add(ChatPart.OfText(text));
     }
 
+    /// <summary>Adds text after the leading system reminders, before the user's own words (see ChatMessageBuilder.AddSystem).</summary>
+    public void InsertBeforeOwnText(string text)
+    {
+        if (text.Length == 0)
+            return;
+        var at = 0;
+        while (at < Parts.Count && Parts[at].Text is { } t && t.StartsWith("<system-reminder>", StringComparison.Ordinal))
+            at++;
+        Parts.Insert(at, ChatPart.OfText(text));
+    }
+
     public void WriteTo(Utf8JsonWriter writer)
     {
         writer.WriteStartObject();

@@ -70,7 +70,12 @@ internal sealed class ChatMessageBuilder(BackendProfile profile)
         var marked = text.StartsWith("<system-reminder>", StringComparison.Ordinal)
             ? text
             : $"<system-reminder>\n{text}\n</system-reminder>";
-        if (_messages.Count > 0 && _messages[^1].Role is "user" or "tool" && _pendingSystem.Count == 0)
+        if (_messages.Count > 0 && _messages[^1].Role == "user" && _pendingSystem.Count == 0 && !_messages.Exists(m => m.Role == "assistant"))
+            // The conversation's first user message: Claude Code 2.1.332 sends its environment after the user's first prompt.
+            // Before the prompt, the head of every session in a folder (system, tools, reminders, environment) is one
+            // prefix a backend can keep across sessions (warm start); it is sent in the same place every turn.
+            _messages[^1].InsertBeforeOwnText(marked);
+        else if (_messages.Count > 0 && _messages[^1].Role is "user" or "tool" && _pendingSystem.Count == 0)
             _messages[^1].AddText(marked); // after tool results it rides in the last result, as Claude Code 2.0 put it
         else
             _pendingSystem.Add(marked);
