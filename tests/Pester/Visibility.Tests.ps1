@@ -226,7 +226,7 @@ echo '{"session_id":"s"}' | sh -c "`$cmd" > '$dir/after.txt'
         $settings.statusLine.type | Should -Be 'command'
         $settings.statusLine.command | Should -BeLike 'cat *statusline-*.txt*'
         Get-Content "$dir/before.txt" | Should -Be 'LmStudio · lm-fake · no turn yet · 0 errors'
-        Get-Content "$dir/after.txt" | Should -Match '^LmStudio · lm-fake · (cached \d+%|prefill \d+\.\ds)( · [\d.]+ tok/s)? · 0 errors$'
+        Get-Content "$dir/after.txt" | Should -Match '^LmStudio · lm-fake · (cached \d+%|prefill \d+\.\ds)( · ctx \d+% of \d+K)?( · [\d.]+ tok/s)? · 0 errors$'
         Get-ChildItem $env:ANYCLAUDE_STATE_DIR -Filter 'statusline-*' | Should -BeNullOrEmpty -Because 'the proxy removes its status files when it stops'
     }
 
