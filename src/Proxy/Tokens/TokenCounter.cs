@@ -112,19 +112,11 @@ public static class TokenCounter
     /// <summary>Prompt tokens of a request body's root object; stops with OperationCanceledException when ct fires.</summary>
     internal static int CountRequest(JsonElement root, CancellationToken ct)
     {
-        var total = 0;
-        if (root.TryGetProperty("system", out var system)) total += CountPart(system, static (e, ct) => CountContent(e, ct), ct);
+        var total = CountSystemAndTools(root, ct);
         if (root.TryGetProperty("messages", out var messages) && messages.ValueKind == JsonValueKind.Array)
         {
             foreach (var message in messages.EnumerateArray()) total += CountMessage(message, ct);
         }
-        if (root.TryGetProperty("tools", out var tools) && tools.ValueKind == JsonValueKind.Array)
-            total += CountPart(tools, static (t, ct) =>
-            {
-                var n = 0;
-                foreach (var tool in t.EnumerateArray()) n += Count(tool.GetRawText(), ct);
-                return n;
-            }, ct);
         return total;
     }
 
