@@ -121,7 +121,7 @@ public sealed partial class StartAnyClaudeCommand
         }
 
         // The window Claude Code should compact before: the mode's contextWindow, else what the backend reports.
-        var contextWindow = proxy.ActiveBackend.IsLocal ? proxy.GetContextWindowAsync(proxy.ActiveBackend, PipelineStopToken).GetAwaiter().GetResult() : null;
+        var contextWindow = proxy.ActiveBackend.IsLocal ? Await((_, cancellationToken) => proxy.GetContextWindowAsync(proxy.ActiveBackend, cancellationToken)) : null;
         var environment = new Dictionary<string, string?>(ClaudeEnvironment.For(proxy.BaseUrl, proxy.Token, proxy.ActiveBackend, Model, contextWindow), StringComparer.Ordinal);
         var models = PrepareModels(proxy, environment);
         WriteVerbose($"Launching {claude} with {ArgumentList.Length} argument(s); environment: " +
