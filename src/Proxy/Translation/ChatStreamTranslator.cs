@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace AnyClaude.Proxy.Translation;
 
@@ -48,6 +50,12 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
     {
         if (!_started)
             throw new InvalidOperationException("Start must be called before OnChunk");
+        // Whitespace held back while a tool block is open needs the full path's OnText.
+        if (_open != Open.Tool && _heldWhitespace is null && TryFastChunk(json))
+        {
+            FastChunks++;
+            return;
+        }
         using var document = ParseChunk(json);
         var root = document.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
@@ -81,6 +89,216 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
         }
     }
 
+    // The fast path: the common chunk (one choice at index 0 whose delta carries content and/or reasoning text; no
+    // tool call, usage, error or finish_reason) read with a Utf8JsonReader, its text written from the UTF-8: no
+    // JsonDocument and no string per chunk. Anything else, or anything it doubts (a repeated name, an escape that does
+    // not decode, text that is not valid UTF-8), returns false before any state has changed, and the full path reads
+    // the chunk. Both write the same bytes: StreamOutputDigestTests pins them from the code before this path existed.
+    private bool TryFastChunk(ReadOnlySpan<byte> json)
+    {
+        byte[]? scratch = null; // unescaped text (only when a value has escapes); no longer than the chunk
+        try
+        {
+            FastChunk chunk;
+            try
+            {
+                if (!ScanRoot(json, ref scratch, out chunk))
+                    return false;
+            }
+            catch (Exception e) when (e is JsonException or InvalidOperationException)
+            {
+                return false; // invalid JSON or an undecodable escape: the full path says so, as before
+            }
+            if (chunk.Model is not null)
+                BackendModel = chunk.Model;
+            // The full path's order: reasoning first (reasoning_content preferred), then content.
+            var reasoning = chunk.ReasoningContent.Length > 0 ? chunk.ReasoningContent : chunk.Reasoning;
+            if (reasoning.Length > 0)
+            {
+                Ensure(Open.Thinking);
+                sink.ThinkingDelta(_openIndex, reasoning.Of(json, scratch));
+                Emitted();
+            }
+            if (chunk.Content.Length > 0)
+            {
+                Ensure(Open.Text);
+                sink.TextDelta(_openIndex, chunk.Content.Of(json, scratch));
+                Emitted();
+            }
+            return true;
+        }
+        finally
+        {
+            if (scratch is not null)
+                ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    /// <summary>A string value of the chunk: where its UTF-8 is, in the chunk or (unescaped) in the scratch buffer.</summary>
+    private readonly record struct TextSpan(bool Unescaped, int Start, int Length)
+    {
+        public ReadOnlySpan<byte> Of(ReadOnlySpan<byte> json, byte[]? scratch) =>
+            Unescaped ? scratch.AsSpan(Start, Length) : json.Slice(Start, Length);
+    }
+
+    private struct FastChunk
+    {
+        public string? Model;
+        public TextSpan Content, ReasoningContent, Reasoning;
+        public int ScratchUsed;
+        public int Seen; // names read once each; a repeated one goes to the full path
+    }
+
+    private const int SeenChoices = 1, SeenModel = 2, SeenIndex = 4, SeenDelta = 8, SeenContent = 16, SeenReasoningContent = 32, SeenReasoning = 64;
+
+    private static bool Once(ref FastChunk chunk, int name)
+    {
+        if ((chunk.Seen & name) != 0)
+            return false;
+        chunk.Seen |= name;
+        return true;
+    }
+
+    private bool ScanRoot(ReadOnlySpan<byte> json, ref byte[]? scratch, out FastChunk chunk)
+    {
+        chunk = default;
+        var r = new Utf8JsonReader(json);
+        if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+            return false;
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        {
+            if (r.ValueTextEquals("choices"u8))
+            {
+                // Exactly one choice object.
+                if (!Once(ref chunk, SeenChoices) || !r.Read() || r.TokenType != JsonTokenType.StartArray
+                    || !r.Read() || r.TokenType != JsonTokenType.StartObject
+                    || !ScanChoice(ref r, json, ref scratch, ref chunk)
+                    || !r.Read() || r.TokenType != JsonTokenType.EndArray)
+                    return false;
+            }
+            else if (r.ValueTextEquals("model"u8))
+            {
+                if (!Once(ref chunk, SeenModel))
+                    return false;
+                r.Read();
+                if (r.TokenType == JsonTokenType.String && BackendModel is null)
+                    chunk.Model = r.GetString();
+                else
+                    r.Skip();
+            }
+            else if (r.ValueTextEquals("error"u8) || r.ValueTextEquals("usage"u8))
+            {
+                r.Read();
+                if (r.TokenType != JsonTokenType.Null)
+                    return false;
+            }
+            else
+            {
+                r.Read();
+                r.Skip();
+            }
+        }
+        return r.TokenType == JsonTokenType.EndObject && (chunk.Seen & SeenChoices) != 0;
+    }
+
+    private static bool ScanChoice(ref Utf8JsonReader r, ReadOnlySpan<byte> json, ref byte[]? scratch, ref FastChunk chunk)
+    {
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        {
+            if (r.ValueTextEquals("index"u8))
+            {
+                if (!Once(ref chunk, SeenIndex) || !r.Read() || r.TokenType != JsonTokenType.Number || !r.TryGetInt32(out var index) || index != 0)
+                    return false;
+            }
+            else if (r.ValueTextEquals("delta"u8))
+            {
+                if (!Once(ref chunk, SeenDelta))
+                    return false;
+                r.Read();
+                if (r.TokenType == JsonTokenType.StartObject)
+                {
+                    if (!ScanDelta(ref r, json, ref scratch, ref chunk))
+                        return false;
+                }
+                else
+                {
+                    r.Skip(); // not an object: no delta, as on the full path
+                }
+            }
+            else if (r.ValueTextEquals("finish_reason"u8) || r.ValueTextEquals("stop_reason"u8))
+            {
+                r.Read();
+                if (r.TokenType == JsonTokenType.String)
+                    return false; // the last chunk: the full path reads it
+                r.Skip();
+            }
+            else
+            {
+                r.Read();
+                r.Skip();
+            }
+        }
+        return r.TokenType == JsonTokenType.EndObject;
+    }
+
+    private static bool ScanDelta(ref Utf8JsonReader r, ReadOnlySpan<byte> json, ref byte[]? scratch, ref FastChunk chunk)
+    {
+        while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+        {
+            if (r.ValueTextEquals("content"u8))
+            {
+                if (!Once(ref chunk, SeenContent) || !ReadText(ref r, json, ref scratch, ref chunk, out chunk.Content))
+                    return false;
+            }
+            else if (r.ValueTextEquals("reasoning_content"u8))
+            {
+                if (!Once(ref chunk, SeenReasoningContent) || !ReadText(ref r, json, ref scratch, ref chunk, out chunk.ReasoningContent))
+                    return false;
+            }
+            else if (r.ValueTextEquals("reasoning"u8))
+            {
+                if (!Once(ref chunk, SeenReasoning) || !ReadText(ref r, json, ref scratch, ref chunk, out chunk.Reasoning))
+                    return false;
+            }
+            else if (r.ValueTextEquals("tool_calls"u8))
+            {
+                r.Read();
+                if (r.TokenType == JsonTokenType.StartArray)
+                    return false;
+                r.Skip();
+            }
+            else
+            {
+                r.Read();
+                r.Skip();
+            }
+        }
+        return r.TokenType == JsonTokenType.EndObject;
+    }
+
+    /// <summary>The value after a name: a string's UTF-8 (unescaped into the scratch buffer when it has escapes);
+    /// anything else is no text (Length 0), as the full path's NonEmptyString. False: not valid UTF-8.</summary>
+    private static bool ReadText(ref Utf8JsonReader r, ReadOnlySpan<byte> json, ref byte[]? scratch, ref FastChunk chunk, out TextSpan text)
+    {
+        text = default;
+        r.Read();
+        if (r.TokenType != JsonTokenType.String)
+        {
+            r.Skip();
+            return true;
+        }
+        if (!r.ValueIsEscaped)
+        {
+            text = new TextSpan(false, checked((int)r.TokenStartIndex + 1), r.ValueSpan.Length);
+            return Utf8.IsValid(r.ValueSpan);
+        }
+        scratch ??= ArrayPool<byte>.Shared.Rent(json.Length);
+        var n = r.CopyString(scratch.AsSpan(chunk.ScratchUsed));
+        text = new TextSpan(true, chunk.ScratchUsed, n);
+        chunk.ScratchUsed += n;
+        return Utf8.IsValid(scratch.AsSpan(text.Start, n));
+    }
+
     private static JsonDocument ParseChunk(ReadOnlySpan<byte> json)
     {
         try
@@ -93,6 +311,9 @@ internal sealed class ChatStreamTranslator(IAnthropicEventSink sink)
             throw new BackendStreamException($"the backend sent a stream chunk that is not valid JSON: {e.Message}", recoverable: true);
         }
     }
+
+    /// <summary>Chunks read by the fast path (tests and benchmarks: the common chunk must take it).</summary>
+    internal int FastChunks { get; private set; }
 
     /// <summary>The model the backend's chunks name (the first one that does): what served the request.</summary>
     public string? BackendModel { get; private set; }

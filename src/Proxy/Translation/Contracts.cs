@@ -17,6 +17,9 @@ internal interface IAnthropicEventSink
     void ThinkingDelta(int index, string thinking);
     void SignatureDelta(int index, string signature);
     void InputJsonDelta(int index, string partialJson);
+    /// <summary>Text and thinking deltas as valid UTF-8 (the stream translator's fast path, no string per chunk).</summary>
+    void TextDelta(int index, ReadOnlySpan<byte> utf8Text) => TextDelta(index, System.Text.Encoding.UTF8.GetString(utf8Text));
+    void ThinkingDelta(int index, ReadOnlySpan<byte> utf8Thinking) => ThinkingDelta(index, System.Text.Encoding.UTF8.GetString(utf8Thinking));
     void BlockStop(int index);
     void MessageDelta(string stopReason, string? stopSequence, UsageCounts usage);
     void MessageStop();

@@ -81,6 +81,26 @@ public sealed class StreamOutputDigestTests
         else Assert.True(output.WrittenCount > before, "the chunk before the trailing bytes is translated");
     }
 
+    [Theory]
+    [InlineData(StreamShape.Text, 2000, 11)]
+    [InlineData(StreamShape.Mixed, 2000, 7)]
+    public void The_common_chunk_takes_the_fast_path_and_the_rest_the_full_one(StreamShape shape, int chunks, int seed)
+    {
+        var stream = OpenAiStream.Create(chunks, shape, seed);
+        var translator = new ChatStreamTranslator(new SseEventWriter(new ArrayBufferWriter<byte>()));
+        translator.Start("msg_digest", "claude-sonnet-4-5", 21_480);
+        var text = 0;
+        foreach (var payload in stream.Payloads)
+        {
+            translator.OnChunk(payload);
+            var chunk = Encoding.UTF8.GetString(payload);
+            if (!chunk.Contains("tool_calls") && !chunk.Contains("usage") && !chunk.Contains("\"finish_reason\":\"")) text++;
+        }
+        // Every text/reasoning chunk but those right after a tool call's fragments (a tool block open) is fast.
+        Assert.InRange(translator.FastChunks, text - 4, text);
+        Assert.True(text > chunks / 2, $"{text} of {chunks} chunks are text or reasoning");
+    }
+
     private static readonly Dictionary<string, string[]> s_cases = new()
     {
         ["escapes"] =

@@ -67,6 +67,9 @@ internal sealed class SseEventWriter : IAnthropicEventSink
     public void ThinkingDelta(int index, string thinking) => Delta(index, s_thinkingDelta, s_thinking, thinking);
     public void SignatureDelta(int index, string signature) => Delta(index, s_signatureDelta, s_signature, signature);
     public void InputJsonDelta(int index, string partialJson) => Delta(index, s_inputJsonDelta, s_partialJson, partialJson);
+    // From UTF-8: the writer escapes it exactly as it escapes the same text as a string (StreamOutputDigestTests).
+    public void TextDelta(int index, ReadOnlySpan<byte> utf8Text) => Delta(index, s_textDelta, s_text, utf8Text);
+    public void ThinkingDelta(int index, ReadOnlySpan<byte> utf8Thinking) => Delta(index, s_thinkingDelta, s_thinking, utf8Thinking);
 
     // The names and fixed values of the per-chunk event, encoded once (ASCII: the same bytes WriteString(string) writes).
     private static readonly JsonEncodedText s_type = JsonEncodedText.Encode("type");
@@ -138,6 +141,18 @@ internal sealed class SseEventWriter : IAnthropicEventSink
         w.WriteStartObject(s_delta);
         w.WriteString(s_type, deltaType);
         w.WriteString(field, value);
+        w.WriteEndObject();
+        End();
+    }
+
+    private void Delta(int index, JsonEncodedText deltaType, JsonEncodedText field, ReadOnlySpan<byte> utf8Value)
+    {
+        var w = Begin("event: content_block_delta\ndata: "u8);
+        w.WriteString(s_type, s_contentBlockDelta);
+        w.WriteNumber(s_index, index);
+        w.WriteStartObject(s_delta);
+        w.WriteString(s_type, deltaType);
+        w.WriteString(field, utf8Value);
         w.WriteEndObject();
         End();
     }
