@@ -2,17 +2,22 @@
 # makes the model cat a different ~2,500-token file; the fake answers Claude Code's summary request with a ~3,000-token
 # summary, as real models do. Every prompt must be answered, no screen may show "Prompt is too long", "Context limit
 # reached" or "compaction failed", and compactions stay few (at most one per 10K tokens of growth: 6 over 26 turns).
-# Unix only (tmux). ANYCLAUDE_LONG_TURNS sets the turns per case (26 by default).
+# Unix only (tmux). ANYCLAUDE_LONG_TURNS sets the turns per case (26 by default), ANYCLAUDE_LONG_WINDOW the window
+# (32768 by default; the measurements at 48K and 64K in docs/performance.md use it), ANYCLAUDE_LONG_CASES which cases
+# run (lmstudio, mlx-lm, thinking; all by default).
 BeforeDiscovery {
+    $window = [int]($env:ANYCLAUDE_LONG_WINDOW ?? 32768)
     $versions = @(($env:ANYCLAUDE_CLAUDE_VERSIONS ?? '2.1.332,2.1.197') -split ',' | Where-Object { $_ -in '2.1.332', '2.1.197' })
     $noTmux = $IsWindows -or -not (Get-Command tmux -ErrorAction Ignore)
     $cases = foreach ($v in $versions) {
-        @{ Version = $v; Flavor = 'lmstudio'; Thinking = 0 }
-        @{ Version = $v; Flavor = 'mlx-lm'; Thinking = 0 }
+        @{ Version = $v; Flavor = 'lmstudio'; Thinking = 0; Window = $window }
+        @{ Version = $v; Flavor = 'mlx-lm'; Thinking = 0; Window = $window }
     }
     # A reply that spends its budget on thinking: the summary's reasoning alone is bigger than what is left of a
     # window a summary request fills.
-    if ($versions) { $cases += @{ Version = $versions[0]; Flavor = 'lmstudio'; Thinking = 6000 } }
+    if ($versions) { $cases += @{ Version = $versions[0]; Flavor = 'lmstudio'; Thinking = 6000; Window = $window } }
+    $only = @(($env:ANYCLAUDE_LONG_CASES ?? 'lmstudio,mlx-lm,thinking') -split ',')
+    $cases = @($cases | Where-Object { $_.Thinking ? 'thinking' -in $only : $_.Flavor -in $only })
 }
 
 BeforeAll {
@@ -40,8 +45,8 @@ AfterAll {
     Exit-IsolatedEnvironment $saved
 }
 
-Describe 'A long session on a 32,768-token window' -Tag 'E2E' {
-    It 'Claude Code <Version> with <Flavor> (summary thinking <Thinking> tokens): every prompt answered, few compactions' -ForEach $cases -Skip:$noTmux {
+Describe 'A long session on a small window' -Tag 'E2E' {
+    It 'Claude Code <Version> with <Flavor> on <Window> tokens (summary thinking <Thinking> tokens): every prompt answered, few compactions' -ForEach $cases -Skip:$noTmux {
         $claude = Join-Path $claudeCache "$Version/node_modules/.bin/claude"
         if (-not (Test-Path $claude)) {
             if ($env:CI -eq 'true') { throw "Claude Code $Version is not installed in $claudeCache." }
@@ -50,11 +55,11 @@ Describe 'A long session on a 32,768-token window' -Tag 'E2E' {
         }
         $started = [DateTime]::UtcNow
         # The fake at its fastest; LM Studio reports the window, mlx_lm.server does not (the mode's contextWindow).
-        $fakeArgs = @('--context', '32768', '--summary-tokens', '3000', '--us-per-token', '0', '--mlx-tool-calling')
+        $fakeArgs = @('--context', "$Window", '--summary-tokens', '3000', '--us-per-token', '0', '--mlx-tool-calling')
         if ($Thinking) { $fakeArgs += @('--summary-reasoning-tokens', "$Thinking") }
         $fake = Start-FakeBackend -Flavor $Flavor -Model 'long-model' -ExtraArgument $fakeArgs
         try {
-            $root = Join-Path $TestDrive "long-$Version-$Flavor-$Thinking"
+            $root = Join-Path $TestDrive "long-$Version-$Flavor-$Thinking-$Window"
             $work = Join-Path $root 'work'
             $config = Join-Path $root 'config'
             New-Item -ItemType Directory -Force $work, $config | Out-Null
@@ -71,7 +76,7 @@ Describe 'A long session on a 32,768-token window' -Tag 'E2E' {
             }
             $anyConfig = Join-Path $root 'anyclaude.json'
             $mode = $Flavor -eq 'mlx-lm' ? 'MlxLm' : 'LmStudio'
-            $backends = $Flavor -eq 'mlx-lm' ? @{ 'mlx-lm' = @{ baseUrl = $fake.BaseUrl; contextWindow = 32768; toolCalls = 'Native' } } : @{ lmstudio = @{ baseUrl = $fake.BaseUrl } }
+            $backends = $Flavor -eq 'mlx-lm' ? @{ 'mlx-lm' = @{ baseUrl = $fake.BaseUrl; contextWindow = $Window; toolCalls = 'Native' } } : @{ lmstudio = @{ baseUrl = $fake.BaseUrl } }
             @{ backends = $backends } | ConvertTo-Json -Depth 5 | Set-Content $anyConfig
             $script = Join-Path $root 'run.ps1'
             Set-Content $script @"
@@ -106,11 +111,12 @@ Start-AnyClaude $mode -Model long-model -ClaudePath '$claude' -TracePath '$root/
                         Write-Host ("  {0,-10} in={1,6} out={2,5} status={3} window={4} elided={5} {6}" -f $_.kind, $_.inputTokens, $_.outputTokens, $_.status, $_.contextWindow, $_.elidedTokens, $_.error)
                     }
                 }
-                # ANYCLAUDE_LONG_KEEP: a folder that keeps the trace (with ANYCLAUDE_LONG_TRACE_LEVEL=Replay, the bodies).
-                if ($env:ANYCLAUDE_LONG_KEEP -and (Test-Path $trace)) { Copy-Item $trace (Join-Path $env:ANYCLAUDE_LONG_KEEP "trace-$Version-$Flavor-$Thinking.jsonl") }
                 throw
             } finally {
                 tmux kill-session -t $session 2>$null
+                # ANYCLAUDE_LONG_KEEP: a folder that keeps the trace (with ANYCLAUDE_LONG_TRACE_LEVEL=Replay, the bodies).
+                $trace = Join-Path $root 'trace.jsonl'
+                if ($env:ANYCLAUDE_LONG_KEEP -and (Test-Path $trace)) { Copy-Item $trace (Join-Path $env:ANYCLAUDE_LONG_KEEP "trace-$Version-$Flavor-$Thinking-$Window.jsonl") }
             }
 
             $chat = @(Get-FakeRequest $fake -Chat)
@@ -119,15 +125,23 @@ Start-AnyClaude $mode -Model long-model -ClaudePath '$claude' -TracePath '$root/
             $prompt = ($chat | Measure-Object -Property promptTokens -Sum).Sum
             $cached = ($chat | Measure-Object -Property cachedTokens -Sum).Sum
             $largest = ($chat | Measure-Object -Property promptTokens -Maximum).Maximum
+            # The minimum prefill: every token once, i.e. the first prompt plus each request's growth over the one before
+            # (a cut or a compaction shrinks the prompt; what it re-sends after that is counted as prefill, not minimum).
+            $minimum = 0; $previous = 0
+            foreach ($r in $chat) { $minimum += [Math]::Max(0, $r.promptTokens - $previous); $previous = $r.promptTokens }
+            # What the proxy cut (its records): the requests, the tokens, and the newest turn each cut reached.
+            $records = @(if (Test-Path (Join-Path $root 'trace.jsonl')) { Get-Content (Join-Path $root 'trace.jsonl') | ForEach-Object { $_ | ConvertFrom-Json } | Where-Object { $_.path -eq '/v1/messages' -and $_.elidedTokens -gt 0 } })
+            $elided = ($records | Measure-Object -Property elidedTokens -Sum).Sum ?? 0
             $seconds = ([DateTime]::UtcNow - $started).TotalSeconds
-            Write-Host ("LongSession {0} {1} thinking={2}: {3} turns, {4} chat requests, {5} compactions, {6} backend errors, prompt tokens {7} (cached {8}, prefill {9}), largest prompt {11}, {10:0} s" -f
-                $Version, $Flavor, $Thinking, $turns, $chat.Count, $summaries.Count, $failed.Count, $prompt, $cached, ($prompt - $cached), $seconds, $largest)
+            Write-Host ("LongSession {0} {1} window={12} thinking={2}: {3} turns, {4} chat requests, {5} compactions, {6} backend errors, prompt tokens {7} (cached {8}, prefill {9}, minimum {13}), largest prompt {11}, {14} cut requests eliding {15} tokens, {10:0} s" -f
+                $Version, $Flavor, $Thinking, $turns, $chat.Count, $summaries.Count, $failed.Count, $prompt, $cached, ($prompt - $cached), $seconds, $largest, $Window, $minimum, $records.Count, $elided)
             $failed | Should -BeNullOrEmpty -Because 'the proxy sends nothing the backend refuses'
-            # Few compactions: at most one per 10K tokens of growth (6 over 26 turns). Met by 2.1.332 (13K of its own
-            # prompt and tools). 2.1.197 brings ~22K of its own, so on a 32K window it compacts about every second turn
-            # (12 of 26 measured, 18 with a thinking summary): every prompt is answered, but the bound is not met yet
-            # (issue 17 stays open for it; docs/performance.md). Checked for 2.1.197 as "no compaction on every turn".
-            $bound = if ($Version -eq '2.1.197') { $turns - 1 } else { [Math]::Max(1, [Math]::Ceiling($turns * 6 / 26)) }
+            # Few compactions: at most one per 10K tokens of growth (6 over 26 turns), for both pinned CLIs. 2.1.197 brings
+            # ~19K of its own prompt and tools, so it is told the whole window as its threshold and the proxy's cut keeps
+            # each request inside it (CompactionEnvironment.CompactsLate).
+            # Not met yet: 2.1.197 with a thinking summary (6,000 tokens of reasoning) measured 9 compactions over 26 turns
+            # (8 Dec 2026); checked for it as "no compaction on every turn" until that is fixed (issue 17 stays open).
+            $bound = if ($Version -eq '2.1.197' -and $Thinking) { $turns - 1 } else { [Math]::Max(1, [Math]::Ceiling($turns * 6 / 26)) }
             $summaries.Count | Should -BeLessOrEqual $bound
         } finally {
             Stop-FakeBackend $fake

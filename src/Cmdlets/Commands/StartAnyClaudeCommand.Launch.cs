@@ -122,7 +122,7 @@ public sealed partial class StartAnyClaudeCommand
 
         // The window Claude Code should compact before: the mode's contextWindow, else what the backend reports.
         var contextWindow = proxy.ActiveBackend.IsLocal ? Await((_, cancellationToken) => proxy.GetContextWindowAsync(proxy.ActiveBackend, cancellationToken)) : null;
-        var environment = new Dictionary<string, string?>(ClaudeEnvironment.For(proxy.BaseUrl, proxy.Token, proxy.ActiveBackend, Model, contextWindow), StringComparer.Ordinal);
+        var environment = new Dictionary<string, string?>(ClaudeEnvironment.For(proxy.BaseUrl, proxy.Token, proxy.ActiveBackend, Model, contextWindow, ClaudeVersion.Of(claude)), StringComparer.Ordinal);
         var models = PrepareModels(proxy, environment);
         WriteVerbose($"Launching {claude} with {ArgumentList.Length} argument(s); environment: " +
                      string.Join(", ", environment.Select(p => p.Value is null ? $"-{p.Key}" : p.Key == "ANTHROPIC_AUTH_TOKEN" ? $"{p.Key}=<proxy token>" : $"{p.Key}={p.Value}")));

@@ -19,8 +19,10 @@ internal static class ClaudeEnvironment
         "CLAUDE_CODE_SUBAGENT_MODEL",
     ];
 
-    /// <summary>Variable → value; a null value removes the variable.</summary>
-    public static IReadOnlyDictionary<string, string?> For(Uri proxyBaseUrl, string token, BackendSettings backend, string? modelParameter, int? contextWindow = null)
+    /// <summary>Variable → value; a null value removes the variable. claudeVersion (<see cref="ClaudeVersion.Of"/>) picks
+    /// the version's compaction threshold (<see cref="CompactionEnvironment"/>).</summary>
+    public static IReadOnlyDictionary<string, string?> For(Uri proxyBaseUrl, string token, BackendSettings backend, string? modelParameter, int? contextWindow = null,
+        string? claudeVersion = null)
     {
         var env = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
@@ -67,7 +69,7 @@ internal static class ClaudeEnvironment
         if (backend.IsLocal)
         {
             env["CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC"] = "1";
-            CompactionEnvironment.Apply(env, contextWindow, Environment.GetEnvironmentVariable);
+            CompactionEnvironment.Apply(env, contextWindow, Environment.GetEnvironmentVariable, claudeVersion, backend.ContextPolicy);
         }
 
         return env;

@@ -36,6 +36,40 @@ public sealed class CompactionEnvironmentTests
         Assert.True(threshold + maxOutput / 2 <= window, $"threshold {threshold} leaves less than half of max_tokens {maxOutput} in {window}");
     }
 
+    /// <summary>2.1.197 (its own prompt and tools ~19K) is told the whole window under Elide: it compacts when its next
+    /// request would not fit, the proxy's cut at ⅞ W doing the rest; under Refuse (no cut) and for 2.1.332 the
+    /// threshold stays at ⅞ W.</summary>
+    [Theory]
+    [InlineData(32_768)]
+    [InlineData(49_152)]
+    [InlineData(65_536)]
+    public void Version_2_1_197_compacts_at_the_whole_window_when_the_proxy_cuts(int window)
+    {
+        int ThresholdOf(string version, ContextPolicyMode policy)
+        {
+            var env = new Dictionary<string, string?>();
+            CompactionEnvironment.Apply(env, window, _ => null, version, policy);
+            var pct = double.Parse(env["CLAUDE_AUTOCOMPACT_PCT_OVERRIDE"]!, CultureInfo.InvariantCulture);
+            return CompactionEnvironment.ThresholdFor(int.Parse(env["CLAUDE_CODE_MAX_OUTPUT_TOKENS"]!, CultureInfo.InvariantCulture), 20_000, pct);
+        }
+
+        Assert.InRange(ThresholdOf("2.1.197", ContextPolicyMode.Elide), window - 1, window);
+        var eighth = window - window / 8;
+        Assert.InRange(ThresholdOf("2.1.197", ContextPolicyMode.Refuse), eighth - 1, eighth);
+        Assert.InRange(ThresholdOf("2.1.332", ContextPolicyMode.Elide), eighth - 1, eighth);
+        Assert.True(CompactionEnvironment.CompactsLate("2.1.197", ContextPolicyMode.Elide));
+        Assert.False(CompactionEnvironment.CompactsLate(null, ContextPolicyMode.Elide));
+    }
+
+    [Fact]
+    public void Start_AnyClaude_passes_the_version_and_the_modes_policy()
+    {
+        var elide = ClaudeEnvironment.For(s_proxy, "t", BackendSettings.Default(BackendMode.LmStudio), null, 32_768, "2.1.197");
+        var refuse = ClaudeEnvironment.For(s_proxy, "t", BackendSettings.Default(BackendMode.LmStudio) with { ContextPolicy = ContextPolicyMode.Refuse }, null, 32_768, "2.1.197");
+        Assert.Equal(CompactionEnvironment.Percent(32_768, late: true)!.Value.ToString("0.####", CultureInfo.InvariantCulture), elide["CLAUDE_AUTOCOMPACT_PCT_OVERRIDE"]);
+        Assert.Equal(CompactionEnvironment.Percent(32_768)!.Value.ToString("0.####", CultureInfo.InvariantCulture), refuse["CLAUDE_AUTOCOMPACT_PCT_OVERRIDE"]);
+    }
+
     [Theory]
     [InlineData(16_384, 4_096)]
     [InlineData(32_768, 8_192)]
